@@ -1,0 +1,39 @@
+// The validated settings, as the rest of the program sees them. Durations are milliseconds.
+
+export type DocumentFormat = "extension" | "log-streams";
+
+export interface Config {
+  auth0: {
+    /** Origin such as https://acme.eu.auth0.com (http:// only for loopback hosts). */
+    origin: string;
+    clientId: string;
+    clientSecret: string;
+  };
+  logstash: {
+    /** The URL to POST to, with token= already appended when LOGSTASH_TOKEN is set. A secret. */
+    url: string;
+    index: string;
+    token: string | undefined;
+    user: string | undefined;
+    password: string | undefined;
+  };
+  /** Logs per read, 1..100. */
+  batchSize: number;
+  startFrom: string | undefined;
+  /** Minimum level 0 (debug) .. 4 (critical) from LOG_LEVEL, or undefined. */
+  logLevel: number | undefined;
+  /** Event type codes from LOG_TYPES, or undefined when not set. */
+  logTypes: string[] | undefined;
+  documentFormat: DocumentFormat;
+  keepId: boolean;
+  /** Look-back for the first start without checkpoint or START_FROM. */
+  initialLookbackMs: number;
+  retryMaxTimeMs: number;
+  requestTimeoutMs: number;
+  databaseUrl: string;
+  /** Level of the exporter's own logs (pino): trace, debug, info, warn, error, fatal, silent. */
+  exporterLogLevel: string;
+  schedule: string;
+  slack: { webhookUrl: string | undefined; sendSuccess: boolean };
+  http: { host: string; port: number };
+}

@@ -1,0 +1,50 @@
+// Every failure the exporter reports is one of these: a message fit to show a user (never a secret,
+// never a stack trace) and a verdict on whether trying again may help.
+
+export class ExporterError extends Error {
+  readonly retryable: boolean;
+  /** Seconds-precision instant before which a retry is pointless (a rate limit's reset). */
+  readonly retryAt: number | undefined;
+
+  constructor(message: string, options: { retryable: boolean; retryAt?: number; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options.retryable;
+    this.retryAt = options.retryAt;
+  }
+}
+
+/** A setting or argument is wrong: nothing ran, exit status 2. */
+export class ConfigError extends ExporterError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join("\n"), { retryable: false });
+    this.problems = problems;
+  }
+}
+
+/** Auth0 answered in a way that trying again will not fix (bad credentials, malformed data). */
+export class SourceError extends ExporterError {}
+
+/** The sink refused or failed a batch. */
+export class SinkError extends ExporterError {}
+
+/** The store could not be read or written. */
+export class StoreError extends ExporterError {}
+
+/** The execution was stopped on purpose (a signal); what was acknowledged is committed. */
+export class AbortedError extends ExporterError {
+  constructor(message = "stopped before caught up") {
+    super(message, { retryable: false });
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  return error instanceof ExporterError ? error.retryable : false;
+}
+
+/** A one-line description of any thrown value, safe to show once secrets are masked. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
