@@ -5,12 +5,18 @@ export class ExporterError extends Error {
   readonly retryable: boolean;
   /** Seconds-precision instant before which a retry is pointless (a rate limit's reset). */
   readonly retryAt: number | undefined;
+  /** The HTTP status that caused it, when one did. */
+  readonly status: number | undefined;
 
-  constructor(message: string, options: { retryable: boolean; retryAt?: number; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { retryable: boolean; retryAt?: number; status?: number; cause?: unknown },
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.retryable = options.retryable;
     this.retryAt = options.retryAt;
+    this.status = options.status;
   }
 }
 

@@ -91,9 +91,13 @@ export interface CheckpointState {
 export interface Store {
   getCheckpoint(): Promise<CheckpointState>;
   /** Moves the checkpoint by replay or START_FROM, recording why; not a delivery commit. */
-  setCheckpoint(checkpoint: Checkpoint, reason: { startFrom?: string }): Promise<void>;
+  setCheckpoint(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;
   /** Atomically moves the checkpoint after an acknowledged batch and adds to the run's counts. */
-  commit(runId: number, batch: Pick<Batch, "checkpoint" | "read" | "filtered">, sent: number): Promise<void>;
+  commit(
+    runId: number,
+    batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
+    sent: number,
+  ): Promise<void>;
   getToken(key: string): Promise<CachedToken | null>;
   putToken(key: string, token: CachedToken): Promise<void>;
   startRun(trigger: RunTrigger, checkpoint: Checkpoint | null): Promise<number>;
@@ -107,5 +111,15 @@ export interface Store {
 }
 
 export interface Notifier {
-  notify(message: { kind: "failure" | "success" | "recovered" | "report"; run?: RunRecord; text: string }): Promise<void>;
+  notify(message: {
+    kind: "failure" | "success" | "recovered" | "report";
+    run?: RunRecord;
+    text: string;
+  }): Promise<void>;
 }
+
+/** Why the checkpoint moved other than by delivery. */
+export type CheckpointMove =
+  | { kind: "start-from"; startFrom: string }
+  | { kind: "replay" }
+  | { kind: "initial"; lookbackMs: number };

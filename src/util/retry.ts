@@ -32,8 +32,14 @@ export function backoffDelay(attempt: number, baseMs: number, capMs: number, ran
 }
 
 export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const { budget, signal, baseMs = 250, capMs = 30_000, now = Date.now, random = Math.random } =
-    options;
+  const {
+    budget,
+    signal,
+    baseMs = 250,
+    capMs = 30_000,
+    now = Date.now,
+    random = Math.random,
+  } = options;
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw new AbortedError();
     try {

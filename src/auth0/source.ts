@@ -1,0 +1,229 @@
+// Reads an Auth0 tenant's logs by checkpoint: GET /api/v2/logs?from=…&take=…, then the Link
+// rel="next" URL, until the empty page that means caught up. Every page is checked before it is
+// handed on, because a checkpoint is only as good as the ids it is made of.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Dispatcher } from "undici";
+import { AbortedError, SourceError } from "../errors.ts";
+import type { Checkpoint, ExecutionStats, LogEvent, Page, Source, Store } from "../interfaces.ts";
+import { excerpt, exchange, type HttpAnswer, header } from "../util/http.ts";
+import { type RetryBudget, withRetry } from "../util/retry.ts";
+import { CHECKPOINT_PATTERN } from "./checkpoint.ts";
+import { Pacer, parseRateLimit } from "./pacer.ts";
+import { TokenProvider } from "./token.ts";
+
+export interface Auth0SourceOptions {
+  origin: string;
+  clientId: string;
+  clientSecret: string;
+  batchSize: number;
+  store: Store;
+  dispatcher: Dispatcher;
+  budget: RetryBudget;
+  stats: ExecutionStats;
+  onRetry?: (message: string, delayMs: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+/** The URL in a Link header whose rel is "next", or null. */
+export function nextLink(value: string | undefined): string | null {
+  if (!value) return null;
+  for (const part of value.split(/,(?=\s*<)/)) {
+    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (match && /\brel\s*=\s*"?next"?/i.test(match[2] ?? "")) return match[1] ?? null;
+  }
+  return null;
+}
+
+/** Checks that an answer is an array of events with valid ids, ascending and newer than `from`. */
+export function validatePage(body: unknown, from: Checkpoint): LogEvent[] {
+  if (!Array.isArray(body)) {
+    throw new SourceError(
+      `Auth0 answered GET /api/v2/logs with ${body === null ? "null" : typeof body} instead of an array of events`,
+      { retryable: false },
+    );
+  }
+  let previous = from;
+  for (let i = 0; i < body.length; i++) {
+    const event = body[i] as LogEvent | null;
+    const id = event && typeof event === "object" ? event.log_id : undefined;
+    if (typeof id !== "string" || !CHECKPOINT_PATTERN.test(id)) {
+      throw new SourceError(
+        `Auth0 sent an event without a valid log_id (item ${i} of the page read from ${from}): expected 56 digits`,
+        { retryable: false },
+      );
+    }
+    if (id <= previous) {
+      throw new SourceError(
+        `Auth0 sent log_id ${id} (item ${i}) that is not newer than ${previous}: events must be ascending and newer than the checkpoint ${from}; nothing was committed past ${from}`,
+        { retryable: false },
+      );
+    }
+    previous = id;
+  }
+  return body as LogEvent[];
+}
+
+export class Auth0Source implements Source {
+  private readonly options: Auth0SourceOptions;
+  private readonly tokens: TokenProvider;
+  readonly pacer = new Pacer();
+
+  constructor(options: Auth0SourceOptions) {
+    this.options = options;
+    this.tokens = new TokenProvider(options, options.store, options.dispatcher);
+  }
+
+  get tokensIssued(): number {
+    return this.tokens.issued;
+  }
+
+  firstRead(from: Checkpoint): string {
+    return this.urlFrom(from);
+  }
+
+  private urlFrom(from: Checkpoint): string {
+    return `${this.options.origin}/api/v2/logs?from=${from}&take=${this.options.batchSize}`;
+  }
+
+  async authenticate(signal?: AbortSignal): Promise<void> {
+    await withRetry(() => this.tokens.get(signal), this.retryOptions(signal));
+  }
+
+  async read(url: string, signal?: AbortSignal): Promise<Page> {
+    const from = new URL(url).searchParams.get("from") ?? "";
+    const { answer, body } = await withRetry(
+      () => this.fetchPage(url, signal),
+      this.retryOptions(signal),
+    );
+    const events = validatePage(body, from);
+    if (events.length === 0) return { events, next: null, caughtUp: true };
+    const last = (events[events.length - 1] as LogEvent).log_id;
+    return { events, next: this.checkedNext(header(answer, "link"), last), caughtUp: false };
+  }
+
+  /** Follows Auth0's next link when it continues from the last event; otherwise builds the URL. */
+  private checkedNext(link: string | undefined, last: Checkpoint): string {
+    const next = nextLink(link);
+    const own = this.urlFrom(last);
+    if (next === null) {
+      this.options.onWarning?.(
+        'Auth0 sent no Link rel="next" header; continuing from the last event',
+      );
+      return own;
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(next, this.options.origin);
+    } catch {
+      this.options.onWarning?.("Auth0 sent a malformed next link; continuing from the last event");
+      return own;
+    }
+    if (parsed.origin !== this.options.origin || parsed.pathname !== "/api/v2/logs") {
+      // Never send the bearer token to a host other than the configured tenant.
+      this.options.onWarning?.(
+        "Auth0's next link points elsewhere than the tenant's logs; ignored",
+      );
+      return own;
+    }
+    if (parsed.searchParams.get("from") !== last) {
+      this.options.onWarning?.("Auth0's next link does not continue from the last event; ignored");
+      return own;
+    }
+    return parsed.toString();
+  }
+
+  private retryOptions(signal?: AbortSignal) {
+    const { stats, budget, onRetry } = this.options;
+    return {
+      budget,
+      signal,
+      onRetry: ({ delayMs, error }: { delayMs: number; error: unknown }) => {
+        stats.retries.source++;
+        onRetry?.(error instanceof Error ? error.message : String(error), delayMs);
+      },
+    };
+  }
+
+  private async fetchPage(
+    url: string,
+    signal?: AbortSignal,
+  ): Promise<{ answer: HttpAnswer; body: unknown }> {
+    const wait = this.pacer.delay();
+    if (wait > 0) {
+      try {
+        await sleep(wait, undefined, { signal });
+      } catch {
+        throw new AbortedError();
+      }
+    }
+    let answer = await this.get(url, await this.tokens.get(signal), signal);
+    if (answer.status === 401) {
+      // Tokens can be revoked or expire early: one fresh token, and only one.
+      this.tokens.invalidate();
+      answer = await this.get(url, await this.tokens.fetchNew(signal), signal);
+      if (answer.status === 401) {
+        throw new SourceError("Auth0 rejected a freshly issued token for GET /api/v2/logs (401)", {
+          retryable: false,
+        });
+      }
+    }
+    this.classify(answer);
+    try {
+      return { answer, body: JSON.parse(answer.body) };
+    } catch {
+      // A truncated or HTML body on a 200 is a transport accident more often than not.
+      throw new SourceError(
+        `Auth0 sent a logs page that is not JSON: ${excerpt(answer.body, 60)}`,
+        {
+          retryable: true,
+        },
+      );
+    }
+  }
+
+  private async get(url: string, token: string, signal?: AbortSignal): Promise<HttpAnswer> {
+    const answer = await exchange(this.options.dispatcher, url, {
+      method: "GET",
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      signal,
+      peer: "Auth0 logs endpoint",
+      errorClass: SourceError,
+    });
+    this.pacer.observe(parseRateLimit(answer.headers));
+    return answer;
+  }
+
+  private classify(answer: HttpAnswer): void {
+    const { status } = answer;
+    if (status === 200) return;
+    if (status === 429) {
+      this.options.stats.rateLimited.source++;
+      const retryAfter = Number(header(answer, "retry-after"));
+      const reset = Number(header(answer, "x-ratelimit-reset"));
+      const retryAt =
+        Number.isFinite(retryAfter) && retryAfter > 0
+          ? Date.now() + retryAfter * 1000
+          : Number.isFinite(reset) && reset > 0
+            ? reset * 1000
+            : undefined;
+      throw new SourceError("Auth0 logs endpoint rate limited (429)", {
+        retryable: true,
+        ...(retryAt === undefined ? {} : { retryAt }),
+      });
+    }
+    if (status >= 500 || status === 408) {
+      throw new SourceError(`Auth0 logs endpoint answered ${status}`, { retryable: true });
+    }
+    if (status === 403) {
+      throw new SourceError(
+        "Auth0 refused GET /api/v2/logs (403): grant the application the read:logs scope on the Management API",
+        { retryable: false },
+      );
+    }
+    throw new SourceError(
+      `Auth0 rejected GET /api/v2/logs (${status}): ${excerpt(answer.body)}; the checkpoint was not moved`,
+      { retryable: false },
+    );
+  }
+}

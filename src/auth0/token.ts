@@ -1,0 +1,116 @@
+// Client-credentials tokens. Every token Auth0 issues writes a log event and counts against the
+// tenant's machine-to-machine quota, so a token is cached in the store and reused across
+// executions until shortly before it expires.
+
+import { createHash } from "node:crypto";
+import type { Dispatcher } from "undici";
+import { SourceError } from "../errors.ts";
+import type { Store } from "../interfaces.ts";
+import { excerpt, exchange, header } from "../util/http.ts";
+
+export interface TokenSettings {
+  origin: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Stop using a token this long before it expires: at most 5 minutes, at most a tenth of its life. */
+export function usableUntil(issuedAt: number, expiresInSeconds: number): number {
+  const lifetime = expiresInSeconds * 1000;
+  return issuedAt + lifetime - Math.min(300_000, lifetime / 10);
+}
+
+export class TokenProvider {
+  private readonly settings: TokenSettings;
+  private readonly store: Store;
+  private readonly dispatcher: Dispatcher;
+  private readonly key: string;
+  private cached: string | null = null;
+  /** How many tokens this provider obtained from Auth0 (not the cache). */
+  issued = 0;
+
+  constructor(settings: TokenSettings, store: Store, dispatcher: Dispatcher) {
+    this.settings = settings;
+    this.store = store;
+    this.dispatcher = dispatcher;
+    // The cache key changes when the tenant or the client does, never holding the secret itself.
+    this.key = createHash("sha256")
+      .update(`${settings.origin}\n${settings.clientId}`)
+      .digest("hex");
+  }
+
+  async get(signal?: AbortSignal): Promise<string> {
+    if (this.cached) return this.cached;
+    const stored = await this.store.getToken(this.key);
+    if (stored && stored.expiresAt > Date.now()) {
+      this.cached = stored.accessToken;
+      return stored.accessToken;
+    }
+    return this.fetchNew(signal);
+  }
+
+  /** Forgets the current token (after a 401) so that the next get() asks Auth0 for a new one. */
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  async fetchNew(signal?: AbortSignal): Promise<string> {
+    const { origin, clientId, clientSecret } = this.settings;
+    const issuedAt = Date.now();
+    const answer = await exchange(this.dispatcher, `${origin}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: clientSecret,
+        audience: `${origin}/api/v2/`,
+      }),
+      signal,
+      peer: "Auth0 token endpoint",
+      errorClass: SourceError,
+    });
+    if (answer.status === 401 || answer.status === 403) {
+      throw new SourceError(
+        `Auth0 refused the client credentials (${answer.status}): check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, and that the application may use the client_credentials grant for the Management API`,
+        { retryable: false },
+      );
+    }
+    if (answer.status === 429) {
+      const reset = Number(header(answer, "x-ratelimit-reset"));
+      throw new SourceError("Auth0 token endpoint rate limited (429)", {
+        retryable: true,
+        ...(Number.isFinite(reset) && reset > 0 ? { retryAt: reset * 1000 } : {}),
+      });
+    }
+    if (answer.status >= 500 || answer.status === 408) {
+      throw new SourceError(`Auth0 token endpoint answered ${answer.status}`, { retryable: true });
+    }
+    if (answer.status !== 200) {
+      throw new SourceError(
+        `Auth0 token endpoint answered ${answer.status}: ${excerpt(answer.body)}`,
+        { retryable: false },
+      );
+    }
+    let parsed: { access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {
+      throw new SourceError("Auth0 token endpoint sent a body that is not JSON", {
+        retryable: true,
+      });
+    }
+    if (typeof parsed.access_token !== "string" || parsed.access_token === "") {
+      throw new SourceError("Auth0 token endpoint sent no access_token", { retryable: false });
+    }
+    const expiresIn =
+      typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 86_400;
+    this.issued++;
+    this.cached = parsed.access_token;
+    await this.store.putToken(this.key, {
+      accessToken: parsed.access_token,
+      expiresAt: usableUntil(issuedAt, expiresIn),
+    });
+    return parsed.access_token;
+  }
+}

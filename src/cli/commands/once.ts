@@ -1,0 +1,97 @@
+import { executeOnce } from "../../runner/once.ts";
+import { type Command, EXIT, loadSettings, loggerFor, withStore } from "../command.ts";
+import { progressLine, summary } from "../format.ts";
+
+/** How long a batch in flight may take to be acknowledged after a stop signal. */
+const GRACE_MS = 10_000;
+
+export const once: Command = {
+  name: "once",
+  summary: "Export once: read from the checkpoint until caught up, then exit",
+  usage: `Usage: auth0-logs-to-logstash once [--json]
+
+Reads the tenant's logs from the stored checkpoint (or START_FROM, or the initial look-back),
+sends them to LOGSTASH_URL in batches and moves the checkpoint after each acknowledged batch.
+
+Options:
+  --json      print the summary as JSON on stdout
+  -h, --help  show this help
+
+Exit status: 0 caught up, 1 failed (the reason and the checkpoint are printed), 2 bad settings.
+On SIGINT/SIGTERM it stops reading, lets the batch in flight finish (up to 10 s), commits what was
+acknowledged and exits; a second signal exits at once (safe: the checkpoint only moves on acks).`,
+  options: { json: { type: "boolean" } },
+  async run(values, _positionals, io) {
+    const config = loadSettings(io);
+    const logger = loggerFor(config, io);
+    const stop = new AbortController();
+    const abandon = new AbortController();
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        io.stderr.write(
+          `\n${signal} again: exiting now; unacknowledged batches will be re-sent.\n`,
+        );
+        process.exit(130);
+      }
+      logger.warn(`${signal}: stopping after the batch in flight (again to exit at once)`);
+      stop.abort();
+      setTimeout(() => abandon.abort(), GRACE_MS).unref();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const tty = Boolean(io.stderr.isTTY);
+    const started = Date.now();
+    let lastDraw = 0;
+    try {
+      const result = await withStore(config, (store) =>
+        executeOnce({
+          config,
+          store,
+          logger,
+          trigger: "manual",
+          stop: stop.signal,
+          abandon: abandon.signal,
+          onProgress: (progress) => {
+            const now = Date.now();
+            if (tty && now - lastDraw > 200) {
+              lastDraw = now;
+              io.stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
+            }
+          },
+        }),
+      );
+      if (tty) io.stderr.write("\r\x1b[2K");
+      if (values.json) {
+        const { stats: _stats, ...plain } = result;
+        io.stdout.write(`${JSON.stringify(plain)}\n`);
+      } else if (tty || io.stdout.isTTY) {
+        io.stdout.write(summary(result));
+      }
+      const fields = {
+        runId: result.runId,
+        outcome: result.outcome,
+        read: result.read,
+        sent: result.sent,
+        filtered: result.filtered,
+        batches: result.batches,
+        retries: result.retries,
+        checkpoint: result.checkpoint,
+        durationMs: result.durationMs,
+      };
+      if (result.outcome === "failed") {
+        logger.error(
+          { ...fields, reason: result.error },
+          "execution failed; resume or replay from the checkpoint",
+        );
+        return EXIT.failed;
+      }
+      logger.info(fields, result.outcome === "success" ? "caught up" : "stopped before caught up");
+      return EXIT.ok;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  },
+};

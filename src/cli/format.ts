@@ -1,0 +1,34 @@
+// Human renderings for the terminal: durations, lag, progress and summaries.
+
+import type { ExecutionResult, Progress } from "../runner/execution.ts";
+
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+export function progressLine(p: Progress, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? Math.round((p.read / elapsedMs) * 1000) : 0;
+  const lag = p.lagMs === null ? "" : `, ${duration(p.lagMs)} behind`;
+  return `read ${p.read}, sent ${p.sent}, filtered ${p.filtered} (${rate}/s) in ${p.batches} batches${lag}`;
+}
+
+export function summary(result: ExecutionResult): string {
+  const lines = [
+    `${result.outcome === "success" ? "Caught up" : result.outcome === "aborted" ? "Stopped" : "Failed"}: read ${result.read}, sent ${result.sent}, filtered ${result.filtered} in ${result.batches} batches, ${duration(result.durationMs)} (run ${result.runId}, ${result.retries} retries)`,
+    `Checkpoint: ${result.checkpoint}${result.lagMs === null ? "" : ` (${duration(result.lagMs)} behind)`}`,
+  ];
+  for (const warning of result.warnings) lines.push(`Warning: ${warning}`);
+  if (result.error) {
+    lines.push(`Reason: ${result.error}`);
+    lines.push(
+      `Nothing after the checkpoint was skipped; the next execution resumes there (to replay from it elsewhere: START_FROM=${result.checkpoint}).`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

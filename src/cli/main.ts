@@ -1,0 +1,86 @@
+// Entry point: picks the command, turns every expected failure into a message and an exit status.
+
+import { readFileSync } from "node:fs";
+import { ConfigError, describe, ExporterError } from "../errors.ts";
+import { mask } from "../util/secrets.ts";
+import { type Command, EXIT, type Io, parseCommandArgs } from "./command.ts";
+import { check } from "./commands/check.ts";
+import { once } from "./commands/once.ts";
+
+export const commands: Command[] = [once, check];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return pkg.version as string;
+}
+
+export function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `auth0-logs-to-logstash ${version()}: export an Auth0 tenant's logs to Logstash, at least once
+
+Usage: auth0-logs-to-logstash <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Options:
+  -h, --help     show this help (or a command's: <command> --help)
+  -v, --version  print the version
+
+Settings come from environment variables and a .env file in the working directory;
+the README lists them all. Exit status: 0 ok, 1 failed, 2 bad settings or arguments.
+`;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(topic ? `${topic.usage}\n` : mainHelp());
+    return EXIT.ok;
+  }
+  if (name === "-v" || name === "--version") {
+    io.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  try {
+    if (!command) {
+      throw new ConfigError([
+        `unknown command "${name}"; commands: ${commands.map((c) => c.name).join(", ")} (see --help)`,
+      ]);
+    }
+    const { values, positionals } = parseCommandArgs(command, rest);
+    if (values.help) {
+      io.stdout.write(`${command.usage}\n`);
+      return EXIT.ok;
+    }
+    return await command.run(values, positionals, io);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`${mask(error.problems.map((p) => `error: ${p}`).join("\n"))}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ExporterError) {
+      io.stderr.write(`error: ${mask(error.message)}\n`);
+      return EXIT.failed;
+    }
+    // A bug: still no stack trace on the terminal unless asked for.
+    io.stderr.write(`error: ${mask(describe(error))}\n`);
+    if (io.env.DEBUG) io.stderr.write(`${mask(String((error as Error)?.stack ?? ""))}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (import.meta.main) {
+  const io: Io = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+  const code = await main(process.argv.slice(2), io);
+  // Let stdout drain before exiting; pending timers and sockets must not keep us alive.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 100).unref();
+}

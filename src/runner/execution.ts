@@ -1,0 +1,163 @@
+// One execution: read from the checkpoint until caught up, sending each page as a batch and
+// committing the checkpoint only after the sink acknowledged it. This is the one place that orders
+// read, send and commit. The next page is read while the current batch is being sent; at most one
+// batch is in flight, and commits happen in page order.
+
+import type { Logger } from "pino";
+import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import type { Config } from "../config/types.ts";
+import { AbortedError, describe } from "../errors.ts";
+import type {
+  Batch,
+  Checkpoint,
+  ExecutionStats,
+  Page,
+  RunOutcome,
+  RunTrigger,
+  Sink,
+  Source,
+  Store,
+} from "../interfaces.ts";
+import { makeBatcher } from "../pipeline/batch.ts";
+import { mask } from "../util/secrets.ts";
+
+export interface Progress {
+  read: number;
+  sent: number;
+  filtered: number;
+  batches: number;
+  checkpoint: Checkpoint;
+  /** How far the checkpoint is behind now, by the time embedded in it. */
+  lagMs: number | null;
+}
+
+export interface ExecutionResult extends Progress {
+  runId: number;
+  outcome: RunOutcome;
+  startCheckpoint: Checkpoint;
+  retries: number;
+  warnings: string[];
+  error: string | null;
+  durationMs: number;
+}
+
+export interface ExecutionDeps {
+  config: Config;
+  store: Store;
+  source: Source;
+  sink: Sink;
+  logger: Logger;
+  stats: ExecutionStats;
+  trigger: RunTrigger;
+  /** Stops reading; the batch in flight may still be acknowledged and committed. */
+  stop?: AbortSignal | undefined;
+  /** Abandons the batch in flight as well. */
+  abandon?: AbortSignal | undefined;
+  onProgress?: (progress: Progress) => void;
+  /** Warnings raised by the source or sink during the execution are pushed here. */
+  warnings?: string[];
+}
+
+/** The checkpoint to read from: START_FROM when new or changed, else the stored one, else a look-back. */
+export async function resolveCheckpoint(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): Promise<Checkpoint> {
+  const state = await store.getCheckpoint();
+  if (config.startFrom !== undefined && config.startFrom !== state.startFromApplied) {
+    await store.setCheckpoint(config.startFrom, {
+      kind: "start-from",
+      startFrom: config.startFrom,
+    });
+    logger.info({ checkpoint: config.startFrom, previous: state.checkpoint }, "applied START_FROM");
+    return config.startFrom;
+  }
+  if (state.checkpoint !== null) return state.checkpoint;
+  // Stored at once: a first execution that fails must not let the look-back window slide forward.
+  const initial = checkpointAt(new Date(Date.now() - config.initialLookbackMs));
+  await store.setCheckpoint(initial, { kind: "initial", lookbackMs: config.initialLookbackMs });
+  logger.info({ checkpoint: initial }, "no checkpoint yet: starting from the initial look-back");
+  return initial;
+}
+
+export function lagOf(checkpoint: Checkpoint, now = Date.now()): number | null {
+  const time = timeOfCheckpoint(checkpoint);
+  return time ? Math.max(0, now - time.getTime()) : null;
+}
+
+export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult> {
+  const { config, store, source, sink, logger, stats, stop, abandon } = deps;
+  const started = Date.now();
+  const warnings = deps.warnings ?? [];
+  const startCheckpoint = await resolveCheckpoint(config, store, logger);
+  const runId = await store.startRun(deps.trigger, startCheckpoint);
+  const progress: Progress = {
+    read: 0,
+    sent: 0,
+    filtered: 0,
+    batches: 0,
+    checkpoint: startCheckpoint,
+    lagMs: lagOf(startCheckpoint),
+  };
+  const batcher = makeBatcher(config);
+  let pending: { batch: Batch; ack: Promise<void> } | null = null;
+
+  const settle = async () => {
+    if (!pending) return;
+    const { batch, ack } = pending;
+    pending = null;
+    await ack;
+    await store.commit(runId, batch, batch.documents.length);
+    progress.read += batch.read;
+    progress.sent += batch.documents.length;
+    progress.filtered += batch.filtered;
+    progress.batches++;
+    progress.checkpoint = batch.checkpoint;
+    progress.lagMs = lagOf(batch.checkpoint);
+    logger.debug({ checkpoint: batch.checkpoint, sent: batch.documents.length }, "batch committed");
+    deps.onProgress?.({ ...progress });
+  };
+
+  let outcome: RunOutcome = "success";
+  let error: string | null = null;
+  try {
+    let url = source.firstRead(startCheckpoint);
+    for (;;) {
+      let page: Page;
+      try {
+        page = await source.read(url, stop);
+      } catch (readError) {
+        // Keep the progress of the batch in flight before reporting why reading stopped.
+        await settle().catch((sendError) =>
+          logger.warn({ err: describe(sendError) }, "the batch in flight failed as well"),
+        );
+        throw readError;
+      }
+      await settle();
+      if (page.caughtUp || page.next === null) break;
+      const batch = batcher(page.events);
+      const ack = batch.documents.length > 0 ? sink.send(batch, abandon) : Promise.resolve();
+      // Awaited in settle(); this only keeps a failure from counting as unhandled meanwhile.
+      ack.catch(() => {});
+      pending = { batch, ack };
+      url = page.next;
+    }
+  } catch (failure) {
+    outcome = failure instanceof AbortedError ? "aborted" : "failed";
+    error = mask(describe(failure));
+  }
+  const retries = stats.retries.source + stats.retries.sink;
+  const unique = [...new Set(warnings.map(mask))];
+  await store.finishRun(runId, { outcome, retries, warnings: unique, error });
+  return {
+    ...progress,
+    runId,
+    outcome,
+    startCheckpoint,
+    retries,
+    warnings: unique,
+    error,
+    durationMs: Date.now() - started,
+  };
+}

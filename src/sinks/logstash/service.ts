@@ -1,0 +1,58 @@
+// One POST to Logstash and the verdict on its answer: acknowledged, retry, or give up.
+
+import type { Dispatcher } from "undici";
+import { SinkError } from "../../errors.ts";
+import { excerpt, exchange } from "../../util/http.ts";
+import type { LogstashSinkConfig } from "./config.ts";
+
+const USER_AGENT = "auth0-logs-to-logstash";
+
+export async function postBatch(
+  dispatcher: Dispatcher,
+  config: LogstashSinkConfig,
+  body: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "user-agent": USER_AGENT,
+  };
+  if (config.authorization) headers.authorization = config.authorization;
+  const answer = await exchange(dispatcher, config.url, {
+    method: "POST",
+    headers,
+    body,
+    signal,
+    peer: "Logstash",
+    errorClass: SinkError,
+  });
+  const { status } = answer;
+  if (status >= 200 && status < 300) return;
+  if (status === 429) {
+    // Logstash's back-pressure: its pipeline is full. Slow down and send the same batch again.
+    throw new SinkError("Logstash is backed up (429)", { retryable: true, status });
+  }
+  if (status >= 500 || status === 408 || status === 502 || status === 503) {
+    throw new SinkError(`Logstash answered ${status}`, { retryable: true });
+  }
+  if (status === 401 || status === 403) {
+    throw new SinkError(
+      `Logstash refused the request (${status}): check LOGSTASH_USER and LOGSTASH_PASSWORD, or LOGSTASH_TOKEN`,
+      { retryable: false },
+    );
+  }
+  if (status === 413) {
+    throw new SinkError(
+      "Logstash refused the batch as too large (413): lower BATCH_SIZE or raise the input's max_content_length",
+      { retryable: false },
+    );
+  }
+  if (status === 404) {
+    throw new SinkError("Logstash answered 404: check the path of LOGSTASH_URL", {
+      retryable: false,
+    });
+  }
+  throw new SinkError(`Logstash rejected the batch (${status}): ${excerpt(answer.body)}`, {
+    retryable: false,
+  });
+}

@@ -1,0 +1,94 @@
+// One place that turns an HTTP exchange into either an answer or a classified error, so that the
+// source and the sinks share the same notion of "the network failed, try again".
+
+import { Agent, type Dispatcher, errors, request } from "undici";
+import { AbortedError, type ExporterError } from "../errors.ts";
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export function newAgent(timeoutMs: number): Agent {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connectTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connections: 4,
+  });
+}
+
+export function header(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Connection-level failures: always worth another try. */
+function networkReason(error: unknown): string | undefined {
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    return "timed out";
+  }
+  if (error instanceof errors.ConnectTimeoutError) return "connection timed out";
+  if (error instanceof errors.SocketError) return "connection reset";
+  if (error instanceof errors.RequestContentLengthMismatchError) return "answer cut short";
+  if (error instanceof errors.ResponseContentLengthMismatchError) return "answer cut short";
+  const code = (error as { code?: string } | null)?.code;
+  if (typeof code === "string" && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code)) {
+    const known: Record<string, string> = {
+      ECONNREFUSED: "connection refused",
+      ECONNRESET: "connection reset",
+      EPIPE: "connection reset",
+      ENOTFOUND: "host not found",
+      EAI_AGAIN: "host lookup failed",
+      ETIMEDOUT: "connection timed out",
+      EHOSTUNREACH: "host unreachable",
+      ENETUNREACH: "network unreachable",
+    };
+    return known[code] ?? code;
+  }
+  return undefined;
+}
+
+export async function exchange(
+  dispatcher: Dispatcher,
+  url: string,
+  options: {
+    method: "GET" | "POST";
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    signal?: AbortSignal | undefined;
+    /** Who answered, for messages: "Auth0" or "Logstash". */
+    peer: string;
+    errorClass: new (
+      message: string,
+      options: { retryable: boolean; status?: number; cause?: unknown },
+    ) => ExporterError;
+  },
+): Promise<HttpAnswer> {
+  try {
+    const response = await request(url, {
+      method: options.method,
+      headers: options.headers,
+      body: options.body,
+      signal: options.signal,
+      dispatcher,
+    });
+    const body = await response.body.text();
+    return { status: response.statusCode, headers: response.headers, body };
+  } catch (error) {
+    if (options.signal?.aborted) throw new AbortedError();
+    const reason = networkReason(error) ?? "request failed";
+    throw new options.errorClass(`${options.peer} ${reason}`, { retryable: true, cause: error });
+  }
+}
+
+/** A short, single-line excerpt of an answer body for error messages (HTML bodies are long). */
+export function excerpt(body: string, max = 120): string {
+  const text = body
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { checkpointAt, isCheckpoint, timeOfCheckpoint } from "../src/auth0/checkpoint.ts";
+import { Pacer, parseRateLimit } from "../src/auth0/pacer.ts";
+import { nextLink, validatePage } from "../src/auth0/source.ts";
+import { SourceError } from "../src/errors.ts";
+
+const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
+
+describe("checkpoint ids", () => {
+  it("synthesizes a 56-digit id from a time, and reads the time back", () => {
+    const time = new Date("2026-11-23T08:30:05Z");
+    const checkpoint = checkpointAt(time);
+    assert.equal(checkpoint.length, 56);
+    assert.ok(isCheckpoint(checkpoint));
+    assert.equal(timeOfCheckpoint(checkpoint)?.toISOString(), "2026-11-23T08:30:05.000Z");
+  });
+
+  it("rejects ids of the wrong length or with an impossible time", () => {
+    assert.equal(isCheckpoint("123"), false);
+    assert.equal(isCheckpoint(`900${"20261340000000"}${"0".repeat(39)}`), false);
+    assert.equal(isCheckpoint(`a${id(1).slice(1)}`), false);
+  });
+});
+
+describe("Link header", () => {
+  it("finds the next URL among several relations", () => {
+    const header =
+      '<https://t.auth0.com/api/v2/logs?from=1&take=100>; rel="prev", <https://t.auth0.com/api/v2/logs?from=2&take=100>; rel="next"';
+    assert.equal(nextLink(header), "https://t.auth0.com/api/v2/logs?from=2&take=100");
+  });
+
+  it("returns null without a next relation", () => {
+    assert.equal(nextLink(undefined), null);
+    assert.equal(nextLink('<https://x/>; rel="prev"'), null);
+  });
+});
+
+describe("page validation", () => {
+  it("accepts ascending events newer than the checkpoint", () => {
+    const events = validatePage([{ log_id: id(2) }, { log_id: id(3) }], id(1));
+    assert.equal(events.length, 2);
+  });
+
+  const bad: [string, unknown][] = [
+    ["an object instead of an array", { logs: [] }],
+    ["an event without log_id", [{ type: "s" }]],
+    ["a log_id that is not 56 digits", [{ log_id: "abc" }]],
+    ["ids out of order", [{ log_id: id(3) }, { log_id: id(2) }]],
+    ["an id not newer than the checkpoint", [{ log_id: id(1) }]],
+    ["a duplicate id", [{ log_id: id(2) }, { log_id: id(2) }]],
+    ["null elements", [null]],
+  ];
+  for (const [name, body] of bad) {
+    it(`rejects ${name}, without retrying`, () => {
+      assert.throws(
+        () => validatePage(body, id(1)),
+        (error: SourceError) => error instanceof SourceError && !error.retryable,
+      );
+    });
+  }
+});
+
+describe("pacing by the rate-limit headers", () => {
+  it("parses the x-ratelimit headers", () => {
+    assert.deepEqual(
+      parseRateLimit({
+        "x-ratelimit-limit": "10",
+        "x-ratelimit-remaining": "3",
+        "x-ratelimit-reset": "1700000000",
+      }),
+      { limit: 10, remaining: 3, resetAt: 1_700_000_000_000 },
+    );
+    assert.equal(parseRateLimit({}), null);
+  });
+
+  it("goes at once while the bucket holds more than the reserve", () => {
+    const now = 1_000_000;
+    const pacer = new Pacer(() => now);
+    pacer.observe({ limit: 50, remaining: 40, resetAt: now + 1000 });
+    assert.equal(pacer.delay(), 0);
+  });
+
+  it("spaces reads by the refill interval near the bottom of the bucket", () => {
+    const now = 1_000_000;
+    const pacer = new Pacer(() => now);
+    // 10 tokens, 100 per minute: full again 6 s after being drained (rounded up to 7 s).
+    pacer.observe({ limit: 10, remaining: 2, resetAt: now + 5_300 });
+    const delay = pacer.delay();
+    assert.ok(delay > 400 && delay < 900, `delay ${delay}`);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { StoreError } from "../src/errors.ts";
+import { SqliteStore } from "../src/store/sqlite/store.ts";
+
+const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
+const tempPath = () => join(mkdtempSync(join(tmpdir(), "a2l-store-")), "nested", "state.sqlite");
+
+describe("SQLite store", () => {
+  it("creates its folder and starts with no checkpoint", async () => {
+    const store = new SqliteStore(tempPath());
+    assert.deepEqual(await store.getCheckpoint(), {
+      checkpoint: null,
+      startFromApplied: null,
+      updatedAt: null,
+    });
+    await store.close();
+  });
+
+  it("commits the checkpoint and the run's counts together, and keeps them across reopen", async () => {
+    const path = tempPath();
+    let store = new SqliteStore(path);
+    await store.setCheckpoint(id(1), { kind: "initial", lookbackMs: 1 });
+    const run = await store.startRun("manual", id(1));
+    await store.commit(run, { checkpoint: id(5), read: 4, filtered: 1 }, 3);
+    await store.commit(run, { checkpoint: id(9), read: 4, filtered: 0 }, 4);
+    await store.finishRun(run, { outcome: "success", retries: 2, warnings: ["w"], error: null });
+    await store.close();
+    store = new SqliteStore(path);
+    assert.equal((await store.getCheckpoint()).checkpoint, id(9));
+    const record = await store.getRun(run);
+    assert.ok(record);
+    assert.deepEqual(
+      { ...record, startedAt: "", endedAt: "" },
+      {
+        id: run,
+        trigger: "manual",
+        startedAt: "",
+        endedAt: "",
+        outcome: "success",
+        read: 8,
+        sent: 7,
+        filtered: 1,
+        batches: 2,
+        retries: 2,
+        firstCheckpoint: id(1),
+        lastCheckpoint: id(9),
+        warnings: ["w"],
+        error: null,
+      },
+    );
+    await store.close();
+  });
+
+  it("refuses a commit that would move the checkpoint backwards, changing nothing", async () => {
+    const store = new SqliteStore(tempPath());
+    await store.setCheckpoint(id(5), { kind: "replay" });
+    const run = await store.startRun("manual", id(5));
+    await assert.rejects(
+      store.commit(run, { checkpoint: id(4), read: 1, filtered: 0 }, 1),
+      StoreError,
+    );
+    assert.equal((await store.getCheckpoint()).checkpoint, id(5));
+    assert.equal((await store.getRun(run))?.sent, 0);
+    await store.close();
+  });
+
+  it("remembers which START_FROM was applied", async () => {
+    const store = new SqliteStore(tempPath());
+    await store.setCheckpoint(id(3), { kind: "start-from", startFrom: id(3) });
+    assert.equal((await store.getCheckpoint()).startFromApplied, id(3));
+    await store.close();
+  });
+
+  it("caches tokens by key", async () => {
+    const store = new SqliteStore(tempPath());
+    assert.equal(await store.getToken("k"), null);
+    await store.putToken("k", { accessToken: "t1", expiresAt: 5 });
+    await store.putToken("k", { accessToken: "t2", expiresAt: 6 });
+    assert.deepEqual(await store.getToken("k"), { accessToken: "t2", expiresAt: 6 });
+    await store.close();
+  });
+
+  it("lists runs newest first", async () => {
+    const store = new SqliteStore(tempPath());
+    const a = await store.startRun("manual", null);
+    const b = await store.startRun("schedule", null);
+    assert.deepEqual(
+      (await store.listRuns(10)).map((r) => r.id),
+      [b, a],
+    );
+    await store.close();
+  });
+
+  it("reports a store that cannot be opened with its path", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "a2l-store-")), "a-file");
+    writeFileSync(file, "");
+    assert.throws(
+      () => new SqliteStore(join(file, "state.sqlite")),
+      (error: StoreError) => {
+        assert.match(error.message, /a-file\/state\.sqlite could not be opened/);
+        return true;
+      },
+    );
+  });
+});
