@@ -35,7 +35,8 @@ export function parseCommandArgs(command: Command, argv: string[]) {
       strict: true,
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const message =
+      error instanceof Error ? (error.message.split(". ")[0] ?? error.message) : String(error);
     throw new ConfigError([
       `${command.name}: ${message} (see: auth0-logs-to-logstash ${command.name} --help)`,
     ]);

@@ -1,0 +1,348 @@
+// Every setting in one table: its name, default, meaning and a good example. Validation messages,
+// the settings documentation (docs/settings.md, README) and the dashboard are all made from it.
+
+import { Cron } from "croner";
+import { z } from "zod";
+import { isCheckpoint } from "../auth0/checkpoint.ts";
+import { logTypes, parseLevel } from "../pipeline/log-types.ts";
+import { parseInterval } from "../runner/schedule.ts";
+import { parseDuration } from "./duration.ts";
+
+export interface SettingDefinition {
+  name: string;
+  group: string;
+  default?: string;
+  required?: boolean;
+  secret?: boolean;
+  example: string;
+  description: string;
+  /** Checks the raw text; the message says what was expected. */
+  schema: z.ZodType<unknown, string>;
+}
+
+const loopback = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+const text = z.string().trim().min(1, "must not be empty");
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
+  .transform((v) => ["true", "1", "yes"].includes(v));
+const duration = z
+  .string()
+  .refine((v) => parseDuration(v) !== undefined, "must be a duration such as 30s, 5m, 24h or 7d")
+  .transform((v) => parseDuration(v) as number);
+const httpUrl = (https: boolean) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          const url = new URL(v);
+          return https
+            ? url.protocol === "https:"
+            : url.protocol === "http:" || url.protocol === "https:";
+        } catch {
+          return false;
+        }
+      },
+      `must be an ${https ? "https" : "http(s)"} URL`,
+    );
+
+const domain = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const raw = /^[a-z]+:\/\//i.test(v) ? v : `https://${v}`;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a tenant host name or an origin URL" });
+      return z.NEVER;
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback.has(url.hostname))) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must use https:// (plain http:// only for loopback hosts)",
+      });
+      return z.NEVER;
+    }
+    if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a host or origin without path, query or credentials",
+      });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+const schedule = z
+  .string()
+  .trim()
+  .refine((v) => {
+    if (parseInterval(v) !== null) return (parseInterval(v) as number) >= 1000;
+    const fields = v.split(/\s+/).length;
+    if (fields !== 5 && fields !== 6) return false;
+    try {
+      new Cron(v, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be a cron expression of 5 or 6 fields or an interval of at least 1s such as 30s or 5m");
+
+const logTypeList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((code) => code.trim())
+      .filter((code) => code !== ""),
+  )
+  .superRefine((codes, ctx) => {
+    for (const code of codes) {
+      if (!logTypes.has(code)) {
+        const close = [...logTypes.keys()]
+          .filter((known) => known.startsWith(code.slice(0, 2)))
+          .slice(0, 5);
+        ctx.addIssue({
+          code: "custom",
+          message: `"${code}" is not a known Auth0 log type code${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`,
+        });
+      }
+    }
+  });
+
+export const settings: SettingDefinition[] = [
+  {
+    name: "AUTH0_DOMAIN",
+    group: "Auth0",
+    required: true,
+    example: "acme.eu.auth0.com",
+    description: "The tenant's domain, or its origin URL (plain http:// only for loopback hosts).",
+    schema: domain,
+  },
+  {
+    name: "AUTH0_CLIENT_ID",
+    group: "Auth0",
+    required: true,
+    example: "Xo2v…",
+    description:
+      "Client ID of an application allowed the client-credentials grant for the Management API with the read:logs scope.",
+    schema: text,
+  },
+  {
+    name: "AUTH0_CLIENT_SECRET",
+    group: "Auth0",
+    required: true,
+    secret: true,
+    example: "(the application's client secret)",
+    description: "That application's client secret.",
+    schema: text,
+  },
+  {
+    name: "BATCH_SIZE",
+    group: "Export",
+    default: "100",
+    example: "100",
+    description: "Logs per read from Auth0, and so per POST to Logstash (1 to 100).",
+    schema: integer(1, 100),
+  },
+  {
+    name: "LOGSTASH_URL",
+    group: "Logstash",
+    required: true,
+    secret: true,
+    example: "https://logstash.example.com:8080",
+    description: "URL of the Logstash http input. Treated as a secret (it may carry credentials).",
+    schema: httpUrl(false),
+  },
+  {
+    name: "LOGSTASH_INDEX",
+    group: "Logstash",
+    required: true,
+    example: "auth0-logs",
+    description: "Value of the `index` field added to every document.",
+    schema: text,
+  },
+  {
+    name: "LOGSTASH_TOKEN",
+    group: "Logstash",
+    secret: true,
+    example: "(a token)",
+    description:
+      "Appended to the URL's query as token=… (as the original extension did; hosted Logstash services authenticate this way).",
+    schema: text,
+  },
+  {
+    name: "LOGSTASH_USER",
+    group: "Logstash",
+    example: "auth0",
+    description: "Basic-auth user; needs LOGSTASH_PASSWORD.",
+    schema: text,
+  },
+  {
+    name: "LOGSTASH_PASSWORD",
+    group: "Logstash",
+    secret: true,
+    example: "(a password)",
+    description: "Basic-auth password; needs LOGSTASH_USER.",
+    schema: text,
+  },
+  {
+    name: "START_FROM",
+    group: "Export",
+    example: "90020261124101500123000000000000000000000000000000000042",
+    description:
+      "Checkpoint (a 56-digit Auth0 log id) to start or replay from. Applied once, when new or changed.",
+    schema: z.string().trim().refine(isCheckpoint, "must be a 56-digit Auth0 log id"),
+  },
+  {
+    name: "LOG_LEVEL",
+    group: "Export",
+    example: "error",
+    description:
+      "Send events of at least this level: 0-4 or debug, info, warning, error, critical. Combines with LOG_TYPES by OR.",
+    schema: z
+      .string()
+      .refine(
+        (v) => parseLevel(v) !== undefined,
+        "must be 0-4 or debug, info, warning, error, critical",
+      )
+      .transform((v) => parseLevel(v) as number),
+  },
+  {
+    name: "LOG_TYPES",
+    group: "Export",
+    example: "s,f,fp,fu",
+    description: "Comma-separated event type codes to send. Combines with LOG_LEVEL by OR.",
+    schema: logTypeList,
+  },
+  {
+    name: "SCHEDULE",
+    group: "Service",
+    default: "*/5 * * * *",
+    example: "*/5 * * * *",
+    description:
+      "When the service runs an execution: a cron expression (5 or 6 fields) or an interval such as 30s or 5m.",
+    schema: schedule,
+  },
+  {
+    name: "SLACK_INCOMING_WEBHOOK",
+    group: "Slack",
+    secret: true,
+    example: "https://hooks.slack.com/services/T000/B000/XXXX",
+    description:
+      "Slack incoming webhook for failure messages (SLACK_INCOMING_WEBHOOK_URL is accepted as an alias).",
+    schema: httpUrl(true),
+  },
+  {
+    name: "SLACK_SEND_SUCCESS",
+    group: "Slack",
+    default: "false",
+    example: "true",
+    description: "Also post successful executions to Slack.",
+    schema: boolean,
+  },
+  {
+    name: "DATABASE_URL",
+    group: "Store",
+    default: "sqlite:./data/state.sqlite",
+    example: "sqlite:./data/state.sqlite",
+    description:
+      "Where the checkpoint, token cache and run history are kept: sqlite:PATH (the folder is created).",
+    schema: z
+      .string()
+      .trim()
+      .refine(
+        (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
+        "must be sqlite:PATH or a postgres:// URL",
+      ),
+  },
+  {
+    name: "DOCUMENT_FORMAT",
+    group: "Export",
+    default: "extension",
+    example: "log-streams",
+    description:
+      "extension: the event plus type_description, index and post_date, as the original; log-streams: {log_id, data} as Auth0 Log Streams send.",
+    schema: z.enum(["extension", "log-streams"], { error: "must be extension or log-streams" }),
+  },
+  {
+    name: "KEEP_ID",
+    group: "Export",
+    default: "false",
+    example: "true",
+    description: "Keep the `_id` field (Elasticsearch refuses it; the same value is in log_id).",
+    schema: boolean,
+  },
+  {
+    name: "INITIAL_LOOKBACK",
+    group: "Export",
+    default: "24h",
+    example: "7d",
+    description: "On the very first start without checkpoint or START_FROM, start this far back.",
+    schema: duration,
+  },
+  {
+    name: "RETRY_MAX_TIME",
+    group: "Export",
+    default: "10m",
+    example: "30m",
+    description:
+      "Total time one execution may spend waiting to retry failed requests before it fails (nothing is skipped).",
+    schema: duration,
+  },
+  {
+    name: "REQUEST_TIMEOUT",
+    group: "Export",
+    default: "30s",
+    example: "60s",
+    description: "Timeout of one HTTP request to Auth0 or Logstash.",
+    schema: duration,
+  },
+  {
+    name: "EXPORTER_LOG_LEVEL",
+    group: "Service",
+    default: "info",
+    example: "debug",
+    description:
+      "Level of the exporter's own logs: trace, debug, info, warn, error, fatal or silent.",
+    schema: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+      error: "must be trace, debug, info, warn, error, fatal or silent",
+    }),
+  },
+  {
+    name: "HTTP_HOST",
+    group: "Service",
+    default: "127.0.0.1",
+    example: "0.0.0.0",
+    description: "Address the service's HTTP listener (health, metrics) binds to.",
+    schema: text,
+  },
+  {
+    name: "HTTP_PORT",
+    group: "Service",
+    default: "3000",
+    example: "8080",
+    description: "Port of that listener (0 picks a free one).",
+    schema: integer(0, 65535),
+  },
+];
+
+export const settingsByName = new Map(settings.map((s) => [s.name, s]));
+
+export const ALIASES: Record<string, string> = {
+  SLACK_INCOMING_WEBHOOK_URL: "SLACK_INCOMING_WEBHOOK",
+};
