@@ -1,0 +1,8 @@
+export {
+  LogstashFake,
+  type LogstashFault,
+  type LogstashOptions,
+  startLogstash,
+} from "./logstash.ts";
+export { SlackFake, type SlackFault, startSlack } from "./slack.ts";
+export { startTenant, type TenantFault, type TenantOptions, TenantSimulator } from "./tenant.ts";

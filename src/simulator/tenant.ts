@@ -1,0 +1,438 @@
+// A simulated Auth0 tenant: the token endpoint and GET /api/v2/logs by checkpoint, following
+// ../shared/reference/contracts.md §1-4 — Link headers, rate-limit headers on every answer, 429s
+// from a token bucket, and the faults real tenants show (HTML 5xx, resets, truncated bodies...).
+
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { LogEvent } from "../interfaces.ts";
+import { EventLog } from "./events.ts";
+import { type FaultPlan, Faults } from "./faults.ts";
+
+export type TenantFault =
+  | "429"
+  | "500-html"
+  | "502-html"
+  | "503"
+  | "reset"
+  | "truncated"
+  | "slow"
+  | "expired-token"
+  | "wrong-shape"
+  | "non-json";
+
+export interface RateLimit {
+  burst: number;
+  perSecond: number;
+}
+
+export interface TenantOptions {
+  clientId?: string;
+  clientSecret?: string;
+  tokenTtlSeconds?: number;
+  /** Events already in the log, indexed over the `backlogSpanMs` before now (default 1 h). */
+  backlog?: number;
+  backlogSpanMs?: number;
+  /** Bucket of the logs endpoint; without one the headers still come, with large numbers. */
+  rateLimit?: RateLimit | null;
+  /** Bucket of the token endpoint (the machine-to-machine quota). */
+  tokenRateLimit?: RateLimit | null;
+  /** Send Retry-After with 429s (UNCONFIRMED for Auth0; off by default). */
+  retryAfter?: boolean;
+  /** Write seccft / api_limit events into the log, as Auth0 does (default true). */
+  recordOwnEvents?: boolean;
+  faults?: FaultPlan<TenantFault> | null;
+  slowMs?: number;
+  /** Extra query text added to every next link, to show that clients follow it as given. */
+  linkExtra?: string;
+  name?: string;
+}
+
+class Bucket {
+  private tokens: number;
+  private last = Date.now();
+  readonly limit: RateLimit;
+
+  constructor(limit: RateLimit) {
+    this.limit = limit;
+    this.tokens = limit.burst;
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(
+      this.limit.burst,
+      this.tokens + ((now - this.last) / 1000) * this.limit.perSecond,
+    );
+    this.last = now;
+  }
+
+  take(): boolean {
+    this.refill(Date.now());
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  headers(): Record<string, string> {
+    const now = Date.now();
+    this.refill(now);
+    const fullIn = (this.limit.burst - this.tokens) / this.limit.perSecond;
+    return {
+      "x-ratelimit-limit": String(this.limit.burst),
+      "x-ratelimit-remaining": String(Math.floor(this.tokens)),
+      "x-ratelimit-reset": String(Math.ceil(now / 1000 + fullIn)),
+    };
+  }
+}
+
+const UNLIMITED = { burst: 1_000_000, perSecond: 1_000_000 };
+const HTML = (status: number, title: string) =>
+  `<!DOCTYPE html><html><head><title>${status} ${title}</title></head><body><h1>${title}</h1></body></html>`;
+
+export interface TenantStats {
+  tokenRequests: number;
+  tokensIssued: number;
+  logRequests: number;
+  rateLimited: number;
+  status: Map<number, number>;
+  /** Every logs URL requested, in order (path and query). */
+  urls: string[];
+}
+
+export class TenantSimulator {
+  readonly log: EventLog;
+  readonly stats: TenantStats = {
+    tokenRequests: 0,
+    tokensIssued: 0,
+    logRequests: 0,
+    rateLimited: 0,
+    status: new Map(),
+    urls: [],
+  };
+  readonly logFaults = new Faults<TenantFault>();
+  readonly tokenFaults = new Faults<TenantFault>();
+  url = "";
+  private readonly options: Required<
+    Omit<TenantOptions, "rateLimit" | "tokenRateLimit" | "faults" | "linkExtra">
+  > &
+    TenantOptions;
+  private readonly tokens = new Map<string, number>();
+  private logsBucket: Bucket;
+  private tokenBucket: Bucket;
+  private stream: NodeJS.Timeout | null = null;
+  private readonly server = createServer((req, res) => this.handle(req, res));
+
+  constructor(options: TenantOptions = {}) {
+    this.options = {
+      clientId: "test-client-id",
+      clientSecret: "test-client-secret-4f1c9a",
+      tokenTtlSeconds: 86_400,
+      backlog: 0,
+      backlogSpanMs: 3_600_000,
+      retryAfter: false,
+      recordOwnEvents: true,
+      slowMs: 2_000,
+      name: "simulated",
+      ...options,
+    };
+    this.log = new EventLog(this.options.name);
+    this.logsBucket = new Bucket(options.rateLimit ?? UNLIMITED);
+    this.tokenBucket = new Bucket(options.tokenRateLimit ?? UNLIMITED);
+    this.logFaults.set(options.faults ?? null);
+    this.addBacklog(this.options.backlog, this.options.backlogSpanMs);
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Adds `count` events indexed over the `spanMs` before now. */
+  addBacklog(count: number, spanMs = 3_600_000): void {
+    const now = Date.now();
+    for (let i = 0; i < count; i++)
+      this.log.append(now - spanMs + Math.floor((i * spanMs) / count));
+  }
+
+  addEvents(count: number): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(this.log.append(Date.now()));
+    return ids;
+  }
+
+  /** Appends one event with the given fields (for odd shapes); returns its id. */
+  addEvent(fields: Partial<LogEvent>): string {
+    return this.log.append(Date.now(), fields);
+  }
+
+  startStream(eventsPerSecond: number): void {
+    this.stopStream();
+    const every = Math.max(5, 1000 / eventsPerSecond);
+    const perTick = Math.max(1, Math.round((eventsPerSecond * every) / 1000));
+    this.stream = setInterval(() => this.addEvents(perTick), every);
+  }
+
+  stopStream(): void {
+    if (this.stream) clearInterval(this.stream);
+    this.stream = null;
+  }
+
+  setRateLimit(limit: RateLimit | null): void {
+    this.logsBucket = new Bucket(limit ?? UNLIMITED);
+  }
+
+  setFaults(plan: FaultPlan<TenantFault> | null): void {
+    this.logFaults.set(plan);
+  }
+
+  failNext(kind: TenantFault, count = 1, endpoint: "logs" | "token" = "logs"): void {
+    (endpoint === "logs" ? this.logFaults : this.tokenFaults).failNext(kind, count);
+  }
+
+  expireTokens(): void {
+    this.tokens.clear();
+  }
+
+  eventIds(): string[] {
+    return Array.from({ length: this.log.size }, (_, i) => this.log.idAt(i));
+  }
+
+  createdAt(id: string): number | undefined {
+    return this.log.addedAt(id);
+  }
+
+  async close(): Promise<void> {
+    this.stopStream();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private count(status: number): void {
+    this.stats.status.set(status, (this.stats.status.get(status) ?? 0) + 1);
+  }
+
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    this.count(status);
+    res.writeHead(status, {
+      "content-type":
+        typeof body === "string" && body.startsWith("<")
+          ? "text/html"
+          : "application/json; charset=utf-8",
+      "content-length": String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", this.url);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    if (req.method === "POST" && url.pathname === "/oauth/token") return this.token(body, req, res);
+    if (req.method === "GET" && url.pathname === "/api/v2/logs") return this.logs(url, req, res);
+    this.send(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
+  }
+
+  /** Applies a fault; returns true when the answer was given (or withheld) by it. */
+  private async fault(
+    kind: TenantFault | null,
+    res: ServerResponse,
+    rate: Record<string, string>,
+  ): Promise<boolean> {
+    switch (kind) {
+      case null:
+        return false;
+      case "slow":
+        await new Promise((resolve) => setTimeout(resolve, this.options.slowMs));
+        return false;
+      case "reset":
+        this.count(0);
+        res.socket?.destroy();
+        return true;
+      case "429":
+        this.stats.rateLimited++;
+        this.send(res, 429, TOO_MANY, rate);
+        return true;
+      case "500-html":
+        this.send(res, 500, HTML(500, "Internal Server Error"), rate);
+        return true;
+      case "502-html":
+        this.send(res, 502, HTML(502, "Bad Gateway"), rate);
+        return true;
+      case "503":
+        this.send(res, 503, HTML(503, "Service Unavailable"), rate);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private async token(body: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.tokenRequests++;
+    const rate = this.tokenBucket.headers();
+    if (await this.fault(this.tokenFaults.next(), res, rate)) return;
+    if (!this.tokenBucket.take()) {
+      this.send(res, 429, TOO_MANY, this.tokenBucket.headers());
+      return;
+    }
+    let params: Record<string, unknown>;
+    try {
+      params = String(req.headers["content-type"]).includes("json")
+        ? JSON.parse(body)
+        : Object.fromEntries(new URLSearchParams(body));
+    } catch {
+      this.send(
+        res,
+        400,
+        { error: "invalid_request", error_description: "Invalid JSON body" },
+        rate,
+      );
+      return;
+    }
+    if (params.grant_type !== "client_credentials" || params.audience !== `${this.url}/api/v2/`) {
+      this.send(
+        res,
+        403,
+        { error: "access_denied", error_description: "Service not enabled within domain" },
+        rate,
+      );
+      return;
+    }
+    if (
+      params.client_id !== this.options.clientId ||
+      params.client_secret !== this.options.clientSecret
+    ) {
+      this.send(res, 401, { error: "access_denied", error_description: "Unauthorized" }, rate);
+      return;
+    }
+    const token = randomBytes(24).toString("base64url");
+    this.tokens.set(token, Date.now() + this.options.tokenTtlSeconds * 1000);
+    this.stats.tokensIssued++;
+    if (this.options.recordOwnEvents)
+      this.addEvent({
+        type: "seccft",
+        description: "Client Credentials for Access Token",
+        client_id: this.options.clientId,
+      });
+    this.send(
+      res,
+      200,
+      {
+        access_token: token,
+        expires_in: this.options.tokenTtlSeconds,
+        scope: "read:logs read:logs_users",
+        token_type: "Bearer",
+      },
+      rate,
+    );
+  }
+
+  private async logs(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.logRequests++;
+    this.stats.urls.push(`${url.pathname}${url.search}`);
+    const fault = this.logFaults.next();
+    if (!this.logsBucket.take()) {
+      this.stats.rateLimited++;
+      if (this.options.recordOwnEvents)
+        this.addEvent({ type: "api_limit", description: "Global limit has been reached" });
+      const headers = this.logsBucket.headers();
+      if (this.options.retryAfter)
+        headers["retry-after"] = String(
+          Math.max(1, Number(headers["x-ratelimit-reset"]) - Math.floor(Date.now() / 1000)),
+        );
+      this.send(res, 429, TOO_MANY, headers);
+      return;
+    }
+    const rate = this.logsBucket.headers();
+    if (await this.fault(fault, res, rate)) return;
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const expiresAt = token ? this.tokens.get(token) : undefined;
+    if (fault === "expired-token" || expiresAt === undefined || expiresAt < Date.now()) {
+      this.send(
+        res,
+        401,
+        {
+          statusCode: 401,
+          error: "Unauthorized",
+          message: "Expired token received for JSON Web Token validation",
+          attributes: { error: "Expired token received for JSON Web Token validation" },
+        },
+        rate,
+      );
+      return;
+    }
+    const from = url.searchParams.get("from");
+    const take = Number(url.searchParams.get("take") ?? "50");
+    if (!Number.isInteger(take) || take < 1 || take > 100) {
+      this.send(
+        res,
+        400,
+        {
+          statusCode: 400,
+          error: "Bad Request",
+          message:
+            "Query validation error: 'Invalid value' on property take (The amount of entries to retrieve).",
+          errorCode: "invalid_query_string",
+        },
+        rate,
+      );
+      return;
+    }
+    if (from === null || !/^\d{56}$/.test(from)) {
+      this.send(
+        res,
+        400,
+        {
+          statusCode: 400,
+          error: "Bad Request",
+          message:
+            "Query validation error: 'String does not match pattern ^\\d+$' on property from.",
+          errorCode: "invalid_query_string",
+        },
+        rate,
+      );
+      return;
+    }
+    const start = this.log.firstAfter(from);
+    const end = Math.min(start + take, this.log.size);
+    const events: LogEvent[] = [];
+    for (let i = start; i < end; i++) events.push(this.log.eventAt(i));
+    const nextFrom = end > start ? this.log.idAt(end - 1) : from;
+    const next = `${this.url}/api/v2/logs?from=${nextFrom}&take=${take}${this.options.linkExtra ?? ""}`;
+    const headers = { ...rate, link: `<${next}>; rel="next"` };
+    if (fault === "wrong-shape") return this.send(res, 200, { logs: events }, headers);
+    if (fault === "non-json") return this.send(res, 200, HTML(200, "Please wait"), headers);
+    if (fault === "truncated") {
+      const text = JSON.stringify(events);
+      this.count(200);
+      res.writeHead(200, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": String(Buffer.byteLength(text)),
+        ...headers,
+      });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      setTimeout(() => res.socket?.destroy(), 5);
+      return;
+    }
+    this.send(res, 200, events, headers);
+  }
+}
+
+const TOO_MANY = {
+  statusCode: 429,
+  error: "Too Many Requests",
+  message: "Global limit has been reached",
+  errorCode: "too_many_requests",
+};
+
+export async function startTenant(options: TenantOptions = {}): Promise<TenantSimulator> {
+  return new TenantSimulator(options).listen();
+}
