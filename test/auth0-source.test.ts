@@ -85,8 +85,32 @@ describe("pacing by the rate-limit headers", () => {
     const now = 1_000_000;
     const pacer = new Pacer(() => now);
     // 10 tokens, 100 per minute: full again 6 s after being drained (rounded up to 7 s).
-    pacer.observe({ limit: 10, remaining: 2, resetAt: now + 5_300 });
+    pacer.observe({ limit: 10, remaining: 1, resetAt: now + 6_000 });
     const delay = pacer.delay();
-    assert.ok(delay > 400 && delay < 900, `delay ${delay}`);
+    assert.ok(delay > 600 && delay < 1100, `delay ${delay}`);
+  });
+
+  it("measures the refill rate from the remaining count's trajectory", () => {
+    let now = 0;
+    const pacer = new Pacer(() => now);
+    // A bucket of 50 refilling 16 per second, read every 80 ms from 5 tokens left: the count
+    // drifts down by 0.28 per read.
+    let tokens = 5;
+    for (let i = 0; i < 30; i++) {
+      tokens = tokens - 1 + 0.08 * 16;
+      now += 80;
+      pacer.observe({ limit: 50, remaining: Math.floor(tokens), resetAt: now + 4000 });
+    }
+    const interval = pacer.interval ?? 0;
+    assert.ok(Math.abs(interval - 62.5) < 8, `interval ${interval}`);
+  });
+
+  it("lengthens the interval after a 429", () => {
+    const now = 0;
+    const pacer = new Pacer(() => now);
+    pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 });
+    const before = pacer.interval ?? 0;
+    pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 }, false);
+    assert.ok((pacer.interval ?? 0) > before);
   });
 });

@@ -1,11 +1,12 @@
 // Paces reads by Auth0's x-ratelimit-* headers so that 429s stay rare: the bucket is shared with
 // the tenant's dashboard and every 429 writes an api_limit event into the tenant's own log.
 //
-// While the bucket holds more than a small reserve, reads go out at once. Near the reserve they
-// are spaced by the refill interval, estimated from the headers: the reset names (rounded up to a
-// whole second) when the bucket will be full, so (reset - 0.5 s - now) / deficit is an unbiased
-// estimate per observation, smoothed over many. Holding the reserve above zero means a slightly
-// low estimate drains the reserve instead of earning 429s.
+// While the bucket holds more than a small reserve, reads go out at once (the burst). Near the
+// reserve they are spaced by the refill interval. That interval is measured from the remaining
+// count's own trajectory — tokens now = tokens then - reads since + refill — which is exact up to
+// one token over the window; the reset header (whole seconds) only seeds it, since its rounding
+// is coarse against fast buckets. Holding a reserve above zero means a slightly low estimate
+// drains the reserve instead of earning a 429, and a 429 still lengthens the interval.
 
 export interface RateLimitHeaders {
   limit: number;
@@ -30,10 +31,22 @@ export function parseRateLimit(
   return { limit, remaining: Math.max(0, remaining), resetAt: reset * 1000 };
 }
 
+interface Observation {
+  at: number;
+  remaining: number;
+  /** Reads the bucket had granted us when this was observed. */
+  granted: number;
+}
+
+const WINDOW = 40;
+const MIN_SPAN = 4;
+
 export class Pacer {
-  /** Smoothed milliseconds per token; null until the headers allowed an estimate. */
+  /** Milliseconds per token; null until the headers allowed an estimate. */
   interval: number | null = null;
   private nextAt = 0;
+  private granted = 0;
+  private readonly history: Observation[] = [];
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -41,29 +54,52 @@ export class Pacer {
   }
 
   private reserve(limit: number): number {
-    return Math.min(2, Math.max(0, Math.floor(limit / 5)));
+    return Math.min(3, Math.max(1, Math.floor(limit / 5)));
   }
 
-  observe(rate: RateLimitHeaders | null): void {
+  /** Refill interval from the oldest observation since which the bucket was never full. */
+  private measured(limit: number): number | null {
+    const latest = this.history[this.history.length - 1];
+    if (!latest) return null;
+    let oldest: Observation | null = null;
+    for (let i = this.history.length - 2; i >= 0; i--) {
+      const candidate = this.history[i] as Observation;
+      // A full bucket wastes refill, which would make the rate look lower than it is.
+      if (candidate.remaining >= limit - 1) break;
+      oldest = candidate;
+    }
+    if (!oldest || latest.granted - oldest.granted < MIN_SPAN) return null;
+    const refilled = latest.remaining - oldest.remaining + (latest.granted - oldest.granted);
+    if (refilled <= 0) return null;
+    return (latest.at - oldest.at) / refilled;
+  }
+
+  observe(rate: RateLimitHeaders | null, granted = true): void {
     if (!rate) return;
     const now = this.now();
-    const deficit = rate.limit - rate.remaining - 0.5;
-    if (deficit >= 1 && rate.resetAt > now) {
-      const estimate = Math.max(0, rate.resetAt - 500 - now) / deficit;
-      // Estimates from a nearly full bucket carry most of the rounding error: weigh them less.
-      const weight = Math.min(0.3, deficit / rate.limit / 2);
-      this.interval =
-        this.interval === null ? estimate : this.interval + weight * (estimate - this.interval);
+    if (!granted) {
+      // Our estimate was too low: back off before trusting it again.
+      this.interval = (this.interval ?? 100) * 1.5;
+      this.history.length = 0;
+      return;
+    }
+    this.granted++;
+    this.history.push({ at: now, remaining: rate.remaining, granted: this.granted });
+    if (this.history.length > WINDOW) this.history.shift();
+    const measured = this.measured(rate.limit);
+    if (measured !== null) {
+      this.interval = measured;
+    } else if (this.interval === null && rate.limit - rate.remaining >= 1 && rate.resetAt > now) {
+      // Seed: the reset is rounded up to a second, so this errs on the slow side.
+      this.interval = (rate.resetAt - now) / (rate.limit - rate.remaining);
     }
     const reserve = this.reserve(rate.limit);
     if (rate.remaining > reserve) {
       this.nextAt = now;
     } else {
-      // Below the reserve, wait a little longer so that the reserve refills.
       const interval =
         this.interval ?? Math.max(0, rate.resetAt - now) / Math.max(1, rate.limit - rate.remaining);
-      const behind = reserve - rate.remaining;
-      this.nextAt = now + interval * (1 + behind * 0.5);
+      this.nextAt = now + interval * (1 + (reserve - rate.remaining) * 0.5);
     }
   }
 

@@ -190,7 +190,7 @@ export class Auth0Source implements Source {
       peer: "Auth0 logs endpoint",
       errorClass: SourceError,
     });
-    this.pacer.observe(parseRateLimit(answer.headers));
+    this.pacer.observe(parseRateLimit(answer.headers), answer.status !== 429);
     return answer;
   }
 

@@ -45,6 +45,8 @@ export interface TenantOptions {
   slowMs?: number;
   /** Extra query text added to every next link, to show that clients follow it as given. */
   linkExtra?: string;
+  /** Rewrites the Link header (to simulate broken ones); return undefined to send none. */
+  rewriteLink?: (link: string) => string | undefined;
   name?: string;
 }
 
@@ -113,7 +115,7 @@ export class TenantSimulator {
   readonly tokenFaults = new Faults<TenantFault>();
   url = "";
   private readonly options: Required<
-    Omit<TenantOptions, "rateLimit" | "tokenRateLimit" | "faults" | "linkExtra">
+    Omit<TenantOptions, "rateLimit" | "tokenRateLimit" | "faults" | "linkExtra" | "rewriteLink">
   > &
     TenantOptions;
   private readonly tokens = new Map<string, number>();
@@ -407,7 +409,9 @@ export class TenantSimulator {
     for (let i = start; i < end; i++) events.push(this.log.eventAt(i));
     const nextFrom = end > start ? this.log.idAt(end - 1) : from;
     const next = `${this.url}/api/v2/logs?from=${nextFrom}&take=${take}${this.options.linkExtra ?? ""}`;
-    const headers = { ...rate, link: `<${next}>; rel="next"` };
+    const link = `<${next}>; rel="next"`;
+    const rewritten = this.options.rewriteLink ? this.options.rewriteLink(link) : link;
+    const headers: Record<string, string> = rewritten === undefined ? { ...rate } : { ...rate, link: rewritten };
     if (fault === "wrong-shape") return this.send(res, 200, { logs: events }, headers);
     if (fault === "non-json") return this.send(res, 200, HTML(200, "Please wait"), headers);
     if (fault === "truncated") {
