@@ -34,6 +34,12 @@ export class Faults<K extends string> {
     for (let i = 0; i < count; i++) this.queue.push(kind);
   }
 
+  /** Forgets queued faults and the probability plan. */
+  clear(): void {
+    this.queue.length = 0;
+    this.set(null);
+  }
+
   /** The fault for this request, if any, counted. */
   next(): K | null {
     let kind: K | null = this.queue.shift() ?? null;

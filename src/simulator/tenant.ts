@@ -411,7 +411,8 @@ export class TenantSimulator {
     const next = `${this.url}/api/v2/logs?from=${nextFrom}&take=${take}${this.options.linkExtra ?? ""}`;
     const link = `<${next}>; rel="next"`;
     const rewritten = this.options.rewriteLink ? this.options.rewriteLink(link) : link;
-    const headers: Record<string, string> = rewritten === undefined ? { ...rate } : { ...rate, link: rewritten };
+    const headers: Record<string, string> =
+      rewritten === undefined ? { ...rate } : { ...rate, link: rewritten };
     if (fault === "wrong-shape") return this.send(res, 200, { logs: events }, headers);
     if (fault === "non-json") return this.send(res, 200, HTML(200, "Please wait"), headers);
     if (fault === "truncated") {

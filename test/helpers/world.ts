@@ -3,8 +3,16 @@
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { RunRecord } from "../../src/interfaces.ts";
-import { type LogstashFake, type LogstashOptions, startLogstash } from "../../src/simulator/logstash.ts";
-import { startTenant, type TenantOptions, type TenantSimulator } from "../../src/simulator/tenant.ts";
+import {
+  type LogstashFake,
+  type LogstashOptions,
+  startLogstash,
+} from "../../src/simulator/logstash.ts";
+import {
+  startTenant,
+  type TenantOptions,
+  type TenantSimulator,
+} from "../../src/simulator/tenant.ts";
 import { SqliteStore } from "../../src/store/sqlite/store.ts";
 import { runCli, tempDir } from "./cli.ts";
 import { exporterEnv } from "./env.ts";
@@ -24,7 +32,11 @@ export interface World {
 
 export async function world(
   t: TestContext,
-  options: { tenant?: TenantOptions; logstash?: LogstashOptions; env?: Record<string, string> } = {},
+  options: {
+    tenant?: TenantOptions;
+    logstash?: LogstashOptions;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<World> {
   const tenant = await startTenant(options.tenant);
   const logstash = await startLogstash(options.logstash);
@@ -43,7 +55,10 @@ export async function world(
     async stored() {
       const store = new SqliteStore(join(dir, "state.sqlite"));
       try {
-        return { checkpoint: (await store.getCheckpoint()).checkpoint, runs: await store.listRuns(100) };
+        return {
+          checkpoint: (await store.getCheckpoint()).checkpoint,
+          runs: await store.listRuns(100),
+        };
       } finally {
         await store.close();
       }
