@@ -94,7 +94,7 @@ export function loadConfig(
     problems.push(
       user === undefined
         ? "LOGSTASH_PASSWORD: set without LOGSTASH_USER; basic auth needs both (example: LOGSTASH_USER=auth0)"
-        : "LOGSTASH_USER: set without LOGSTASH_PASSWORD; basic auth needs both",
+        : "LOGSTASH_USER: set without LOGSTASH_PASSWORD; basic auth needs both (example: LOGSTASH_PASSWORD=…)",
     );
   }
   if (problems.length > 0) {

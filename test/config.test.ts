@@ -1,0 +1,183 @@
+// Every setting is validated before anything runs; each problem names the setting, says what was
+// expected and shows a good example, and never echoes a secret.
+
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { loadConfig } from "../src/config/load.ts";
+import { ConfigError } from "../src/errors.ts";
+import { tempDir } from "./helpers/cli.ts";
+
+const valid = {
+  AUTH0_DOMAIN: "acme.eu.auth0.com",
+  AUTH0_CLIENT_ID: "client-id",
+  AUTH0_CLIENT_SECRET: "s3cret-client-value",
+  LOGSTASH_URL: "https://logstash.example.com:8080",
+  LOGSTASH_INDEX: "auth0",
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, { cwd: tempDir() });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  return [];
+}
+
+describe("settings", () => {
+  it("have sane defaults", () => {
+    const config = loadConfig(valid, { cwd: tempDir() });
+    assert.equal(config.batchSize, 100);
+    assert.equal(config.auth0.origin, "https://acme.eu.auth0.com");
+    assert.equal(config.databaseUrl, "sqlite:./data/state.sqlite");
+    assert.equal(config.schedule, "*/5 * * * *");
+    assert.equal(config.documentFormat, "extension");
+    assert.equal(config.keepId, false);
+    assert.equal(config.initialLookbackMs, 24 * 3_600_000);
+    assert.equal(config.logTypes, undefined);
+    assert.equal(config.logLevel, undefined);
+    assert.deepEqual(config.http, { host: "127.0.0.1", port: 3000 });
+  });
+
+  it("report every missing required setting at once", () => {
+    const problems = problemsOf({});
+    for (const name of [
+      "AUTH0_DOMAIN",
+      "AUTH0_CLIENT_ID",
+      "AUTH0_CLIENT_SECRET",
+      "LOGSTASH_URL",
+      "LOGSTASH_INDEX",
+    ]) {
+      assert.ok(
+        problems.some((p) => p.startsWith(`${name}: required but not set (example: `)),
+        name,
+      );
+    }
+  });
+
+  it("append LOGSTASH_TOKEN to the URL's query as token=", () => {
+    const config = loadConfig(
+      { ...valid, LOGSTASH_URL: "https://l.example.com/in?a=1", LOGSTASH_TOKEN: "t&k n" },
+      { cwd: tempDir() },
+    );
+    assert.equal(config.logstash.url, "https://l.example.com/in?a=1&token=t%26k+n");
+  });
+
+  it("read ./.env, with the environment winning", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, ".env"), "LOGSTASH_INDEX=from-file\nBATCH_SIZE=20\n# comment\n");
+    const config = loadConfig({ ...valid, LOGSTASH_INDEX: "from-env" }, { cwd: dir });
+    assert.equal(config.logstash.index, "from-env");
+    assert.equal(config.batchSize, 20);
+  });
+
+  it("accept the original SLACK_INCOMING_WEBHOOK_URL as an alias", () => {
+    const config = loadConfig(
+      { ...valid, SLACK_INCOMING_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X" },
+      { cwd: tempDir() },
+    );
+    assert.equal(config.slack.webhookUrl, "https://hooks.slack.com/services/T/B/X");
+  });
+
+  it("accept LOG_LEVEL as a number or a name, and LOG_TYPES as a list", () => {
+    const config = loadConfig(
+      { ...valid, LOG_LEVEL: "Warning", LOG_TYPES: " s, f ,fp" },
+      { cwd: tempDir() },
+    );
+    assert.equal(config.logLevel, 2);
+    assert.deepEqual(config.logTypes, ["s", "f", "fp"]);
+  });
+
+  it("allow plain http only for loopback hosts", () => {
+    assert.equal(
+      loadConfig({ ...valid, AUTH0_DOMAIN: "http://127.0.0.1:8081" }, { cwd: tempDir() }).auth0
+        .origin,
+      "http://127.0.0.1:8081",
+    );
+    assert.ok(
+      problemsOf({ ...valid, AUTH0_DOMAIN: "http://acme.auth0.com" })[0]?.startsWith(
+        "AUTH0_DOMAIN:",
+      ),
+    );
+  });
+
+  const invalid: [string, Record<string, string>, string][] = [
+    ["BATCH_SIZE not a number", { BATCH_SIZE: "abc" }, "BATCH_SIZE"],
+    ["BATCH_SIZE zero", { BATCH_SIZE: "0" }, "BATCH_SIZE"],
+    ["BATCH_SIZE over 100", { BATCH_SIZE: "101" }, "BATCH_SIZE"],
+    ["BATCH_SIZE fractional", { BATCH_SIZE: "1.5" }, "BATCH_SIZE"],
+    ["AUTH0_DOMAIN with a path", { AUTH0_DOMAIN: "https://acme.auth0.com/api" }, "AUTH0_DOMAIN"],
+    ["AUTH0_DOMAIN not a host", { AUTH0_DOMAIN: "not a host" }, "AUTH0_DOMAIN"],
+    ["LOGSTASH_URL not a URL", { LOGSTASH_URL: "logstash:8080" }, "LOGSTASH_URL"],
+    [
+      "LOGSTASH_URL of another scheme",
+      { LOGSTASH_URL: "ftp://logstash.example.com" },
+      "LOGSTASH_URL",
+    ],
+    ["LOGSTASH_USER without password", { LOGSTASH_USER: "u" }, "LOGSTASH_USER"],
+    ["LOGSTASH_PASSWORD without user", { LOGSTASH_PASSWORD: "p4ssword" }, "LOGSTASH_PASSWORD"],
+    ["START_FROM too short", { START_FROM: "900123" }, "START_FROM"],
+    ["START_FROM with letters", { START_FROM: `900${"a".repeat(53)}` }, "START_FROM"],
+    [
+      "START_FROM with an impossible time",
+      { START_FROM: `90020261399000000${"0".repeat(39)}` },
+      "START_FROM",
+    ],
+    ["LOG_LEVEL out of range", { LOG_LEVEL: "5" }, "LOG_LEVEL"],
+    ["LOG_LEVEL unknown name", { LOG_LEVEL: "verbose" }, "LOG_LEVEL"],
+    ["LOG_TYPES unknown code", { LOG_TYPES: "s,nope" }, "LOG_TYPES"],
+    ["SCHEDULE malformed cron", { SCHEDULE: "* * *" }, "SCHEDULE"],
+    ["SCHEDULE bad field", { SCHEDULE: "61 * * * *" }, "SCHEDULE"],
+    ["SCHEDULE interval too short", { SCHEDULE: "10ms" }, "SCHEDULE"],
+    [
+      "SLACK_INCOMING_WEBHOOK not https",
+      { SLACK_INCOMING_WEBHOOK: "http://hooks.slack.com/x" },
+      "SLACK_INCOMING_WEBHOOK",
+    ],
+    [
+      "Slack alias conflicting",
+      {
+        SLACK_INCOMING_WEBHOOK: "https://a.example/1",
+        SLACK_INCOMING_WEBHOOK_URL: "https://a.example/2",
+      },
+      "SLACK_INCOMING_WEBHOOK_URL",
+    ],
+    ["SLACK_SEND_SUCCESS not a boolean", { SLACK_SEND_SUCCESS: "maybe" }, "SLACK_SEND_SUCCESS"],
+    ["KEEP_ID not a boolean", { KEEP_ID: "2" }, "KEEP_ID"],
+    ["DATABASE_URL unknown kind", { DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    ["DOCUMENT_FORMAT unknown", { DOCUMENT_FORMAT: "ndjson" }, "DOCUMENT_FORMAT"],
+    ["INITIAL_LOOKBACK without unit", { INITIAL_LOOKBACK: "24" }, "INITIAL_LOOKBACK"],
+    ["RETRY_MAX_TIME negative", { RETRY_MAX_TIME: "-5m" }, "RETRY_MAX_TIME"],
+    ["REQUEST_TIMEOUT words", { REQUEST_TIMEOUT: "soon" }, "REQUEST_TIMEOUT"],
+    ["EXPORTER_LOG_LEVEL unknown", { EXPORTER_LOG_LEVEL: "loud" }, "EXPORTER_LOG_LEVEL"],
+    ["HTTP_PORT out of range", { HTTP_PORT: "70000" }, "HTTP_PORT"],
+  ];
+  for (const [name, change, setting] of invalid) {
+    it(`reject ${name}, naming ${setting} with an example`, () => {
+      const problems = problemsOf({ ...valid, ...change });
+      const problem = problems.find((p) => p.startsWith(`${setting}:`));
+      assert.ok(problem, `no problem for ${setting} in ${JSON.stringify(problems)}`);
+      assert.ok(problem.includes("example") || problem.includes("set only one"), problem);
+    });
+  }
+
+  it("never echo secret values in problems", () => {
+    const problems = problemsOf({
+      AUTH0_DOMAIN: "http://x.example",
+      AUTH0_CLIENT_SECRET: "   ",
+      LOGSTASH_URL: "no-url-with-secret-9f8e7d",
+      LOGSTASH_PASSWORD: "pw-secret-1a2b3c",
+      SLACK_INCOMING_WEBHOOK: "not-a-url-secret-5d6e",
+    }).join("\n");
+    for (const secret of [
+      "no-url-with-secret-9f8e7d",
+      "pw-secret-1a2b3c",
+      "not-a-url-secret-5d6e",
+    ]) {
+      assert.ok(!problems.includes(secret), secret);
+    }
+  });
+});
