@@ -58,7 +58,7 @@ describe("secrets", () => {
     for (const secret of [
       ...Object.values(SECRETS),
       "wrong-but-secret-2f4e",
-      w.logstash.url + `?token=${SECRETS.token}`,
+      `${w.logstash.url}?token=${SECRETS.token}`,
     ]) {
       assert.ok(!all.includes(secret), `${secret} leaked`);
       assert.ok(

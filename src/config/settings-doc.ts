@@ -5,7 +5,11 @@ import { settings } from "./settings.ts";
 
 export function settingsTable(): string {
   const rows = settings.map((s) => {
-    const fallback = s.required ? "**required**" : s.default !== undefined ? `\`${s.default}\`` : "unset";
+    const fallback = s.required
+      ? "**required**"
+      : s.default !== undefined
+        ? `\`${s.default}\``
+        : "unset";
     const secret = s.secret ? " Secret: never shown." : "";
     return `| \`${s.name}\` | ${fallback} | ${s.description}${secret} |`;
   });
