@@ -165,7 +165,7 @@ export const settings: SettingDefinition[] = [
     required: true,
     secret: true,
     example: "https://logstash.example.com:8080",
-    description: "URL of the Logstash http input. Treated as a secret (it may carry credentials).",
+    description: "URL of the Logstash http input (it may carry credentials).",
     schema: httpUrl(false),
   },
   {
