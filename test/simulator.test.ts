@@ -110,11 +110,7 @@ describe("tenant simulator (contracts §1-3)", () => {
   it("answers 401 to an unknown or expired token", async () => {
     const bearer = (await token(tenant)).body.access_token as string;
     tenant.expireTokens();
-    const answer = await logs(
-      tenant,
-      `${tenant.url}/api/v2/logs?from=${"9".repeat(56)}&take=10`,
-      bearer,
-    );
+    const answer = await logs(`${tenant.url}/api/v2/logs?from=${"9".repeat(56)}&take=10`, bearer);
     assert.equal(answer.status, 401);
     assert.match(answer.text, /Expired token/);
   });
@@ -122,11 +118,7 @@ describe("tenant simulator (contracts §1-3)", () => {
   it("injects HTML 5xx bodies on demand", async () => {
     const bearer = (await token(tenant)).body.access_token as string;
     tenant.failNext("503");
-    const answer = await logs(
-      tenant,
-      `${tenant.url}/api/v2/logs?from=${"9".repeat(56)}&take=10`,
-      bearer,
-    );
+    const answer = await logs(`${tenant.url}/api/v2/logs?from=${"9".repeat(56)}&take=10`, bearer);
     assert.equal(answer.status, 503);
     assert.match(answer.headers["content-type"] as string, /text\/html/);
   });
