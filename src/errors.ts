@@ -38,6 +38,18 @@ export class SinkError extends ExporterError {}
 /** The store could not be read or written. */
 export class StoreError extends ExporterError {}
 
+/** The checkpoint was moved by someone else (a replay) while an execution was committing. */
+export class CheckpointMovedError extends ExporterError {
+  constructor() {
+    super(
+      "the checkpoint was moved by a replay during this execution; it stopped to let the replay stand",
+      {
+        retryable: false,
+      },
+    );
+  }
+}
+
 /** The execution was stopped on purpose (a signal); what was acknowledged is committed. */
 export class AbortedError extends ExporterError {
   constructor(message = "stopped before caught up") {

@@ -92,12 +92,24 @@ export interface Store {
   getCheckpoint(): Promise<CheckpointState>;
   /** Moves the checkpoint by replay or START_FROM, recording why; not a delivery commit. */
   setCheckpoint(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;
-  /** Atomically moves the checkpoint after an acknowledged batch and adds to the run's counts. */
+  /**
+   * Atomically moves the checkpoint from `expected` to the batch's after an acknowledged batch and
+   * adds to the run's counts. Throws CheckpointMovedError when the stored checkpoint is no longer
+   * `expected` (a replay moved it meanwhile): the execution must stop, not overwrite the replay.
+   */
   commit(
     runId: number,
+    expected: Checkpoint,
     batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
     sent: number,
   ): Promise<void>;
+  /** Small named values of the job: enabled, schedule, alert state. */
+  getJob(key: string): Promise<string | null>;
+  setJob(key: string, value: string): Promise<void>;
+  /** A run record that is not an execution: a replay, a skipped tick. */
+  recordRun(run: Omit<RunRecord, "id">): Promise<number>;
+  /** Deletes finished runs that started before `before` (ISO time); returns how many. */
+  pruneRuns(before: string): Promise<number>;
   getToken(key: string): Promise<CachedToken | null>;
   putToken(key: string, token: CachedToken): Promise<void>;
   startRun(trigger: RunTrigger, checkpoint: Checkpoint | null): Promise<number>;

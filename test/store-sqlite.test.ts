@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { StoreError } from "../src/errors.ts";
+import { CheckpointMovedError, StoreError } from "../src/errors.ts";
 import { SqliteStore } from "../src/store/sqlite/store.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
@@ -25,8 +25,8 @@ describe("SQLite store", () => {
     let store = new SqliteStore(path);
     await store.setCheckpoint(id(1), { kind: "initial", lookbackMs: 1 });
     const run = await store.startRun("manual", id(1));
-    await store.commit(run, { checkpoint: id(5), read: 4, filtered: 1 }, 3);
-    await store.commit(run, { checkpoint: id(9), read: 4, filtered: 0 }, 4);
+    await store.commit(run, id(1), { checkpoint: id(5), read: 4, filtered: 1 }, 3);
+    await store.commit(run, id(5), { checkpoint: id(9), read: 4, filtered: 0 }, 4);
     await store.finishRun(run, { outcome: "success", retries: 2, warnings: ["w"], error: null });
     await store.close();
     store = new SqliteStore(path);
@@ -60,11 +60,50 @@ describe("SQLite store", () => {
     await store.setCheckpoint(id(5), { kind: "replay" });
     const run = await store.startRun("manual", id(5));
     await assert.rejects(
-      store.commit(run, { checkpoint: id(4), read: 1, filtered: 0 }, 1),
+      store.commit(run, id(5), { checkpoint: id(4), read: 1, filtered: 0 }, 1),
       StoreError,
     );
     assert.equal((await store.getCheckpoint()).checkpoint, id(5));
     assert.equal((await store.getRun(run))?.sent, 0);
+    await store.close();
+  });
+
+  it("refuses to overwrite a checkpoint that a replay moved meanwhile", async () => {
+    const store = new SqliteStore(tempPath());
+    await store.setCheckpoint(id(5), { kind: "initial", lookbackMs: 1 });
+    const run = await store.startRun("schedule", id(5));
+    await store.setCheckpoint(id(2), { kind: "replay" });
+    await assert.rejects(
+      store.commit(run, id(5), { checkpoint: id(8), read: 3, filtered: 0 }, 3),
+      CheckpointMovedError,
+    );
+    assert.equal((await store.getCheckpoint()).checkpoint, id(2));
+    await store.close();
+  });
+
+  it("keeps job values and prunes old finished runs", async () => {
+    const store = new SqliteStore(tempPath());
+    assert.equal(await store.getJob("enabled"), null);
+    await store.setJob("enabled", "false");
+    assert.equal(await store.getJob("enabled"), "false");
+    await store.recordRun({
+      trigger: "replay",
+      startedAt: "2020-01-01T00:00:00.000Z",
+      endedAt: "2020-01-01T00:00:00.000Z",
+      outcome: "success",
+      read: 0,
+      sent: 0,
+      filtered: 0,
+      batches: 0,
+      retries: 0,
+      firstCheckpoint: id(9),
+      lastCheckpoint: id(1),
+      warnings: [],
+      error: null,
+    });
+    await store.startRun("manual", null);
+    assert.equal(await store.pruneRuns("2021-01-01T00:00:00.000Z"), 1);
+    assert.equal((await store.listRuns(10)).length, 1);
     await store.close();
   });
 

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { Config } from "../config/types.ts";
-import { AbortedError, describe } from "../errors.ts";
+import { AbortedError, CheckpointMovedError, describe } from "../errors.ts";
 import type {
   Batch,
   Checkpoint,
@@ -108,7 +108,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     const { batch, ack } = pending;
     pending = null;
     await ack;
-    await store.commit(runId, batch, batch.documents.length);
+    await store.commit(runId, progress.checkpoint, batch, batch.documents.length);
     progress.read += batch.read;
     progress.sent += batch.documents.length;
     progress.filtered += batch.filtered;
@@ -144,7 +144,10 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       url = page.next;
     }
   } catch (failure) {
-    outcome = failure instanceof AbortedError ? "aborted" : "failed";
+    outcome =
+      failure instanceof AbortedError || failure instanceof CheckpointMovedError
+        ? "aborted"
+        : "failed";
     error = mask(describe(failure));
   }
   const retries = stats.retries.source + stats.retries.sink;

@@ -37,4 +37,9 @@ export const migrations: string[] = [
      error TEXT
    );
    CREATE INDEX runs_started_at ON runs (started_at);`,
+  `CREATE TABLE job (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );`,
 ];

@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { describe, StoreError } from "../../errors.ts";
+import { CheckpointMovedError, describe, StoreError } from "../../errors.ts";
 import type {
   Batch,
   CachedToken,
@@ -160,20 +160,27 @@ export class SqliteStore implements Store {
 
   async commit(
     runId: number,
+    expected: Checkpoint,
     batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
     sent: number,
   ) {
     const now = new Date().toISOString();
+    if (batch.checkpoint <= expected) {
+      throw new StoreError(`refused to move the checkpoint backwards to ${batch.checkpoint}`, {
+        retryable: false,
+      });
+    }
+    let moved = true;
     try {
       this.transaction(() => {
-        // The guard makes a checkpoint that would move backwards a loud failure, not a quiet rewind.
-        const moved = this.db
-          .prepare(
-            "UPDATE checkpoint SET log_id = ?, updated_at = ? WHERE id = 1 AND (log_id IS NULL OR log_id < ?)",
-          )
-          .run(batch.checkpoint, now, batch.checkpoint);
-        if (moved.changes !== 1)
-          throw new Error(`checkpoint ${batch.checkpoint} is not ahead of the stored one`);
+        // Compare-and-set: a replay that moved the checkpoint meanwhile must not be overwritten.
+        const result = this.db
+          .prepare("UPDATE checkpoint SET log_id = ?, updated_at = ? WHERE id = 1 AND log_id = ?")
+          .run(batch.checkpoint, now, expected);
+        if (result.changes !== 1) {
+          moved = false;
+          return;
+        }
         this.db
           .prepare(
             `UPDATE runs SET read = read + ?, sent = sent + ?, filtered = filtered + ?, batches = batches + 1,
@@ -184,6 +191,54 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw this.failure("written", error);
     }
+    if (!moved) throw new CheckpointMovedError();
+  }
+
+  async getJob(key: string): Promise<string | null> {
+    return this.get<{ value: string }>("SELECT value FROM job WHERE key = ?", key)?.value ?? null;
+  }
+
+  async setJob(key: string, value: string): Promise<void> {
+    this.run(
+      "written",
+      `INSERT INTO job (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      key,
+      value,
+      new Date().toISOString(),
+    );
+  }
+
+  async recordRun(run: Omit<RunRecord, "id">): Promise<number> {
+    const result = this.run(
+      "written",
+      `INSERT INTO runs (trigger, started_at, ended_at, outcome, read, sent, filtered, batches, retries,
+         first_checkpoint, last_checkpoint, warnings, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      run.trigger,
+      run.startedAt,
+      run.endedAt,
+      run.outcome,
+      run.read,
+      run.sent,
+      run.filtered,
+      run.batches,
+      run.retries,
+      run.firstCheckpoint,
+      run.lastCheckpoint,
+      JSON.stringify(run.warnings),
+      run.error,
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  async pruneRuns(before: string): Promise<number> {
+    const result = this.run(
+      "written",
+      "DELETE FROM runs WHERE started_at < ? AND outcome != 'running'",
+      before,
+    );
+    return Number(result.changes);
   }
 
   async getToken(key: string): Promise<CachedToken | null> {
