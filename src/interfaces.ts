@@ -122,12 +122,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export interface ExecutionEnd {
+  ok: boolean;
+  error: string | null;
+  /** The run record, or null when the execution could not even start (store failure). */
+  run: RunRecord | null;
+}
+
 export interface Notifier {
-  notify(message: {
-    kind: "failure" | "success" | "recovered" | "report";
-    run?: RunRecord;
-    text: string;
-  }): Promise<void>;
+  /** Never throws and never waits on the destination: an export must not depend on Slack. */
+  executionEnded(end: ExecutionEnd): Promise<void>;
+  dailyReport(): Promise<void>;
+  idle(): Promise<void>;
 }
 
 /** Why the checkpoint moved other than by delivery. */

@@ -26,7 +26,10 @@ describe("command line", () => {
   it("an unknown command exits 2 and lists the commands", async () => {
     const result = await runCli(["export"], {});
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /unknown command "export"; commands: once, check/);
+    assert.match(
+      result.stderr,
+      /unknown command "export"; commands: run, once, check, status, runs, replay, enable, disable/,
+    );
   });
 
   it("an unknown flag exits 2 and names it", async () => {

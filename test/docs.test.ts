@@ -21,7 +21,7 @@ it("the README's settings table is the one generated from src/config/settings.ts
   for (const row of settingsTable().split("\n").slice(2)) {
     assert.ok(
       readme.has(cells(row)),
-      `README lacks: ${row}\n(run: node src/config/settings-doc.ts)`,
+      `README lacks: ${row}\n(run: node scripts/update-readme-settings.ts)`,
     );
   }
 });

@@ -1,16 +1,9 @@
 // Human renderings for the terminal: durations, lag, progress and summaries.
 
 import type { ExecutionResult, Progress } from "../runner/execution.ts";
+import { duration } from "../util/duration-text.ts";
 
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
+export { duration };
 
 export function progressLine(p: Progress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? Math.round((p.read / elapsedMs) * 1000) : 0;

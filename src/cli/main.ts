@@ -5,9 +5,14 @@ import { ConfigError, describe, ExporterError } from "../errors.ts";
 import { mask } from "../util/secrets.ts";
 import { type Command, EXIT, type Io, parseCommandArgs } from "./command.ts";
 import { check } from "./commands/check.ts";
+import { disable, enable } from "./commands/enable.ts";
 import { once } from "./commands/once.ts";
+import { replay } from "./commands/replay.ts";
+import { run } from "./commands/run.ts";
+import { runs } from "./commands/runs.ts";
+import { status } from "./commands/status.ts";
 
-export const commands: Command[] = [once, check];
+export const commands: Command[] = [run, once, check, status, runs, replay, enable, disable];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));

@@ -63,6 +63,26 @@ function problem(setting: SettingDefinition, message: string): string {
   return `${setting.name}: ${message} (example: ${setting.name}=${setting.example})`;
 }
 
+/** Validates only the named settings: for commands that need the store, not Auth0 or Logstash. */
+export function loadSome(
+  env: Record<string, string | undefined>,
+  names: string[],
+  options: { cwd?: string } = {},
+): Record<string, unknown> {
+  const raw = gatherSettings(env, options.cwd ?? process.cwd());
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const setting of settings.filter((s) => names.includes(s.name))) {
+    const value = raw.values[setting.name];
+    if (value === undefined) continue;
+    const result = setting.schema.safeParse(value);
+    if (result.success) parsed[setting.name] = result.data;
+    else for (const issue of result.error.issues) problems.push(problem(setting, issue.message));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return parsed;
+}
+
 export function loadConfig(
   env: Record<string, string | undefined>,
   options: { cwd?: string } = {},
@@ -132,9 +152,16 @@ export function loadConfig(
     databaseUrl: parsed.DATABASE_URL as string,
     exporterLogLevel: parsed.EXPORTER_LOG_LEVEL as string,
     schedule: parsed.SCHEDULE as string,
+    tail: { enabled: parsed.TAIL as boolean, intervalMs: parsed.TAIL_INTERVAL as number },
+    runsRetentionMs: parsed.RUNS_RETENTION as number,
+    auth0LogRetentionMs: parsed.AUTH0_LOG_RETENTION as number,
+    staleAfterMs: parsed.STALE_AFTER as number,
+    readyMaxFailures: parsed.READY_MAX_FAILURES as number,
     slack: {
       webhookUrl: parsed.SLACK_INCOMING_WEBHOOK as string | undefined,
       sendSuccess: parsed.SLACK_SEND_SUCCESS as boolean,
+      reminderMs: parsed.ALERT_REMINDER as number,
+      dailyReportHour: parsed.SLACK_DAILY_REPORT_HOUR as number | undefined,
     },
     http: { host: parsed.HTTP_HOST as string, port: parsed.HTTP_PORT as number },
   };

@@ -313,6 +313,74 @@ export const settings: SettingDefinition[] = [
     schema: duration,
   },
   {
+    name: "TAIL",
+    group: "Service",
+    default: "false",
+    example: "true",
+    description:
+      "Near-real-time delivery: once caught up, poll again every TAIL_INTERVAL instead of waiting for the next SCHEDULE tick.",
+    schema: boolean,
+  },
+  {
+    name: "TAIL_INTERVAL",
+    group: "Service",
+    default: "5s",
+    example: "2s",
+    description: "With TAIL=true, the pause between polls once caught up.",
+    schema: duration,
+  },
+  {
+    name: "RUNS_RETENTION",
+    group: "Service",
+    default: "30d",
+    example: "90d",
+    description: "How long run records are kept.",
+    schema: duration,
+  },
+  {
+    name: "AUTH0_LOG_RETENTION",
+    group: "Service",
+    default: "1d",
+    example: "30d",
+    description:
+      "Your plan's log retention (1d Starter, 5d Essentials, 10d Professional, 30d Enterprise): an execution that starts from an older checkpoint warns that events may already be gone.",
+    schema: duration,
+  },
+  {
+    name: "STALE_AFTER",
+    group: "Service",
+    default: "24h",
+    example: "6h",
+    description:
+      "Warn when, after catching up, the newest exported event is older than this (a quiet tenant, or logs not reaching Auth0).",
+    schema: duration,
+  },
+  {
+    name: "ALERT_REMINDER",
+    group: "Slack",
+    default: "1h",
+    example: "4h",
+    description:
+      "While executions keep failing for the same cause, post a reminder at most this often (the first failure and the recovery are always posted).",
+    schema: duration,
+  },
+  {
+    name: "SLACK_DAILY_REPORT_HOUR",
+    group: "Slack",
+    example: "8",
+    description:
+      "Hour (0-23, UTC) of a daily Slack report: logs exported, failures, warnings, checkpoint and lag. Unset: no report.",
+    schema: integer(0, 23),
+  },
+  {
+    name: "READY_MAX_FAILURES",
+    group: "Service",
+    default: "3",
+    example: "1",
+    description: "GET /readyz answers 503 after this many executions in a row failed.",
+    schema: integer(1, 1000),
+  },
+  {
     name: "EXPORTER_LOG_LEVEL",
     group: "Service",
     default: "info",

@@ -34,6 +34,16 @@ export interface Config {
   /** Level of the exporter's own logs (pino): trace, debug, info, warn, error, fatal, silent. */
   exporterLogLevel: string;
   schedule: string;
-  slack: { webhookUrl: string | undefined; sendSuccess: boolean };
+  tail: { enabled: boolean; intervalMs: number };
+  runsRetentionMs: number;
+  auth0LogRetentionMs: number;
+  staleAfterMs: number;
+  readyMaxFailures: number;
+  slack: {
+    webhookUrl: string | undefined;
+    sendSuccess: boolean;
+    reminderMs: number;
+    dailyReportHour: number | undefined;
+  };
   http: { host: string; port: number };
 }

@@ -20,6 +20,7 @@ import type {
 } from "../interfaces.ts";
 import { makeBatcher } from "../pipeline/batch.ts";
 import { mask } from "../util/secrets.ts";
+import { retentionWarning, staleWarning } from "./warnings.ts";
 
 export interface Progress {
   read: number;
@@ -121,9 +122,14 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
 
   let outcome: RunOutcome = "success";
   let error: string | null = null;
+  const warn = (message: string | null) => {
+    if (message === null) return;
+    logger.warn(message);
+    warnings.push(message);
+  };
   try {
     let url = source.firstRead(startCheckpoint);
-    for (;;) {
+    for (let first = true; ; first = false) {
       let page: Page;
       try {
         page = await source.read(url, stop);
@@ -135,7 +141,12 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         throw readError;
       }
       await settle();
-      if (page.caughtUp || page.next === null) break;
+      if (first && !page.caughtUp)
+        warn(retentionWarning(startCheckpoint, config.auth0LogRetentionMs));
+      if (page.caughtUp || page.next === null) {
+        warn(staleWarning(progress.checkpoint, config.staleAfterMs));
+        break;
+      }
       const batch = batcher(page.events);
       const ack = batch.documents.length > 0 ? sink.send(batch, abandon) : Promise.resolve();
       // Awaited in settle(); this only keeps a failure from counting as unhandled meanwhile.

@@ -19,6 +19,7 @@ export function exporterEnv(
     LOGSTASH_INDEX: "auth0-test",
     DATABASE_URL: `sqlite:${join(dir, "state.sqlite")}`,
     INITIAL_LOOKBACK: "30d",
+    AUTH0_LOG_RETENTION: "31d",
     RETRY_MAX_TIME: "20s",
     REQUEST_TIMEOUT: "2s",
     EXPORTER_LOG_LEVEL: "info",

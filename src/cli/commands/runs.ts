@@ -1,0 +1,92 @@
+import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
+import { ConfigError } from "../../errors.ts";
+import type { RunRecord } from "../../interfaces.ts";
+import { duration } from "../../util/duration-text.ts";
+import { type Command, EXIT } from "../command.ts";
+import { runsTable } from "../runs-table.ts";
+import { withSettingsStore } from "../store-command.ts";
+import { parseLimit } from "./status.ts";
+
+const OUTCOMES = ["running", "success", "failed", "aborted", "skipped"];
+
+function details(run: RunRecord): string {
+  const at = (checkpoint: string | null) => {
+    const time = checkpoint ? timeOfCheckpoint(checkpoint) : null;
+    return checkpoint ? `${checkpoint}${time ? ` (${time.toISOString()})` : ""}` : "—";
+  };
+  const took = run.endedAt
+    ? duration(Date.parse(run.endedAt) - Date.parse(run.startedAt))
+    : "still running";
+  const lines = [
+    `Run ${run.id}: ${run.outcome} (${run.trigger})`,
+    `Started:     ${run.startedAt}`,
+    `Ended:       ${run.endedAt ?? "—"} (${took})`,
+    `Counts:      read ${run.read}, sent ${run.sent}, filtered ${run.filtered}, ${run.batches} batches, ${run.retries} retries`,
+    `From:        ${at(run.firstCheckpoint)}`,
+    `To:          ${at(run.lastCheckpoint)}`,
+  ];
+  for (const warning of run.warnings) lines.push(`Warning:     ${warning}`);
+  if (run.error) {
+    lines.push(`Error:       ${run.error}`);
+    lines.push(
+      `Replay from: ${run.lastCheckpoint ?? "—"} (auth0-logs-to-logstash replay --from ${run.lastCheckpoint})`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export const runs: Command = {
+  name: "runs",
+  summary: "List the run history, or show one run: runs show ID",
+  usage: `Usage: auth0-logs-to-logstash runs [--limit N] [--outcome OUTCOME] [--json]
+       auth0-logs-to-logstash runs show ID [--json]
+
+Lists the recorded runs, newest first, or shows one run's details: counts, checkpoint range,
+timings, retries, warnings, and the error with the checkpoint to replay from.
+
+Options:
+  --limit N          how many runs to list (default 20)
+  --outcome OUTCOME  only runs that ended so: ${OUTCOMES.join(", ")}
+  --json             print JSON
+  -h, --help         show this help
+
+Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`,
+  options: { limit: { type: "string" }, outcome: { type: "string" }, json: { type: "boolean" } },
+  async run(values, positionals, io) {
+    const [sub, id, ...extra] = positionals;
+    if (sub !== undefined && sub !== "show") {
+      throw new ConfigError([`runs: unknown argument "${sub}"; use: runs show ID`]);
+    }
+    if (sub === "show" && (id === undefined || !/^\d+$/.test(id) || extra.length > 0)) {
+      throw new ConfigError([
+        `runs show: needs one run number, got "${positionals.slice(1).join(" ")}"`,
+      ]);
+    }
+    const outcome = values.outcome as string | undefined;
+    if (outcome !== undefined && !OUTCOMES.includes(outcome)) {
+      throw new ConfigError([`--outcome: must be one of ${OUTCOMES.join(", ")}, got "${outcome}"`]);
+    }
+    const limit = parseLimit(values.limit, 20);
+    return withSettingsStore(io, async (store) => {
+      if (sub === "show") {
+        const run = await store.getRun(Number(id));
+        if (!run) {
+          io.stderr.write(`error: there is no run ${id} (see: auth0-logs-to-logstash runs)\n`);
+          return EXIT.failed;
+        }
+        io.stdout.write(values.json ? `${JSON.stringify(run, null, 2)}\n` : details(run));
+        return EXIT.ok;
+      }
+      const all = await store.listRuns(outcome ? 10_000 : limit);
+      const list = (outcome ? all.filter((run) => run.outcome === outcome) : all).slice(0, limit);
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(list, null, 2)}\n`
+          : list.length
+            ? `${runsTable(list)}\n`
+            : "No runs.\n",
+      );
+      return EXIT.ok;
+    });
+  },
+};

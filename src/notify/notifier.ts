@@ -1,0 +1,126 @@
+// What the service tells Slack: failures (once per cause, then reminders), recoveries, successes
+// when asked, and a daily report. The alert state is kept in the store so a restart does not
+// post the same alert again.
+
+import type { Logger } from "pino";
+import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import type { Config } from "../config/types.ts";
+import { describe } from "../errors.ts";
+import type { ExecutionEnd, Notifier, RunRecord, Store } from "../interfaces.ts";
+import { duration } from "../util/duration-text.ts";
+import { type AlertState, decide, initialAlertState } from "./alerts.ts";
+import { type Field, layout, SlackClient } from "./slack.ts";
+
+const ALERT_STATE = "alert_state";
+
+export class NullNotifier implements Notifier {
+  async executionEnded(): Promise<void> {}
+  async dailyReport(): Promise<void> {}
+  async idle(): Promise<void> {}
+}
+
+function runFields(run: RunRecord | null): Field[] {
+  if (!run) return [];
+  const fields: Field[] = [
+    { label: "Run", value: `#${run.id} (${run.trigger})` },
+    { label: "Counts", value: `read ${run.read}, sent ${run.sent}, filtered ${run.filtered}` },
+    { label: "Started", value: run.startedAt },
+    { label: "Ended", value: run.endedAt ?? "—" },
+  ];
+  if (run.lastCheckpoint) {
+    const time = timeOfCheckpoint(run.lastCheckpoint);
+    fields.push({
+      label: "Checkpoint",
+      value: `\`${run.lastCheckpoint}\`${time ? ` (${time.toISOString()})` : ""}`,
+    });
+  }
+  if (run.retries > 0) fields.push({ label: "Retries", value: String(run.retries) });
+  for (const warning of run.warnings.slice(0, 3)) fields.push({ label: "Warning", value: warning });
+  return fields;
+}
+
+export class SlackNotifier implements Notifier {
+  private readonly client: SlackClient;
+  private readonly config: Config;
+  private readonly store: Store;
+  private readonly logger: Logger;
+
+  constructor(config: Config, store: Store, logger: Logger, webhookUrl: string) {
+    this.client = new SlackClient(webhookUrl, logger);
+    this.config = config;
+    this.store = store;
+    this.logger = logger;
+  }
+
+  private async state(): Promise<AlertState> {
+    try {
+      const raw = await this.store.getJob(ALERT_STATE);
+      return raw ? (JSON.parse(raw) as AlertState) : initialAlertState;
+    } catch {
+      return initialAlertState;
+    }
+  }
+
+  async executionEnded(end: ExecutionEnd): Promise<void> {
+    try {
+      const { decision, state } = decide(await this.state(), end, Date.now(), {
+        reminderMs: this.config.slack.reminderMs,
+        sendSuccess: this.config.slack.sendSuccess,
+      });
+      await this.store.setJob(ALERT_STATE, JSON.stringify(state)).catch(() => {});
+      if (decision === null) return;
+      const replay = end.run?.lastCheckpoint;
+      const fields = runFields(end.run);
+      if (decision === "failure" || decision === "reminder") {
+        const since = state.failingSince
+          ? ` since ${new Date(state.failingSince).toISOString()}`
+          : "";
+        const title =
+          decision === "failure"
+            ? "Auth0 log export failed"
+            : `Auth0 log export still failing (${state.failures} executions)`;
+        const text = `${end.error ?? "unknown error"}\nNothing was skipped: the next execution resumes at the checkpoint${replay ? ` \`${replay}\`` : ""}${since}.`;
+        this.client.post(layout(title, text, fields));
+      } else if (decision === "recovered") {
+        this.client.post(
+          layout(
+            "Auth0 log export recovered",
+            "The export is working again; nothing was skipped.",
+            fields,
+          ),
+        );
+      } else {
+        this.client.post(layout("Auth0 log export succeeded", "Caught up.", fields));
+      }
+    } catch (error) {
+      this.logger.warn(`Slack notification skipped: ${describe(error)}`);
+    }
+  }
+
+  async dailyReport(): Promise<void> {
+    try {
+      const since = new Date(Date.now() - 86_400_000).toISOString();
+      const runs = (await this.store.listRuns(10_000)).filter((run) => run.startedAt >= since);
+      const sent = runs.reduce((sum, run) => sum + run.sent, 0);
+      const failures = runs.filter((run) => run.outcome === "failed").length;
+      const warnings = runs.reduce((sum, run) => sum + run.warnings.length, 0);
+      const checkpoint = (await this.store.getCheckpoint()).checkpoint;
+      const time = checkpoint ? timeOfCheckpoint(checkpoint) : null;
+      this.client.post(
+        layout("Auth0 log export: daily report", `Last 24 hours: ${runs.length} executions.`, [
+          { label: "Logs exported", value: String(sent) },
+          { label: "Failed executions", value: String(failures) },
+          { label: "Warnings", value: String(warnings) },
+          { label: "Checkpoint", value: checkpoint ? `\`${checkpoint}\`` : "none yet" },
+          { label: "Lag", value: time ? duration(Date.now() - time.getTime()) : "—" },
+        ]),
+      );
+    } catch (error) {
+      this.logger.warn(`daily report skipped: ${describe(error)}`);
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.client.idle();
+  }
+}

@@ -1,0 +1,52 @@
+// The service's HTTP listener: health, readiness and Prometheus metrics (the dashboard mounts here).
+
+import { type ServerType, serve } from "@hono/node-server";
+import { Hono } from "hono";
+import type { Store } from "../interfaces.ts";
+import type { Service } from "../runner/service.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface WebDeps {
+  store: Store;
+  service: Service;
+  metrics: Metrics;
+  readyMaxFailures: number;
+}
+
+export function healthRoutes(deps: WebDeps): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    const problems: string[] = [];
+    try {
+      await deps.store.getCheckpoint();
+    } catch {
+      problems.push("store unreachable");
+    }
+    if (deps.service.consecutiveFailures >= deps.readyMaxFailures) {
+      problems.push(`${deps.service.consecutiveFailures} executions in a row failed`);
+    }
+    return problems.length === 0
+      ? c.json({ status: "ready" })
+      : c.json({ status: "not ready", problems }, 503);
+  });
+  app.get("/metrics", async (c) => {
+    const text = await deps.metrics.registry.metrics();
+    return c.text(text, 200, { "content-type": deps.metrics.registry.contentType });
+  });
+  return app;
+}
+
+export function listen(
+  app: Hono,
+  host: string,
+  port: number,
+): Promise<{ server: ServerType; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      const shownHost = info.address.includes(":") ? `[${info.address}]` : info.address;
+      resolve({ server, url: `http://${shownHost}:${info.port}` });
+    });
+    server.once("error", reject);
+  });
+}
