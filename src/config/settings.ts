@@ -48,14 +48,13 @@ const httpUrl = (https: boolean) =>
       (v) => {
         try {
           const url = new URL(v);
-          return https
-            ? url.protocol === "https:"
-            : url.protocol === "http:" || url.protocol === "https:";
+          if (url.protocol === "https:") return true;
+          return url.protocol === "http:" && (!https || loopback.has(url.hostname));
         } catch {
           return false;
         }
       },
-      `must be an ${https ? "https" : "http(s)"} URL`,
+      `must be an ${https ? "https URL (http only for loopback hosts)" : "http(s) URL"}`,
     );
 
 const domain = z

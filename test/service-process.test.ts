@@ -1,0 +1,63 @@
+// The service as a process: it listens, answers health checks, and on SIGTERM stops mid-execution
+// without losing anything, exiting 0.
+
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { spawnCli } from "./helpers/cli.ts";
+import { world } from "./helpers/world.ts";
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await sleep(25);
+  }
+}
+
+describe("run (the service process)", () => {
+  it("stops on SIGTERM mid-execution, exits 0, and the next start loses nothing", async (t) => {
+    const w = await world(t, { tenant: { backlog: 2000 }, logstash: { delayMs: 150 } });
+    let stderr = "";
+    const service = spawnCli(
+      ["run"],
+      { ...w.env, HTTP_PORT: "0", SCHEDULE: "1h", TAIL: "true" },
+      w.dir,
+    );
+    service.child.stderr.on("data", (chunk) => (stderr += chunk));
+    const url = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1]);
+    const health = await request(`${url}/healthz`);
+    assert.equal(health.statusCode, 200);
+    await health.body.dump();
+    await waitFor(() => (w.logstash.requests.length >= 3 ? true : undefined));
+    const stoppedAt = Date.now();
+    service.child.kill("SIGTERM");
+    const result = await service.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(Date.now() - stoppedAt < 12_000, "stopped within the grace period");
+    assert.match(result.stderr, /SIGTERM: stopping after the batch in flight/);
+    assert.ok(w.missing().length > 0, "it stopped before caught up");
+    const { runs } = await w.stored();
+    assert.equal(runs[0]?.outcome, "aborted");
+    w.logstash.setDelay(0);
+    assert.equal((await w.once()).code, 0);
+    assert.deepEqual(w.missing(), []);
+    assert.ok(w.duplicates().length <= 100, `${w.duplicates().length} duplicates`);
+  });
+
+  it("refuses a port it cannot listen on, naming the settings", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const result = await spawnCli(
+      ["run"],
+      { ...w.env, HTTP_HOST: "203.0.113.1", HTTP_PORT: "0" },
+      w.dir,
+    ).done;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cannot listen on 203\.0\.113\.1:0 \(HTTP_HOST, HTTP_PORT\)/);
+  });
+});

@@ -1,0 +1,270 @@
+// Service mode: schedules that never overlap, the job switch, Slack without storms, replay,
+// status and runs, health and metrics.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startSlack } from "../src/simulator/slack.ts";
+import { runCli } from "./helpers/cli.ts";
+import { serviceFor } from "./helpers/service.ts";
+import { world } from "./helpers/world.ts";
+
+describe("schedule", () => {
+  it("fires executions that never overlap, recording ticks that fell during one as skipped", async (t) => {
+    const w = await world(t, { tenant: { backlog: 800 }, logstash: { delayMs: 250 } });
+    const { service, store } = await serviceFor(t, w, { SCHEDULE: "1s" });
+    await service.start();
+    await sleep(4500);
+    await service.stop(5000);
+    const runs = await store.listRuns(100);
+    const executions = runs.filter((r) => r.outcome !== "skipped").reverse();
+    assert.ok(executions.length >= 2, `${executions.length} executions`);
+    assert.ok(
+      runs.some((r) => r.outcome === "skipped"),
+      "a tick during the long first execution was skipped",
+    );
+    for (let i = 1; i < executions.length; i++) {
+      const previous = executions[i - 1];
+      assert.ok(
+        previous?.endedAt && (executions[i]?.startedAt ?? "") >= previous.endedAt,
+        "no overlap",
+      );
+    }
+    assert.deepEqual(w.missing(), []);
+    assert.deepEqual(w.duplicates(), []);
+  });
+
+  it("runs no execution while the job is disabled, and resumes when enabled", async (t) => {
+    const w = await world(t, { tenant: { backlog: 50 } });
+    assert.equal((await runCli(["disable"], w.env, w.dir)).code, 0);
+    const { service } = await serviceFor(t, w);
+    assert.equal(await service.tick("schedule"), "disabled");
+    assert.equal(w.logstash.requests.length, 0);
+    assert.equal((await runCli(["enable"], w.env, w.dir)).code, 0);
+    assert.equal(await service.tick("schedule"), "ran");
+    assert.deepEqual(w.missing(), []);
+  });
+
+  it("with TAIL=true, polls again shortly after catching up", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 } });
+    const { service } = await serviceFor(t, w, {
+      SCHEDULE: "0 0 1 1 *",
+      TAIL: "true",
+      TAIL_INTERVAL: "200ms",
+    });
+    await service.start();
+    await sleep(400);
+    const late = w.tenant.addEvents(5);
+    await sleep(800);
+    for (const id of late)
+      assert.ok(w.logstash.idCounts().has(id), "a late event arrived without a schedule tick");
+  });
+
+  it("takes a new schedule without restart and keeps it", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const { service, store } = await serviceFor(t, w, { SCHEDULE: "0 0 1 1 *" });
+    await service.start();
+    await service.reschedule("*/10 * * * *");
+    assert.equal((await service.status()).schedule, "*/10 * * * *");
+    assert.equal(await store.getJob("schedule"), "*/10 * * * *");
+  });
+});
+
+describe("Slack", () => {
+  it("posts one alert for an outage spanning several executions, then one recovery", async (t) => {
+    const w = await world(t, { tenant: { backlog: 100 }, env: { RETRY_MAX_TIME: "500ms" } });
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const { service, notifier } = await serviceFor(t, w, {
+      SLACK_INCOMING_WEBHOOK: slack.url,
+      ALERT_REMINDER: "1h",
+    });
+    w.logstash.failNext("503", 1000);
+    for (let i = 0; i < 4; i++) await service.tick("schedule");
+    await notifier.idle();
+    assert.equal(slack.messages.length, 1);
+    assert.match(
+      slack.messages[0]?.text ?? "",
+      /Auth0 log export failed[\s\S]*Logstash answered 503[\s\S]*Checkpoint: `\d{56}`/,
+    );
+    assert.ok(
+      !(slack.messages[0]?.text ?? "").includes(w.logstash.url),
+      "no Logstash URL in Slack",
+    );
+    assert.ok(Array.isArray(slack.messages[0]?.blocks), "Block Kit layout with a text fallback");
+    w.logstash.faults.clear();
+    await service.tick("schedule");
+    await notifier.idle();
+    assert.equal(slack.messages.length, 2);
+    assert.match(slack.messages[1]?.text ?? "", /recovered/);
+    assert.deepEqual(w.missing(), []);
+  });
+
+  it("reminds at most every ALERT_REMINDER while failing for the same cause", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 }, env: { RETRY_MAX_TIME: "300ms" } });
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const { service, notifier } = await serviceFor(t, w, {
+      SLACK_INCOMING_WEBHOOK: slack.url,
+      ALERT_REMINDER: "1s",
+    });
+    w.logstash.failNext("503", 1000);
+    await service.tick("schedule");
+    await service.tick("schedule");
+    await sleep(1100);
+    await service.tick("schedule");
+    await notifier.idle();
+    assert.equal(slack.messages.length, 2);
+    assert.match(slack.messages[1]?.text ?? "", /still failing \(3 executions\)/);
+  });
+
+  it("posts successes with SLACK_SEND_SUCCESS, and a Slack failure never fails the export", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 } });
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const { service, notifier, store } = await serviceFor(t, w, {
+      SLACK_INCOMING_WEBHOOK: slack.url,
+      SLACK_SEND_SUCCESS: "true",
+    });
+    slack.failNext("410");
+    await service.tick("schedule");
+    await notifier.idle();
+    assert.equal((await store.listRuns(1))[0]?.outcome, "success");
+    assert.equal(slack.messages.length, 0);
+    slack.failNext("429");
+    w.tenant.addEvents(3);
+    await service.tick("schedule");
+    await notifier.idle();
+    assert.equal(slack.messages.length, 1, "a 429 is retried after Retry-After");
+    assert.match(slack.messages[0]?.text ?? "", /succeeded/);
+  });
+
+  it("sends a daily report", async (t) => {
+    const w = await world(t, { tenant: { backlog: 30 } });
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const { service, notifier } = await serviceFor(t, w, { SLACK_INCOMING_WEBHOOK: slack.url });
+    await service.tick("schedule");
+    await notifier.dailyReport();
+    await notifier.idle();
+    assert.match(slack.messages[0]?.text ?? "", /daily report[\s\S]*Logs exported: 31/);
+  });
+});
+
+describe("replay", () => {
+  it("re-sends everything after the chosen checkpoint and records the replay", async (t) => {
+    const w = await world(t, { tenant: { backlog: 300 } });
+    assert.equal((await w.once()).code, 0);
+    const from = w.tenant.eventIds()[199] as string;
+    const replay = await runCli(["replay", "--from", from], w.env, w.dir);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, new RegExp(`Checkpoint moved from \\d{56} to ${from}`));
+    assert.equal((await w.once()).code, 0);
+    assert.equal(w.duplicates().length, 101); // events 201..300 and the seccft event
+    const { runs } = await w.stored();
+    assert.ok(runs.some((r) => r.trigger === "replay" && r.lastCheckpoint === from));
+  });
+
+  it("accepts a time with --since", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 } });
+    const replay = await runCli(["replay", "--since", "2026-11-20T08:00:00Z"], w.env, w.dir);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /to 90020261120080000000000000000000000000000000000000000000/);
+  });
+
+  const malformed: [string, string[], RegExp][] = [
+    ["a short id", ["--from", "900123"], /--from: "900123" is not an Auth0 log id/],
+    ["an id with letters", ["--from", `900${"x".repeat(53)}`], /not an Auth0 log id/],
+    ["a bad time", ["--since", "yesterday"], /--since: "yesterday" is not an ISO 8601 time/],
+    ["both options", ["--since", "2026-11-20T08:00:00Z", "--from", "1"], /exactly one of/],
+    ["neither option", [], /exactly one of/],
+  ];
+  for (const [name, args, message] of malformed) {
+    it(`refuses ${name} with exit 2, changing nothing`, async (t) => {
+      const w = await world(t, { tenant: { backlog: 10 } });
+      await w.once();
+      const before = (await w.stored()).checkpoint;
+      const result = await runCli(["replay", ...args], w.env, w.dir);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, message);
+      assert.equal((await w.stored()).checkpoint, before);
+    });
+  }
+
+  it("stops a running execution at its next commit instead of overwriting the replay", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1000 }, logstash: { delayMs: 100 } });
+    const { service, store } = await serviceFor(t, w);
+    const running = service.tick("manual");
+    await sleep(350);
+    const replayTo = w.tenant.eventIds()[9] as string;
+    assert.equal((await runCli(["replay", "--from", replayTo], w.env, w.dir)).code, 0);
+    await running;
+    assert.equal((await store.getCheckpoint()).checkpoint, replayTo);
+    assert.equal((await store.listRuns(5)).find((r) => r.trigger === "manual")?.outcome, "aborted");
+  });
+});
+
+describe("status and runs", () => {
+  it("status shows the state, schedule, next run, checkpoint, lag and runs", async (t) => {
+    const w = await world(t, { tenant: { backlog: 20 } });
+    await w.once();
+    const text = await runCli(["status"], { ...w.env, SCHEDULE: "*/5 * * * *" }, w.dir);
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /State: +enabled/);
+    assert.match(text.stdout, /Schedule: +\*\/5 \* \* \* \*, next run \d{4}-/);
+    assert.match(text.stdout, /Lag: +\d+/);
+    assert.match(text.stdout, /RUN +TRIGGER +OUTCOME/);
+    const json = JSON.parse((await runCli(["status", "--json"], w.env, w.dir)).stdout);
+    assert.equal(json.enabled, true);
+    assert.equal(json.checkpoint, w.tenant.eventIds().at(-1));
+    assert.equal(json.runs[0].sent, 21);
+    assert.equal(typeof json.lagSeconds, "number");
+  });
+
+  it("runs lists the history and runs show ID gives a run's details with the replay checkpoint", async (t) => {
+    const w = await world(t, { tenant: { backlog: 20 }, env: { RETRY_MAX_TIME: "300ms" } });
+    await w.once();
+    w.logstash.failNext("503", 100);
+    w.tenant.addEvents(5);
+    await w.once();
+    const list = await runCli(["runs", "--outcome", "failed"], w.env, w.dir);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /failed/);
+    assert.doesNotMatch(list.stdout, /success/);
+    const show = await runCli(["runs", "show", "2"], w.env, w.dir);
+    assert.equal(show.code, 0);
+    assert.match(show.stdout, /Run 2: failed \(manual\)/);
+    assert.match(show.stdout, /Error: +gave up after retrying/);
+    assert.match(show.stdout, /Replay from: \d{56}/);
+    const missing = await runCli(["runs", "show", "99"], w.env, w.dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /there is no run 99/);
+    assert.equal((await runCli(["runs", "--limit", "zero"], w.env, w.dir)).code, 2);
+  });
+});
+
+describe("health and metrics", () => {
+  it("metrics move as events flow, and readiness follows failures", async (t) => {
+    const w = await world(t, { tenant: { backlog: 250 }, env: { RETRY_MAX_TIME: "300ms" } });
+    const { service, app } = await serviceFor(t, w, { READY_MAX_FAILURES: "2" });
+    assert.equal((await app.request("/healthz")).status, 200);
+    assert.equal((await app.request("/readyz")).status, 200);
+    await service.tick("schedule");
+    const metrics = await (await app.request("/metrics")).text();
+    assert.match(metrics, /a2l_events_sent_total 251/);
+    assert.match(metrics, /a2l_events_read_total 251/);
+    assert.match(metrics, /a2l_batches_total 3/);
+    assert.match(metrics, /a2l_executions_total\{outcome="success"\} 1/);
+    assert.match(metrics, /a2l_checkpoint_lag_seconds \d/);
+    assert.match(metrics, /a2l_last_success_timestamp_seconds \d/);
+    w.logstash.failNext("503", 1000);
+    w.tenant.addEvents(1);
+    await service.tick("schedule");
+    await service.tick("schedule");
+    const after = await (await app.request("/metrics")).text();
+    assert.match(after, /a2l_retries_total\{side="logstash"\} [1-9]/);
+    const ready = await app.request("/readyz");
+    assert.equal(ready.status, 503);
+    assert.match(await ready.text(), /2 executions in a row failed/);
+  });
+});
