@@ -52,12 +52,15 @@ describe("run (the service process)", () => {
 
   it("refuses a port it cannot listen on, naming the settings", async (t) => {
     const w = await world(t, { tenant: { backlog: 1 } });
-    const result = await spawnCli(
-      ["run"],
-      { ...w.env, HTTP_HOST: "203.0.113.1", HTTP_PORT: "0" },
-      w.dir,
-    ).done;
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    t.after(() => taken.close());
+    const port = (taken.address() as AddressInfo).port;
+    const result = await spawnCli(["run"], { ...w.env, HTTP_PORT: String(port) }, w.dir).done;
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /cannot listen on 203\.0\.113\.1:0 \(HTTP_HOST, HTTP_PORT\)/);
+    assert.ok(
+      result.stderr.includes(`cannot listen on 127.0.0.1:${port} (HTTP_HOST, HTTP_PORT)`),
+      result.stderr,
+    );
   });
 });
