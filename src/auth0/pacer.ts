@@ -39,7 +39,8 @@ interface Observation {
 }
 
 const WINDOW = 40;
-const MIN_SPAN = 4;
+/** Granted reads a trajectory must span before it is trusted over the reset header. */
+const MIN_SPAN = 10;
 
 export class Pacer {
   /** Milliseconds per token; null until the headers allowed an estimate. */
@@ -47,14 +48,18 @@ export class Pacer {
   private nextAt = 0;
   private granted = 0;
   private readonly history: Observation[] = [];
+  /** Reset-header estimates, weighted by the square of the deficit they were made at. */
+  private headerWeight = 0;
+  private headerSum = 0;
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.now = now;
   }
 
+  /** Tokens kept back: a low estimate then drains the reserve instead of earning a 429. */
   private reserve(limit: number): number {
-    return Math.min(3, Math.max(1, Math.floor(limit / 5)));
+    return Math.min(2, Math.floor(limit / 10));
   }
 
   /** Refill interval from the oldest observation since which the bucket was never full. */
@@ -62,10 +67,11 @@ export class Pacer {
     const latest = this.history[this.history.length - 1];
     if (!latest) return null;
     let oldest: Observation | null = null;
-    for (let i = this.history.length - 2; i >= 0; i--) {
+    for (let i = this.history.length - 1; i >= 0; i--) {
       const candidate = this.history[i] as Observation;
-      // A full bucket wastes refill, which would make the rate look lower than it is.
-      if (candidate.remaining >= limit - 1) break;
+      // Remaining ≤ limit - 2 proves the bucket was not full before that read: a full bucket
+      // wastes refill, which would make the rate look lower than it is.
+      if (candidate.remaining > limit - 2) break;
       oldest = candidate;
     }
     if (!oldest || latest.granted - oldest.granted < MIN_SPAN) return null;
@@ -81,18 +87,24 @@ export class Pacer {
       // Our estimate was too low: back off before trusting it again.
       this.interval = (this.interval ?? 100) * 1.5;
       this.history.length = 0;
+      this.headerWeight = 0;
+      this.headerSum = 0;
       return;
     }
     this.granted++;
     this.history.push({ at: now, remaining: rate.remaining, granted: this.granted });
     if (this.history.length > WINDOW) this.history.shift();
-    const measured = this.measured(rate.limit);
-    if (measured !== null) {
-      this.interval = measured;
-    } else if (this.interval === null && rate.limit - rate.remaining >= 1 && rate.resetAt > now) {
-      // Seed: the reset is rounded up to a second, so this errs on the slow side.
-      this.interval = (rate.resetAt - now) / (rate.limit - rate.remaining);
+    // The reset is rounded up to a whole second (half a second on average) and the remaining
+    // count down to a whole token (half a token on average): correct both.
+    const deficit = rate.limit - rate.remaining - 0.5;
+    if (deficit >= 1 && rate.resetAt > now) {
+      const estimate = Math.max(0, rate.resetAt - 500 - now) / deficit;
+      this.headerWeight += deficit * deficit;
+      this.headerSum += deficit * deficit * estimate;
     }
+    const measured = this.measured(rate.limit);
+    if (measured !== null) this.interval = measured;
+    else if (this.headerWeight > 0) this.interval = this.headerSum / this.headerWeight;
     const reserve = this.reserve(rate.limit);
     if (rate.remaining > reserve) {
       this.nextAt = now;

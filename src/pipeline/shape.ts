@@ -1,4 +1,7 @@
-// Turns Auth0 events into the documents sent. Shallow copies only: this runs on every event.
+// Turns Auth0 events into the documents sent. It runs on every event, so it takes ownership of the
+// events it is given (freshly parsed, used by nobody else) and extends them in place instead of
+// copying: a removed field is set to undefined, which JSON.stringify leaves out, so that objects
+// keep their shape and stay fast to serialize.
 
 import type { DocumentFormat } from "../config/types.ts";
 import type { LogEvent } from "../interfaces.ts";
@@ -11,34 +14,33 @@ export interface ShapeOptions {
   now?: () => Date;
 }
 
-function withoutId(event: LogEvent, keepId: boolean): Record<string, unknown> {
-  if (keepId || !("_id" in event)) return { ...event };
-  const { _id: _dropped, ...rest } = event;
-  return rest;
-}
+export type Shaper = (events: LogEvent[]) => Record<string, unknown>[];
 
-export function makeShaper(
-  options: ShapeOptions,
-): (events: LogEvent[]) => Record<string, unknown>[] {
+export function makeShaper(options: ShapeOptions): Shaper {
   const now = options.now ?? (() => new Date());
+  const dropId = !options.keepId;
   if (options.format === "log-streams") {
     return (events) =>
-      events.map((event) => ({ log_id: event.log_id, data: withoutId(event, options.keepId) }));
+      events.map((event) => {
+        if (dropId && event._id !== undefined) event._id = undefined;
+        return { log_id: event.log_id, data: event };
+      });
   }
   return (events) => {
     const postDate = now().toISOString();
-    return events.map((event) => {
-      const document = withoutId(event, options.keepId);
+    for (const event of events) {
+      const document = event as Record<string, unknown>;
+      if (dropId && document._id !== undefined) document._id = undefined;
       // Logstash's http input (ECS mode) sets an object user_agent on every event: a string
       // user_agent from Auth0 would collide with it.
       if (typeof document.user_agent === "string") {
         document.auth0_user_agent = document.user_agent;
-        delete document.user_agent;
+        document.user_agent = undefined;
       }
       document.type_description = describeType(event.type);
       document.index = options.index;
       document.post_date = postDate;
-      return document;
-    });
+    }
+    return events;
   };
 }

@@ -1,7 +1,7 @@
 // One execution: read from the checkpoint until caught up, sending each page as a batch and
 // committing the checkpoint only after the sink acknowledged it. This is the one place that orders
-// read, send and commit. The next page is read while the current batch is being sent; at most one
-// batch is in flight, and commits happen in page order.
+// read, send and commit. Pages are read ahead (at most READ_AHEAD) while the current batch is
+// being sent; one batch is in flight at a time, and commits happen in page order.
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
@@ -11,7 +11,6 @@ import type {
   Batch,
   Checkpoint,
   ExecutionStats,
-  Page,
   RunOutcome,
   RunTrigger,
   Sink,
@@ -20,7 +19,11 @@ import type {
 } from "../interfaces.ts";
 import { makeBatcher } from "../pipeline/batch.ts";
 import { mask } from "../util/secrets.ts";
+import { ReadAhead } from "./read-ahead.ts";
 import { retentionWarning, staleWarning } from "./warnings.ts";
+
+/** Pages read ahead of the batch being sent: enough to hide reading behind sending. */
+const READ_AHEAD = 2;
 
 export interface Progress {
   read: number;
@@ -102,13 +105,8 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     lagMs: lagOf(startCheckpoint),
   };
   const batcher = makeBatcher(config);
-  let pending: { batch: Batch; ack: Promise<void> } | null = null;
 
-  const settle = async () => {
-    if (!pending) return;
-    const { batch, ack } = pending;
-    pending = null;
-    await ack;
+  const commit = async (batch: Batch) => {
     await store.commit(runId, progress.checkpoint, batch, batch.documents.length);
     progress.read += batch.read;
     progress.sent += batch.documents.length;
@@ -127,32 +125,23 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     logger.warn(message);
     warnings.push(message);
   };
+  const reader = new ReadAhead(source, source.firstRead(startCheckpoint), {
+    limit: READ_AHEAD,
+    stop,
+  });
   try {
-    let url = source.firstRead(startCheckpoint);
     for (let first = true; ; first = false) {
-      let page: Page;
-      try {
-        page = await source.read(url, stop);
-      } catch (readError) {
-        // Keep the progress of the batch in flight before reporting why reading stopped.
-        await settle().catch((sendError) =>
-          logger.warn({ err: describe(sendError) }, "the batch in flight failed as well"),
-        );
-        throw readError;
-      }
-      await settle();
-      if (first && !page.caughtUp)
+      const page = await reader.next();
+      if (first && !page.caughtUp) {
         warn(retentionWarning(startCheckpoint, config.auth0LogRetentionMs));
+      }
       if (page.caughtUp || page.next === null) {
         warn(staleWarning(progress.checkpoint, config.staleAfterMs));
         break;
       }
       const batch = batcher(page.events);
-      const ack = batch.documents.length > 0 ? sink.send(batch, abandon) : Promise.resolve();
-      // Awaited in settle(); this only keeps a failure from counting as unhandled meanwhile.
-      ack.catch(() => {});
-      pending = { batch, ack };
-      url = page.next;
+      if (batch.documents.length > 0) await sink.send(batch, abandon);
+      await commit(batch);
     }
   } catch (failure) {
     outcome =
@@ -160,6 +149,8 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         ? "aborted"
         : "failed";
     error = mask(describe(failure));
+  } finally {
+    reader.close();
   }
   const retries = stats.retries.source + stats.retries.sink;
   const unique = [...new Set(warnings.map(mask))];

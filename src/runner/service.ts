@@ -7,11 +7,9 @@ import { describe } from "../errors.ts";
 import type { Notifier, RunRecord, RunTrigger, Store } from "../interfaces.ts";
 import type { Metrics } from "../web/metrics.ts";
 import type { ExecutionResult, Progress } from "./execution.ts";
+import { isEnabled, JOB_SCHEDULE } from "./job.ts";
 import { executeOnce } from "./once.ts";
 import { parseSchedule, type Schedule } from "./schedule.ts";
-
-export const JOB_ENABLED = "enabled";
-export const JOB_SCHEDULE = "schedule";
 
 export interface ServiceStatus {
   enabled: boolean;
@@ -19,10 +17,6 @@ export interface ServiceStatus {
   nextRunAt: string | null;
   running: { trigger: RunTrigger; startedAt: string; progress: Progress | null } | null;
   consecutiveFailures: number;
-}
-
-export async function isEnabled(store: Store): Promise<boolean> {
-  return (await store.getJob(JOB_ENABLED)) !== "false";
 }
 
 export class Service {

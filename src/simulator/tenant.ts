@@ -99,6 +99,8 @@ export interface TenantStats {
   status: Map<number, number>;
   /** Every logs URL requested, in order (path and query). */
   urls: string[];
+  /** When each logs request arrived (epoch ms), in order. */
+  logRequestTimes: number[];
 }
 
 export class TenantSimulator {
@@ -110,6 +112,7 @@ export class TenantSimulator {
     rateLimited: 0,
     status: new Map(),
     urls: [],
+    logRequestTimes: [],
   };
   readonly logFaults = new Faults<TenantFault>();
   readonly tokenFaults = new Faults<TenantFault>();
@@ -340,6 +343,7 @@ export class TenantSimulator {
   private async logs(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.logRequests++;
     this.stats.urls.push(`${url.pathname}${url.search}`);
+    this.stats.logRequestTimes.push(Date.now());
     const fault = this.logFaults.next();
     if (!this.logsBucket.take()) {
       this.stats.rateLimited++;

@@ -1,4 +1,4 @@
-import { JOB_ENABLED } from "../../runner/service.ts";
+import { JOB_ENABLED } from "../../runner/job.ts";
 import { type Command, EXIT } from "../command.ts";
 import { withSettingsStore } from "../store-command.ts";
 

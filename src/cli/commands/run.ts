@@ -1,10 +1,6 @@
-import { Cron } from "croner";
 import { describe } from "../../errors.ts";
-import { NullNotifier, SlackNotifier } from "../../notify/notifier.ts";
-import { Service } from "../../runner/service.ts";
 import { openStore } from "../../store/open.ts";
-import { Metrics } from "../../web/metrics.ts";
-import { healthRoutes, listen } from "../../web/server.ts";
+import type { listen } from "../../web/server.ts";
 import { type Command, EXIT, loadSettings, loggerFor } from "../command.ts";
 
 /** How long the batch in flight may take to be acknowledged after SIGTERM. */
@@ -32,6 +28,20 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
   async run(_values, _positionals, io) {
     const config = loadSettings(io);
     const logger = loggerFor(config, io);
+    // Loaded here, not at start-up: one-off commands need not carry the service's modules.
+    const [
+      { Cron },
+      { NullNotifier, SlackNotifier },
+      { Service },
+      { Metrics },
+      { healthRoutes, listen },
+    ] = await Promise.all([
+      import("croner"),
+      import("../../notify/notifier.ts"),
+      import("../../runner/service.ts"),
+      import("../../web/metrics.ts"),
+      import("../../web/server.ts"),
+    ]);
     const store = await openStore(config.databaseUrl);
     const metrics = new Metrics();
     const notifier = config.slack.webhookUrl

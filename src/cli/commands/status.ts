@@ -1,7 +1,7 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
+import { isEnabled, JOB_SCHEDULE } from "../../runner/job.ts";
 import { parseSchedule } from "../../runner/schedule.ts";
-import { isEnabled, JOB_SCHEDULE } from "../../runner/service.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT } from "../command.ts";
 import { runsTable } from "../runs-table.ts";

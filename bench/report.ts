@@ -1,0 +1,68 @@
+// Renders bench results as the table between the markers of BENCHMARKS.md.
+
+const START = "<!-- results:start -->";
+const END = "<!-- results:end -->";
+
+// biome-ignore lint/suspicious/noExplicitAny: the results are plain JSON written by bench/run.ts
+type Any = Record<string, any>;
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const num = (x: number) => Math.round(x).toLocaleString("en-US");
+
+export function renderTable(output: Any): string {
+  const { machine, results } = output;
+  const lines = [
+    `Measured ${machine.date.slice(0, 10)} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGb} GiB, Node ${machine.node}, with \`${machine.command}\`. Medians of 3 runs unless noted; ratios are taken inside one run.`,
+    "",
+    "| scenario | figure | target | result |",
+    "| --- | --- | --- | --- |",
+  ];
+  const f = results.floor;
+  if (f) {
+    lines.push(
+      `| Floor vs exporter, ${num(f.events)} events | exporter ${num(f.exporterEventsPerSecond)} events/s, floor ${num(f.floorEventsPerSecond)} events/s | ≥ 70 % of the floor | ${pct(f.ratio)} ${f.ratio >= 0.7 ? "✅" : "❌"} |`,
+      `| CPU per 1 000 events | exporter ${f.exporterCpuMsPer1000.toFixed(1)} ms, floor ${f.floorCpuMsPer1000.toFixed(1)} ms | — | — |`,
+    );
+  }
+  const d = results.drain;
+  if (d) {
+    for (const drain of d.drains) {
+      lines.push(
+        `| Unthrottled drain, ${num(drain.events)} events | ${num(drain.eventsPerSecond)} events/s, ${drain.cpuMsPer1000.toFixed(1)} ms CPU per 1 000 | peak RSS < 150 MB | ${drain.peakRssMb} MB ${drain.peakRssMb < 150 ? "✅" : "❌"} |`,
+      );
+    }
+    if (d.rssGrowth !== null) {
+      lines.push(
+        `| RSS growth, 100 000 → 1 000 000 | ${pct(d.rssGrowth)} | within 10 % | ${Math.abs(d.rssGrowth) <= 0.1 ? "✅" : "❌"} |`,
+      );
+    }
+  }
+  for (const r of results.ratelimit ?? []) {
+    const ok = r.shareOfAllowance >= 0.95 && r.share429 < 0.01;
+    lines.push(
+      `| Rate limit: ${r.plan} (1 run) | ${num(r.eventsPerSecond)} events/s over ${r.seconds.toFixed(0)} s, ${r.requests} requests, ${r.rateLimited} × 429 | ≥ 95 % of allowance, < 1 % 429 | ${pct(r.shareOfAllowance)}, ${pct(r.share429)} 429 ${ok ? "✅" : "❌"} |`,
+    );
+  }
+  const t = results.tail;
+  if (t) {
+    const ok = t.p95Ms < t.pollIntervalMs + 1000;
+    lines.push(
+      `| Tail latency, 50 events/s live, TAIL_INTERVAL ${t.pollIntervalMs} ms (1 run) | p50 ${num(t.p50Ms)} ms, p95 ${num(t.p95Ms)} ms, p99 ${num(t.p99Ms)} ms over ${num(t.events)} events, ${t.missing} missing | p95 < poll interval + 1 s | ${ok ? "✅" : "❌"} |`,
+    );
+  }
+  const s = results.slowLogstash;
+  if (s) {
+    lines.push(
+      `| Logstash answering after ${s.delayMs} ms, ${num(s.events)} events | ${num(s.eventsPerSecond)} events/s; sending alone allows ${num(s.sendBoundEventsPerSecond)} | reads hidden behind sends | ${pct(s.shareOfSendBound)} of the send bound |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function renderBenchmarks(current: string, output: Any): string {
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  if (start < 0 || end < 0)
+    return `${current.trimEnd()}\n\n${START}\n${renderTable(output)}\n${END}\n`;
+  return `${current.slice(0, start + START.length)}\n${renderTable(output)}\n${current.slice(end)}`;
+}
