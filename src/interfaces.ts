@@ -89,6 +89,8 @@ export interface CheckpointState {
 }
 
 export interface Store {
+  /** Checks that the store is still there and writable, before an execution sends anything. */
+  verify(): Promise<void>;
   getCheckpoint(): Promise<CheckpointState>;
   /** Moves the checkpoint by replay or START_FROM, recording why; not a delivery commit. */
   setCheckpoint(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;

@@ -94,6 +94,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   const { config, store, source, sink, logger, stats, stop, abandon } = deps;
   const started = Date.now();
   const warnings = deps.warnings ?? [];
+  await store.verify();
   const startCheckpoint = await resolveCheckpoint(config, store, logger);
   const runId = await store.startRun(deps.trigger, startCheckpoint);
   const progress: Progress = {

@@ -51,6 +51,7 @@ export class LogstashFake {
   private readonly firstSeen = new Map<string, number>();
   private readonly options: LogstashOptions;
   private pending = 0;
+  private downPort = 0;
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch(() => res.socket?.destroy());
   });
@@ -60,10 +61,20 @@ export class LogstashFake {
     this.faults.set(options.faults ?? null);
   }
 
-  async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+  async listen(port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this;
+  }
+
+  /** Stops listening (connections are refused) until comeBack(), on the same port. */
+  async goDown(): Promise<void> {
+    this.downPort = (this.server.address() as AddressInfo).port;
+    await this.close();
+  }
+
+  async comeBack(): Promise<void> {
+    await this.listen(this.downPort);
   }
 
   failNext(kind: LogstashFault, count = 1): void {

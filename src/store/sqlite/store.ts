@@ -2,7 +2,7 @@
 // checkpoint and the run's counts move together or not at all. WAL with synchronous=NORMAL survives
 // any process crash; a power cut may lose the last commits, which only means re-sending them.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { CheckpointMovedError, describe, StoreError } from "../../errors.ts";
@@ -57,19 +57,47 @@ function toRun(row: RunRow): RunRecord {
 
 export class SqliteStore implements Store {
   readonly path: string;
-  private readonly db: DatabaseSync;
+  private db: DatabaseSync;
+  /** Inode of the file opened, to notice it being deleted or replaced under us. */
+  private inode: number | null = null;
 
   constructor(path: string) {
     this.path = path === ":memory:" ? path : resolve(path);
+    this.db = this.open();
+  }
+
+  private open(): DatabaseSync {
     try {
-      if (path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
-      this.db = new DatabaseSync(this.path);
-      this.db.exec(
+      if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
+      const db = new DatabaseSync(this.path);
+      this.db = db;
+      db.exec(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
       );
       this.migrate();
+      this.inode = this.path === ":memory:" ? null : statSync(this.path).ino;
+      return db;
     } catch (error) {
       throw this.failure("opened", error);
+    }
+  }
+
+  async verify(): Promise<void> {
+    if (this.inode === null) return;
+    let inode: number;
+    try {
+      inode = statSync(this.path).ino;
+    } catch {
+      // Writing on would go to a deleted file and vanish at the next start: refuse instead.
+      throw new StoreError(
+        `the store ${this.path} was deleted while in use; nothing is exported until it is restored (or the service restarted, which starts from START_FROM or the look-back)`,
+        { retryable: false },
+      );
+    }
+    if (inode !== this.inode) {
+      // Restored from a backup, or replaced: read the file that is there now.
+      this.db.close();
+      this.open();
     }
   }
 
@@ -84,7 +112,8 @@ export class SqliteStore implements Store {
   }
 
   private failure(action: string, error: unknown): StoreError {
-    return new StoreError(`the store ${this.path} could not be ${action}: ${describe(error)}`, {
+    const hint = action === "written" ? " (is the disk full or read-only?)" : "";
+    return new StoreError(`the store ${this.path} could not be ${action}: ${describe(error)}${hint}`, {
       retryable: false,
       cause: error,
     });
