@@ -19,7 +19,8 @@ export type TenantFault =
   | "slow"
   | "expired-token"
   | "wrong-shape"
-  | "non-json";
+  | "non-json"
+  | "400";
 
 export interface RateLimit {
   burst: number;
@@ -274,6 +275,19 @@ export class TenantSimulator {
         return true;
       case "503":
         this.send(res, 503, HTML(503, "Service Unavailable"), rate);
+        return true;
+      case "400":
+        this.send(
+          res,
+          400,
+          {
+            statusCode: 400,
+            error: "Bad Request",
+            message: "Query validation error: 'Invalid value' on property from.",
+            errorCode: "invalid_query_string",
+          },
+          rate,
+        );
         return true;
       default:
         return false;

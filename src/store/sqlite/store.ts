@@ -113,10 +113,13 @@ export class SqliteStore implements Store {
 
   private failure(action: string, error: unknown): StoreError {
     const hint = action === "written" ? " (is the disk full or read-only?)" : "";
-    return new StoreError(`the store ${this.path} could not be ${action}: ${describe(error)}${hint}`, {
-      retryable: false,
-      cause: error,
-    });
+    return new StoreError(
+      `the store ${this.path} could not be ${action}: ${describe(error)}${hint}`,
+      {
+        retryable: false,
+        cause: error,
+      },
+    );
   }
 
   private transaction<T>(work: () => T): T {

@@ -1,0 +1,95 @@
+// Bad answers from upstream: the execution fails cleanly or handles them, and never commits a
+// checkpoint it did not deliver.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { world } from "../helpers/world.ts";
+
+const fast = { RETRY_MAX_TIME: "2s", REQUEST_TIMEOUT: "1s" };
+
+describe("odd answers from Auth0", () => {
+  it("ids going backwards: fails without committing past the last good page", async (t) => {
+    const w = await world(t, { tenant: { backlog: 100 }, env: fast });
+    const earlier = w.tenant.eventIds()[5] as string;
+    w.tenant.addEvent({ log_id: earlier, _id: earlier, type: "s" });
+    const result = await w.once();
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /is not newer than/);
+    assert.equal((await w.stored()).checkpoint, w.tenant.eventIds()[99]);
+  });
+
+  it("an id not newer than the checkpoint it was read from: fails, nothing committed", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 }, env: fast });
+    assert.equal((await w.once()).code, 0);
+    const checkpoint = (await w.stored()).checkpoint as string;
+    w.tenant.addEvent({ log_id: checkpoint, type: "s" });
+    const result = await w.once();
+    assert.equal(result.code, 1);
+    assert.equal((await w.stored()).checkpoint, checkpoint);
+  });
+
+  it("a huge event (2 MB of details) and unusual Unicode are delivered intact", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 }, env: fast });
+    const text = "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ‮RTL‬ \u0000 \ud83d\ude00 \u2028 é";
+    const hugeId = w.tenant.addEvent({
+      type: "sapi",
+      description: text,
+      details: { body: "x".repeat(2 * 1024 * 1024) },
+    });
+    w.tenant.addEvents(5);
+    assert.equal((await w.once()).code, 0);
+    assert.deepEqual(w.missing(), []);
+    const huge = w.logstash.received.find((e) => (e as { log_id: string }).log_id === hugeId) as {
+      description: string;
+      details: { body: string };
+    };
+    assert.equal(huge.description, text);
+    assert.equal(huge.details.body.length, 2 * 1024 * 1024);
+    assert.ok(
+      !w.logstash.received.some((e) =>
+        (e as { tags?: string[] }).tags?.includes("_jsonparsefailure"),
+      ),
+    );
+  });
+
+  it("unknown event types and fields pass through", async (t) => {
+    const w = await world(t, { tenant: { backlog: 2 }, env: { ...fast, LOG_LEVEL: "error" } });
+    const id = w.tenant.addEvent({ type: "brand_new_type_2027", novel: { nested: [1, "two"] } });
+    assert.equal((await w.once()).code, 0);
+    const event = w.logstash.received.find(
+      (e) => (e as { log_id: string }).log_id === id,
+    ) as Record<string, unknown>;
+    assert.deepEqual(event.novel, { nested: [1, "two"] });
+    assert.equal(event.type_description, "Unknown event type (brand_new_type_2027)");
+  });
+
+  it("a Link to another path or a next link that skips ahead is ignored, with nothing skipped", async (t) => {
+    const w = await world(t, {
+      tenant: {
+        backlog: 350,
+        rewriteLink: (link) => link.replace(/from=\d{56}/, `from=${"9".repeat(56)}`),
+      },
+      env: fast,
+    });
+    const result = await w.once();
+    assert.equal(result.code, 0);
+    assert.deepEqual(w.missing(), []);
+    assert.match(result.stderr, /does not continue from the last event/);
+  });
+
+  it("a 400 from Auth0 stops the run as a configuration problem, without moving the checkpoint", async (t) => {
+    const w = await world(t, { tenant: { backlog: 150 }, env: fast });
+    assert.equal((await w.once()).code, 0);
+    const before = (await w.stored()).checkpoint;
+    w.tenant.addEvents(10);
+    w.tenant.failNext("400");
+    const result = await w.once();
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /Auth0 rejected GET \/api\/v2\/logs \(400\).*the checkpoint was not moved/,
+    );
+    assert.equal((await w.stored()).checkpoint, before);
+    assert.ok(!result.stderr.includes("    at "));
+  });
+});
