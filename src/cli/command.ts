@@ -47,11 +47,16 @@ export function loadSettings(io: Io): Config {
   return loadConfig(io.env, { cwd: io.cwd });
 }
 
-export function loggerFor(config: Pick<Config, "exporterLogLevel">, io: Io): Logger {
+export function loggerFor(
+  config: Pick<Config, "exporterLogLevel">,
+  io: Io,
+  tee?: { write(line: string): void },
+): Logger {
   return createLogger({
     level: config.exporterLogLevel,
     human: Boolean(io.stderr.isTTY),
     destination: io.stderr,
+    ...(tee ? { tee } : {}),
   });
 }
 

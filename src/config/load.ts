@@ -164,6 +164,11 @@ export function loadConfig(
       dailyReportHour: parsed.SLACK_DAILY_REPORT_HOUR as number | undefined,
     },
     http: { host: parsed.HTTP_HOST as string, port: parsed.HTTP_PORT as number },
+    dashboard: {
+      user: parsed.DASHBOARD_USER as string,
+      password: parsed.DASHBOARD_PASSWORD as string | undefined,
+      sessionTtlMs: parsed.DASHBOARD_SESSION_TTL as number,
+    },
   };
   registerSecrets(
     config.auth0.clientSecret,
@@ -172,6 +177,7 @@ export function loadConfig(
     token,
     password,
     config.slack.webhookUrl,
+    config.dashboard.password,
   );
   return config;
 }

@@ -380,6 +380,31 @@ export const settings: SettingDefinition[] = [
     schema: integer(1, 1000),
   },
   {
+    name: "DASHBOARD_USER",
+    group: "Dashboard",
+    default: "admin",
+    example: "ops",
+    description: "User name for signing in to the dashboard.",
+    schema: text,
+  },
+  {
+    name: "DASHBOARD_PASSWORD",
+    group: "Dashboard",
+    secret: true,
+    example: "(a long passphrase)",
+    description:
+      "Dashboard password. Unset: a strong one is generated at the first start, printed once, and only its hash is kept.",
+    schema: z.string().min(12, "must be at least 12 characters"),
+  },
+  {
+    name: "DASHBOARD_SESSION_TTL",
+    group: "Dashboard",
+    default: "12h",
+    example: "1h",
+    description: "How long a dashboard sign-in lasts.",
+    schema: duration,
+  },
+  {
     name: "EXPORTER_LOG_LEVEL",
     group: "Service",
     default: "info",

@@ -46,4 +46,5 @@ export interface Config {
     dailyReportHour: number | undefined;
   };
   http: { host: string; port: number };
+  dashboard: { user: string; password: string | undefined; sessionTtlMs: number };
 }

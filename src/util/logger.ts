@@ -32,6 +32,8 @@ export interface LoggerOptions {
   /** Readable lines instead of JSON (a terminal). */
   human: boolean;
   destination?: { write(line: string): void };
+  /** Also receives every (masked) JSON line: the dashboard's live logs. */
+  tee?: { write(line: string): void };
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -40,6 +42,7 @@ export function createLogger(options: LoggerOptions): Logger {
     write(line: string) {
       const masked = mask(line);
       out.write(options.human ? humanLine(masked) : masked);
+      options.tee?.write(masked);
     },
   };
   return pino({ level: options.level, base: { pid: process.pid } }, stream);

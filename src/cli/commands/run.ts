@@ -1,5 +1,7 @@
 import { describe } from "../../errors.ts";
 import { openStore } from "../../store/open.ts";
+import { LogHub } from "../../util/log-hub.ts";
+import { registerSecrets } from "../../util/secrets.ts";
 import type { listen } from "../../web/server.ts";
 import { type Command, EXIT, loadSettings, loggerFor } from "../command.ts";
 
@@ -16,6 +18,8 @@ polls every TAIL_INTERVAL once caught up. Executions never overlap: a tick that 
 recorded as skipped. 'disable' and 'enable' switch the job without restart.
 
 HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
+  /              the dashboard (sign in with DASHBOARD_USER and DASHBOARD_PASSWORD; without a
+                 password one is generated at the first start and printed once)
   GET /healthz   the process is up
   GET /readyz    the store is reachable and fewer than READY_MAX_FAILURES executions in a row failed
   GET /metrics   Prometheus metrics
@@ -27,7 +31,8 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
   options: {},
   async run(_values, _positionals, io) {
     const config = loadSettings(io);
-    const logger = loggerFor(config, io);
+    const logs = new LogHub();
+    const logger = loggerFor(config, io, logs);
     // Loaded here, not at start-up: one-off commands need not carry the service's modules.
     const [
       { Cron },
@@ -35,12 +40,18 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
       { Service },
       { Metrics },
       { healthRoutes, listen },
+      { dashboardRoutes },
+      { dashboardPassword, Sessions },
+      { Hono },
     ] = await Promise.all([
       import("croner"),
       import("../../notify/notifier.ts"),
       import("../../runner/service.ts"),
       import("../../web/metrics.ts"),
       import("../../web/server.ts"),
+      import("../../web/dashboard.ts"),
+      import("../../web/auth.ts"),
+      import("hono"),
     ]);
     const store = await openStore(config.databaseUrl);
     const metrics = new Metrics();
@@ -48,13 +59,29 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
       ? new SlackNotifier(config, store, logger, config.slack.webhookUrl)
       : new NullNotifier();
     const service = new Service({ config, store, logger, metrics, notifier });
+    const password = await dashboardPassword(store, config.dashboard.password);
+    const app = new Hono();
+    app.route(
+      "/",
+      healthRoutes({ store, service, metrics, readyMaxFailures: config.readyMaxFailures }),
+    );
+    app.route(
+      "/",
+      dashboardRoutes({
+        config,
+        store,
+        service,
+        logger,
+        logs,
+        sessions: new Sessions(config.dashboard.sessionTtlMs),
+        passwordHash: password.hash,
+        env: io.env,
+        cwd: io.cwd,
+      }),
+    );
     let web: Awaited<ReturnType<typeof listen>>;
     try {
-      web = await listen(
-        healthRoutes({ store, service, metrics, readyMaxFailures: config.readyMaxFailures }),
-        config.http.host,
-        config.http.port,
-      );
+      web = await listen(app, config.http.host, config.http.port);
     } catch (error) {
       await store.close();
       io.stderr.write(
@@ -63,6 +90,13 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
       return EXIT.failed;
     }
     logger.info({ url: web.url }, "listening");
+    if (password.generated) {
+      // Printed once, as Grafana or Jupyter do; only its hash is kept, so it cannot be shown again.
+      io.stderr.write(
+        `\nDashboard: ${web.url}/  user: ${config.dashboard.user}  password: ${password.generated}\n(generated at first start and shown only now; set DASHBOARD_PASSWORD to choose one)\n\n`,
+      );
+      registerSecrets(password.generated);
+    }
     const report =
       config.slack.dailyReportHour === undefined
         ? null

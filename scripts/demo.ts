@@ -1,0 +1,63 @@
+// npm run demo: the whole product on loopback with no Auth0 account. A simulated tenant with a
+// live stream of realistic events, the Logstash fake, and the service with its dashboard.
+
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLogstash } from "../src/simulator/logstash.ts";
+import { startTenant } from "../src/simulator/tenant.ts";
+
+const port = process.env.HTTP_PORT ?? "3000";
+const password = `demo-${randomBytes(9).toString("base64url")}`;
+const tenant = await startTenant({
+  backlog: 5000,
+  backlogSpanMs: 6 * 3_600_000,
+  rateLimit: { burst: 10, perSecond: 100 / 60 },
+  name: "demo",
+});
+tenant.startStream(3);
+const logstash = await startLogstash({ keepEvents: false, delayMs: 20 });
+const dir = mkdtempSync(join(tmpdir(), "a2l-demo-"));
+const service = spawn(new URL("../bin/auth0-logs-to-logstash", import.meta.url).pathname, ["run"], {
+  env: {
+    ...process.env,
+    AUTH0_DOMAIN: tenant.url,
+    AUTH0_CLIENT_ID: "test-client-id",
+    AUTH0_CLIENT_SECRET: "test-client-secret-4f1c9a",
+    LOGSTASH_URL: logstash.url,
+    LOGSTASH_INDEX: "auth0-demo",
+    DATABASE_URL: `sqlite:${join(dir, "state.sqlite")}`,
+    INITIAL_LOOKBACK: "7h",
+    AUTH0_LOG_RETENTION: "1d",
+    SCHEDULE: "1m",
+    TAIL: "true",
+    TAIL_INTERVAL: "5s",
+    HTTP_HOST: "127.0.0.1",
+    HTTP_PORT: port,
+    DASHBOARD_PASSWORD: password,
+  },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+process.stdout.write(`
+auth0-logs-to-logstash demo (simulated tenant, rate-limited like an Essentials plan: 10 + 100/min)
+
+  Dashboard:  http://127.0.0.1:${port}/
+  User:       admin
+  Password:   ${password}
+
+  Tenant simulator ${tenant.url} (5 000 events, 3 new per second), Logstash fake ${logstash.url}
+  Press Ctrl-C to stop.
+
+`);
+const stop = () => {
+  service.kill("SIGTERM");
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+service.on("exit", async (code) => {
+  await tenant.close();
+  await logstash.close();
+  process.exit(code ?? 0);
+});

@@ -1,0 +1,89 @@
+// Sign-in, sign-out, and the gate in front of every dashboard page and API call.
+
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { verifyPassword } from "./auth.ts";
+import { type DashboardDeps, type Env, SESSION_COOKIE } from "./context.ts";
+import { loginPage } from "./pages.ts";
+
+function client(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** A state-changing request from another origin is refused whatever it carries. */
+function sameOrigin(c: Context): boolean {
+  const origin = c.req.header("origin");
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === c.req.header("host");
+  } catch {
+    return false;
+  }
+}
+
+function safeNext(value: unknown): string {
+  return typeof value === "string" && /^\/(?!\/)[\w\-/?=&%.]*$/.test(value) ? value : "/";
+}
+
+export function authRoutes(app: Hono<Env>, deps: DashboardDeps): void {
+  app.get("/login", (c) => c.html(loginPage({ next: safeNext(c.req.query("next")) })));
+
+  app.post("/login", async (c) => {
+    if (!sameOrigin(c)) return c.text("cross-origin sign-in refused", 403);
+    const who = client(c);
+    const wait = deps.sessions.blockedFor(who);
+    if (wait > 0) {
+      c.header("retry-after", String(wait));
+      return c.html(loginPage({ error: `Too many failed sign-ins. Try again in ${wait} s.` }), 429);
+    }
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    const user = typeof form.user === "string" ? form.user : "";
+    const password = typeof form.password === "string" ? form.password : "";
+    const ok = user === deps.config.dashboard.user && verifyPassword(password, deps.passwordHash);
+    if (!ok) {
+      deps.sessions.failed(who);
+      deps.logger.warn({ client: who }, "dashboard sign-in refused");
+      return c.html(loginPage({ error: "Wrong user name or password.", next }), 401);
+    }
+    deps.sessions.succeeded(who);
+    const { id } = deps.sessions.create(user);
+    setCookie(c, SESSION_COOKIE, id, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: new URL(c.req.url).protocol === "https:",
+      maxAge: Math.floor(deps.config.dashboard.sessionTtlMs / 1000),
+    });
+    deps.logger.info({ user }, "dashboard sign-in");
+    return c.redirect(next, 303);
+  });
+
+  app.post("/logout", (c) => {
+    deps.sessions.destroy(getCookie(c, SESSION_COOKIE));
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect("/login", 303);
+  });
+
+  // Everything registered after this gate needs a session; writes also need the CSRF token.
+  app.use("*", async (c, next) => {
+    const session = deps.sessions.get(getCookie(c, SESSION_COOKIE));
+    const api = c.req.path.startsWith("/api/");
+    if (!session) {
+      if (api) return c.json({ error: "sign in first" }, 401);
+      return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 302);
+    }
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      if (!sameOrigin(c) || c.req.header("x-csrf-token") !== session.csrf) {
+        return c.json({ error: "missing or wrong CSRF token" }, 403);
+      }
+    }
+    c.set("session", session);
+    await next();
+  });
+}

@@ -1,0 +1,214 @@
+// The dashboard: pages and the JSON API behind them, on the service's HTTP listener.
+
+import { serveStatic } from "@hono/node-server/serve-static";
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { streamSSE } from "hono/streaming";
+import { checkpointAt, isCheckpoint, timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import { describeSettings } from "../config/describe.ts";
+import { settingsByName } from "../config/settings.ts";
+import { isEnabled, JOB_ENABLED } from "../runner/job.ts";
+import { recordReplay } from "../runner/replay.ts";
+import { retentionWarning } from "../runner/warnings.ts";
+import { authRoutes } from "./auth-routes.ts";
+import type { DashboardDeps, Env } from "./context.ts";
+import { page } from "./pages.ts";
+
+const PUBLIC = new URL("./public/", import.meta.url).pathname;
+
+/** A checkpoint from an id or an ISO time, or the reason it is not one. */
+export function parseReplayTarget(input: {
+  checkpoint?: unknown;
+  since?: unknown;
+}): { checkpoint: string } | { error: string } {
+  if (typeof input.checkpoint === "string" && input.checkpoint.trim() !== "") {
+    const id = input.checkpoint.trim();
+    return isCheckpoint(id)
+      ? { checkpoint: id }
+      : { error: 'not an Auth0 log id: expected 56 digits, "900" + YYYYMMDDhhmmss + 39 digits' };
+  }
+  if (typeof input.since === "string" && input.since.trim() !== "") {
+    const time = new Date(input.since.trim());
+    if (Number.isNaN(time.getTime()))
+      return { error: "not a time (example: 2026-11-24T08:00:00Z)" };
+    if (time.getTime() > Date.now()) return { error: "that time is in the future" };
+    return { checkpoint: checkpointAt(time) };
+  }
+  return { error: "give a checkpoint id or a time" };
+}
+
+async function todayByHour(deps: DashboardDeps): Promise<number[]> {
+  const start = new Date();
+  start.setUTCHours(0, 0, 0, 0);
+  const hours = new Array<number>(24).fill(0);
+  for (const run of await deps.store.listRuns(5000)) {
+    const at = Date.parse(run.endedAt ?? run.startedAt);
+    if (at < start.getTime()) continue;
+    hours[new Date(at).getUTCHours()] = (hours[new Date(at).getUTCHours()] ?? 0) + run.sent;
+  }
+  return hours;
+}
+
+export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+      referrerPolicy: "same-origin",
+    }),
+  );
+  app.use(
+    "/static/*",
+    serveStatic({ root: PUBLIC, rewriteRequestPath: (path) => path.replace(/^\/static/, "") }),
+  );
+  authRoutes(app, deps);
+  app.use("/api/*", async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  });
+
+  for (const [path, id] of [
+    ["/", "overview"],
+    ["/runs", "runs"],
+    ["/logs", "logs"],
+    ["/replay", "replay"],
+    ["/settings", "settings"],
+  ] as const) {
+    app.get(path, (c) =>
+      c.html(page(id, { csrf: c.get("session").csrf, user: c.get("session").user })),
+    );
+  }
+  app.get("/runs/:id{[0-9]+}", (c) =>
+    c.html(
+      page("run", {
+        csrf: c.get("session").csrf,
+        user: c.get("session").user,
+        runId: c.req.param("id"),
+      }),
+    ),
+  );
+
+  app.get("/api/status", async (c) => {
+    const status = await deps.service.status();
+    const state = await deps.store.getCheckpoint();
+    const time = state.checkpoint ? timeOfCheckpoint(state.checkpoint) : null;
+    const [lastRun] = await deps.store.listRuns(1);
+    const perHour = await todayByHour(deps);
+    return c.json({
+      ...status,
+      checkpoint: state.checkpoint,
+      checkpointTime: time?.toISOString() ?? null,
+      lagSeconds: time ? Math.round((Date.now() - time.getTime()) / 1000) : null,
+      lastRun: lastRun ?? null,
+      today: { sent: perHour.reduce((a, b) => a + b, 0), perHour },
+    });
+  });
+
+  app.get("/api/runs", async (c) => {
+    const outcome = c.req.query("outcome");
+    const limit = Math.min(Number(c.req.query("limit") ?? 50) || 50, 1000);
+    const runs = await deps.store.listRuns(outcome ? 5000 : limit);
+    return c.json((outcome ? runs.filter((r) => r.outcome === outcome) : runs).slice(0, limit));
+  });
+
+  app.get("/api/runs/:id{[0-9]+}", async (c) => {
+    const run = await deps.store.getRun(Number(c.req.param("id")));
+    return run ? c.json(run) : c.json({ error: "no such run" }, 404);
+  });
+
+  app.post("/api/job", async (c) => {
+    const body = await c.req.json().catch(() => ({}));
+    if (typeof body.enabled !== "boolean")
+      return c.json({ error: "enabled must be true or false" }, 400);
+    await deps.store.setJob(JOB_ENABLED, body.enabled ? "true" : "false");
+    deps.logger.info(
+      { user: c.get("session").user },
+      `job ${body.enabled ? "enabled" : "disabled"} from the dashboard`,
+    );
+    return c.json({ enabled: await isEnabled(deps.store) });
+  });
+
+  app.post("/api/run-now", async (c) => {
+    const status = await deps.service.status();
+    if (status.running) return c.json({ error: "an execution is already running" }, 409);
+    void deps.service.tick("manual");
+    return c.json({ started: true }, 202);
+  });
+
+  app.post("/api/schedule", async (c) => {
+    const body = await c.req.json().catch(() => ({}));
+    const setting = settingsByName.get("SCHEDULE");
+    const parsed = setting?.schema.safeParse(
+      typeof body.schedule === "string" ? body.schedule : "",
+    );
+    if (!parsed?.success)
+      return c.json({ error: parsed?.error.issues[0]?.message ?? "invalid schedule" }, 400);
+    await deps.service.reschedule(parsed.data as string);
+    deps.logger.info(
+      { user: c.get("session").user, schedule: parsed.data },
+      "schedule changed from the dashboard",
+    );
+    return c.json(await deps.service.status());
+  });
+
+  app.get("/api/replay/preview", (c) => {
+    const target = parseReplayTarget({
+      checkpoint: c.req.query("checkpoint"),
+      since: c.req.query("since"),
+    });
+    if ("error" in target) return c.json(target, 400);
+    const time = timeOfCheckpoint(target.checkpoint);
+    const warning = retentionWarning(target.checkpoint, deps.config.auth0LogRetentionMs);
+    return c.json({
+      checkpoint: target.checkpoint,
+      time: time?.toISOString(),
+      warnings: warning ? [warning] : [],
+    });
+  });
+
+  app.post("/api/replay", async (c) => {
+    const target = parseReplayTarget(await c.req.json().catch(() => ({})));
+    if ("error" in target) return c.json(target, 400);
+    const result = await recordReplay(
+      deps.store,
+      target.checkpoint,
+      deps.config.auth0LogRetentionMs,
+    );
+    deps.logger.info(
+      { user: c.get("session").user, checkpoint: target.checkpoint, previous: result.previous },
+      "replay from the dashboard",
+    );
+    void deps.service.tick("replay");
+    return c.json({ ...result, checkpoint: target.checkpoint }, 202);
+  });
+
+  app.get("/api/settings", async (c) => {
+    const status = await deps.service.status();
+    return c.json({ settings: describeSettings(deps.env, deps.cwd), schedule: status.schedule });
+  });
+
+  app.get("/api/logs", (c) =>
+    streamSSE(c, async (stream) => {
+      for (const line of deps.logs.recent())
+        await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+      const unsubscribe = deps.logs.subscribe((line) => {
+        void stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+      });
+      stream.onAbort(unsubscribe);
+      while (!stream.aborted)
+        await stream.sleep(15_000).then(() => stream.writeSSE({ event: "ping", data: "" }));
+      unsubscribe();
+    }),
+  );
+  return app;
+}
