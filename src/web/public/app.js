@@ -68,7 +68,9 @@ function content(...nodes) {
   }
   // Pages refresh themselves: keep the keyboard focus where it was.
   const focused = document.activeElement?.dataset?.key;
-  body.replaceChildren(...nodes);
+  body.replaceChildren(
+    ...nodes.filter((node) => node !== null && node !== undefined && node !== false),
+  );
   if (focused) body.querySelector(`[data-key="${focused}"]`)?.focus();
 }
 
