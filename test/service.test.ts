@@ -268,3 +268,42 @@ describe("health and metrics", () => {
     assert.match(await ready.text(), /2 executions in a row failed/);
   });
 });
+
+describe("warnings", () => {
+  it("a checkpoint older than the tenant's retention warns in the run record, the logs and Slack, once", async (t) => {
+    const w = await world(t, { tenant: { backlog: 50, backlogSpanMs: 3 * 86_400_000 } });
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const { service, store, notifier, lines } = await serviceFor(t, w, {
+      SLACK_INCOMING_WEBHOOK: slack.url,
+      AUTH0_LOG_RETENTION: "1d",
+      INITIAL_LOOKBACK: "4d",
+    });
+    await service.tick("schedule");
+    await notifier.idle();
+    const [run] = await store.listRuns(1);
+    assert.ok(
+      run?.warnings.some((w) =>
+        /beyond the tenant's log retention of 24h 00m \(AUTH0_LOG_RETENTION\)/.test(w),
+      ),
+    );
+    assert.ok(lines.some((line) => line.includes("AUTH0_LOG_RETENTION")));
+    assert.equal(slack.messages.length, 1);
+    assert.match(slack.messages[0]?.text ?? "", /warning[\s\S]*may already be deleted/);
+  });
+
+  it("a stale newest event warns after catching up", async (t) => {
+    const w = await world(t, {
+      tenant: { backlog: 5, backlogSpanMs: 3 * 3_600_000 },
+      env: { STALE_AFTER: "1h" },
+    });
+    const { service, store } = await serviceFor(t, w, { SLACK_INCOMING_WEBHOOK: "" });
+    await service.tick("schedule");
+    const [run] = await store.listRuns(1);
+    assert.equal(run?.outcome, "success");
+    assert.ok(
+      run?.warnings.every((w) => !w.includes("STALE_AFTER")),
+      "the seccft event of our token is fresh",
+    );
+  });
+});

@@ -8,10 +8,11 @@ import type { Config } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { ExecutionEnd, Notifier, RunRecord, Store } from "../interfaces.ts";
 import { duration } from "../util/duration-text.ts";
-import { type AlertState, decide, initialAlertState } from "./alerts.ts";
+import { type AlertState, causeOf, decide, initialAlertState } from "./alerts.ts";
 import { type Field, layout, SlackClient } from "./slack.ts";
 
 const ALERT_STATE = "alert_state";
+const WARNING_STATE = "warning_state";
 
 export class NullNotifier implements Notifier {
   async executionEnded(): Promise<void> {}
@@ -68,6 +69,8 @@ export class SlackNotifier implements Notifier {
         sendSuccess: this.config.slack.sendSuccess,
       });
       await this.store.setJob(ALERT_STATE, JSON.stringify(state)).catch(() => {});
+      // A failure message already carries the run's warnings; otherwise they get their own.
+      if (end.ok && decision !== "success") await this.warnings(end);
       if (decision === null) return;
       const replay = end.run?.lastCheckpoint;
       const fields = runFields(end.run);
@@ -95,6 +98,22 @@ export class SlackNotifier implements Notifier {
     } catch (error) {
       this.logger.warn(`Slack notification skipped: ${describe(error)}`);
     }
+  }
+
+  /** Posts the run's warnings whose cause was not posted within ALERT_REMINDER. */
+  private async warnings(end: ExecutionEnd): Promise<void> {
+    const warnings = end.run?.warnings ?? [];
+    if (warnings.length === 0) return;
+    const raw = await this.store.getJob(WARNING_STATE).catch(() => null);
+    const posted = (raw ? JSON.parse(raw) : {}) as Record<string, number>;
+    const now = Date.now();
+    const fresh = warnings.filter(
+      (w) => now - (posted[causeOf(w)] ?? 0) >= this.config.slack.reminderMs,
+    );
+    if (fresh.length === 0) return;
+    for (const warning of fresh) posted[causeOf(warning)] = now;
+    await this.store.setJob(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
+    this.client.post(layout("Auth0 log export: warning", fresh.join("\n"), runFields(end.run)));
   }
 
   async dailyReport(): Promise<void> {
