@@ -66,7 +66,7 @@ class CronSchedule implements Schedule {
   }
 
   start(tick: () => void): void {
-    // protect: croner itself would also skip overlapping calls, but the service records skips.
+    // No croner overlap protection here: the service itself skips, and records, overlapping ticks.
     this.running = new Cron(this.expression, () => tick());
   }
 

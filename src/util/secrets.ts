@@ -34,7 +34,3 @@ export function redactUrl(raw: string): string {
     return "<invalid URL>";
   }
 }
-
-export function maskedPreview(value: string): string {
-  return value.length <= 4 ? "***" : `${value.slice(0, 2)}***`;
-}
