@@ -13,6 +13,10 @@ export interface Measured {
   wallMs: number;
   cpuMs: number;
   maxRssMb: number;
+  /** Peaks sampled every 250 ms inside the process. */
+  heapUsedMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
   stdout: string;
   stderr: string;
   code: number | null;
@@ -56,11 +60,17 @@ export async function measure(
     userMs: number;
     systemMs: number;
     maxRssKb: number;
+    heapUsedMb: number;
+    externalMb: number;
+    arrayBuffersMb: number;
   };
   return {
     wallMs,
     cpuMs: usage.userMs + usage.systemMs,
     maxRssMb: usage.maxRssKb / 1024,
+    heapUsedMb: usage.heapUsedMb,
+    externalMb: usage.externalMb,
+    arrayBuffersMb: usage.arrayBuffersMb,
     stdout,
     stderr,
     code,

@@ -53,7 +53,7 @@ export function renderTable(output: Any): string {
   const s = results.slowLogstash;
   if (s) {
     lines.push(
-      `| Logstash answering after ${s.delayMs} ms, ${num(s.events)} events | ${num(s.eventsPerSecond)} events/s; sending alone allows ${num(s.sendBoundEventsPerSecond)} | reads hidden behind sends | ${pct(s.shareOfSendBound)} of the send bound |`,
+      `| Logstash and Auth0 each answering after ${s.delayMs} ms, ${num(s.events)} events | ${num(s.eventsPerSecond)} events/s; in lockstep at most ${num(s.sequentialEventsPerSecond)}, fully overlapped at most ${num(s.overlappedEventsPerSecond)} | reading overlaps sending | ${pct(s.shareOfOverlapBound)} of the overlapped bound ${s.eventsPerSecond > s.sequentialEventsPerSecond ? "✅" : "❌"} |`,
     );
   }
   return lines.join("\n");

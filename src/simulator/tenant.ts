@@ -44,6 +44,8 @@ export interface TenantOptions {
   recordOwnEvents?: boolean;
   faults?: FaultPlan<TenantFault> | null;
   slowMs?: number;
+  /** Delay of every logs answer, like a distant tenant (benchmarks). */
+  latencyMs?: number;
   /** Extra query text added to every next link, to show that clients follow it as given. */
   linkExtra?: string;
   /** Rewrites the Link header (to simulate broken ones); return undefined to send none. */
@@ -119,7 +121,10 @@ export class TenantSimulator {
   readonly tokenFaults = new Faults<TenantFault>();
   url = "";
   private readonly options: Required<
-    Omit<TenantOptions, "rateLimit" | "tokenRateLimit" | "faults" | "linkExtra" | "rewriteLink">
+    Omit<
+      TenantOptions,
+      "rateLimit" | "tokenRateLimit" | "faults" | "linkExtra" | "rewriteLink" | "latencyMs"
+    >
   > &
     TenantOptions;
   private readonly tokens = new Map<string, number>();
@@ -371,6 +376,8 @@ export class TenantSimulator {
       this.send(res, 429, TOO_MANY, headers);
       return;
     }
+    if (this.options.latencyMs)
+      await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     const rate = this.logsBucket.headers();
     if (await this.fault(fault, res, rate)) return;
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
