@@ -59,7 +59,7 @@ export class Pacer {
 
   /** Tokens kept back: a low estimate then drains the reserve instead of earning a 429. */
   private reserve(limit: number): number {
-    return Math.min(2, Math.floor(limit / 10));
+    return limit < 3 ? 0 : Math.max(1, Math.min(2, Math.floor(limit / 10)));
   }
 
   /** Refill interval from the oldest observation since which the bucket was never full. */

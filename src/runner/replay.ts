@@ -1,7 +1,33 @@
 // A replay moves the checkpoint on purpose and is recorded in the run history like an execution.
 
-import type { Checkpoint, Store } from "../interfaces.ts";
+import type { Checkpoint, RunOutcome, RunRecord, RunTrigger, Store } from "../interfaces.ts";
 import { retentionWarning } from "./warnings.ts";
+
+/** A run record for something that moved no events: a replay, a skipped tick. */
+export function instantRun(
+  trigger: RunTrigger,
+  outcome: RunOutcome,
+  from: Checkpoint | null,
+  to: Checkpoint | null,
+  warnings: string[],
+): Omit<RunRecord, "id"> {
+  const now = new Date().toISOString();
+  return {
+    trigger,
+    startedAt: now,
+    endedAt: now,
+    outcome,
+    read: 0,
+    sent: 0,
+    filtered: 0,
+    batches: 0,
+    retries: 0,
+    firstCheckpoint: from,
+    lastCheckpoint: to,
+    warnings,
+    error: null,
+  };
+}
 
 export async function recordReplay(
   store: Store,
@@ -14,21 +40,8 @@ export async function recordReplay(
   const warning = retentionWarning(checkpoint, retentionMs);
   const warnings = warning ? [warning] : [];
   if (move.kind === "start-from") warnings.unshift("moved by a new or changed START_FROM");
-  const now = new Date().toISOString();
-  const runId = await store.recordRun({
-    trigger: "replay",
-    startedAt: now,
-    endedAt: now,
-    outcome: "success",
-    read: 0,
-    sent: 0,
-    filtered: 0,
-    batches: 0,
-    retries: 0,
-    firstCheckpoint: previous,
-    lastCheckpoint: checkpoint,
-    warnings,
-    error: null,
-  });
+  const runId = await store.recordRun(
+    instantRun("replay", "success", previous, checkpoint, warnings),
+  );
   return { previous, runId, warnings };
 }

@@ -9,6 +9,7 @@ import type { Metrics } from "../web/metrics.ts";
 import type { ExecutionResult, Progress } from "./execution.ts";
 import { isEnabled, JOB_SCHEDULE } from "./job.ts";
 import { executeOnce } from "./once.ts";
+import { instantRun } from "./replay.ts";
 import { parseSchedule, type Schedule } from "./schedule.ts";
 
 export interface ServiceStatus {
@@ -116,23 +117,11 @@ export class Service {
   }
 
   private async recordSkip(): Promise<void> {
-    const now = new Date().toISOString();
     const checkpoint = (await this.store.getCheckpoint()).checkpoint;
-    await this.store.recordRun({
-      trigger: "schedule",
-      startedAt: now,
-      endedAt: now,
-      outcome: "skipped",
-      read: 0,
-      sent: 0,
-      filtered: 0,
-      batches: 0,
-      retries: 0,
-      firstCheckpoint: checkpoint,
-      lastCheckpoint: checkpoint,
-      warnings: ["the previous execution was still running"],
-      error: null,
-    });
+    const warning = "the previous execution was still running";
+    await this.store.recordRun(
+      instantRun("schedule", "skipped", checkpoint, checkpoint, [warning]),
+    );
     this.metrics.executions.inc({ outcome: "skipped" });
     this.logger.info("schedule tick skipped: the previous execution is still running");
   }

@@ -219,6 +219,16 @@ export class TenantSimulator {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
+  /** Auth0's answer to a query it refuses. */
+  private badQuery(res: ServerResponse, message: string, rate: Record<string, string>): void {
+    this.send(
+      res,
+      400,
+      { statusCode: 400, error: "Bad Request", message, errorCode: "invalid_query_string" },
+      rate,
+    );
+  }
+
   private count(status: number): void {
     this.stats.status.set(status, (this.stats.status.get(status) ?? 0) + 1);
   }
@@ -282,17 +292,7 @@ export class TenantSimulator {
         this.send(res, 503, HTML(503, "Service Unavailable"), rate);
         return true;
       case "400":
-        this.send(
-          res,
-          400,
-          {
-            statusCode: 400,
-            error: "Bad Request",
-            message: "Query validation error: 'Invalid value' on property from.",
-            errorCode: "invalid_query_string",
-          },
-          rate,
-        );
+        this.badQuery(res, "Query validation error: 'Invalid value' on property from.", rate);
         return true;
       default:
         return false;
@@ -399,31 +399,17 @@ export class TenantSimulator {
     const from = url.searchParams.get("from");
     const take = Number(url.searchParams.get("take") ?? "50");
     if (!Number.isInteger(take) || take < 1 || take > 100) {
-      this.send(
+      this.badQuery(
         res,
-        400,
-        {
-          statusCode: 400,
-          error: "Bad Request",
-          message:
-            "Query validation error: 'Invalid value' on property take (The amount of entries to retrieve).",
-          errorCode: "invalid_query_string",
-        },
+        "Query validation error: 'Invalid value' on property take (The amount of entries to retrieve).",
         rate,
       );
       return;
     }
     if (from === null || !/^\d{56}$/.test(from)) {
-      this.send(
+      this.badQuery(
         res,
-        400,
-        {
-          statusCode: 400,
-          error: "Bad Request",
-          message:
-            "Query validation error: 'String does not match pattern ^\\d+$' on property from.",
-          errorCode: "invalid_query_string",
-        },
+        "Query validation error: 'String does not match pattern ^\\d+$' on property from.",
         rate,
       );
       return;
