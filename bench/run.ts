@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { request } from "undici";
 import { checkpointAt } from "../src/auth0/checkpoint.ts";
 import { startLogstash } from "../src/simulator/logstash.ts";
-import { type RateLimit, startTenant } from "../src/simulator/tenant.ts";
+import { type RateLimit, SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
 import { type Measured, measure, median, percentile, tempDir } from "./measure.ts";
 
 const { values: flags } = parseArgs({
@@ -23,8 +23,8 @@ const wanted = (name: string) => !flags.only || flags.only.split(",").includes(n
 function exporterEnv(tenantUrl: string, logstashUrl: string, extra: Record<string, string> = {}) {
   return {
     AUTH0_DOMAIN: tenantUrl,
-    AUTH0_CLIENT_ID: "test-client-id",
-    AUTH0_CLIENT_SECRET: "test-client-secret-4f1c9a",
+    AUTH0_CLIENT_ID: SIMULATED_CLIENT.id,
+    AUTH0_CLIENT_SECRET: SIMULATED_CLIENT.secret,
     LOGSTASH_URL: logstashUrl,
     LOGSTASH_INDEX: "bench",
     DATABASE_URL: `sqlite:${tempDir()}/state.sqlite`,
@@ -75,8 +75,8 @@ async function floorOnce(w: Awaited<ReturnType<typeof world>>): Promise<Measured
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       grant_type: "client_credentials",
-      client_id: "test-client-id",
-      client_secret: "test-client-secret-4f1c9a",
+      client_id: SIMULATED_CLIENT.id,
+      client_secret: SIMULATED_CLIENT.secret,
       audience: `${w.tenant.url}/api/v2/`,
     }),
   });

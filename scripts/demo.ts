@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLogstash } from "../src/simulator/logstash.ts";
-import { startTenant } from "../src/simulator/tenant.ts";
+import { SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
 
 const port = process.env.HTTP_PORT ?? "3000";
 const password = `demo-${randomBytes(9).toString("base64url")}`;
@@ -24,8 +24,8 @@ const service = spawn(new URL("../bin/auth0-logs-to-logstash", import.meta.url).
   env: {
     ...process.env,
     AUTH0_DOMAIN: tenant.url,
-    AUTH0_CLIENT_ID: "test-client-id",
-    AUTH0_CLIENT_SECRET: "test-client-secret-4f1c9a",
+    AUTH0_CLIENT_ID: SIMULATED_CLIENT.id,
+    AUTH0_CLIENT_SECRET: SIMULATED_CLIENT.secret,
     LOGSTASH_URL: logstash.url,
     LOGSTASH_INDEX: "auth0-demo",
     DATABASE_URL: `sqlite:${join(dir, "state.sqlite")}`,

@@ -22,6 +22,9 @@ export type TenantFault =
   | "non-json"
   | "400";
 
+/** The client the simulator accepts unless told otherwise: not a secret of anyone's. */
+export const SIMULATED_CLIENT = { id: "test-client-id", secret: "test-client-secret-4f1c9a" };
+
 export interface RateLimit {
   burst: number;
   perSecond: number;
@@ -135,8 +138,8 @@ export class TenantSimulator {
 
   constructor(options: TenantOptions = {}) {
     this.options = {
-      clientId: "test-client-id",
-      clientSecret: "test-client-secret-4f1c9a",
+      clientId: SIMULATED_CLIENT.id,
+      clientSecret: SIMULATED_CLIENT.secret,
       tokenTtlSeconds: 86_400,
       backlog: 0,
       backlogSpanMs: 3_600_000,

@@ -2,8 +2,10 @@
 
 import { join } from "node:path";
 
-export const CLIENT_ID = "test-client-id";
-export const CLIENT_SECRET = "test-client-secret-4f1c9a";
+import { SIMULATED_CLIENT } from "../../src/simulator/tenant.ts";
+
+export const CLIENT_ID = SIMULATED_CLIENT.id;
+export const CLIENT_SECRET = SIMULATED_CLIENT.secret;
 
 export function exporterEnv(
   tenant: { url: string },
