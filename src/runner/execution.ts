@@ -43,6 +43,8 @@ export interface ExecutionResult extends Progress {
   warnings: string[];
   error: string | null;
   durationMs: number;
+  /** A replay moved the checkpoint during this execution, which stopped to let it stand. */
+  replayed: boolean;
 }
 
 export interface ExecutionDeps {
@@ -126,6 +128,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     logger.warn(message);
     warnings.push(message);
   };
+  let replayed = false;
   const reader = new ReadAhead(source, source.firstRead(startCheckpoint), {
     limit: READ_AHEAD,
     stop,
@@ -145,6 +148,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       await commit(batch);
     }
   } catch (failure) {
+    replayed = failure instanceof CheckpointMovedError;
     outcome =
       failure instanceof AbortedError || failure instanceof CheckpointMovedError
         ? "aborted"
@@ -165,5 +169,6 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     warnings: unique,
     error,
     durationMs: Date.now() - started,
+    replayed,
   };
 }

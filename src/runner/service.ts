@@ -182,6 +182,11 @@ export class Service {
       });
     }
     await this.prune();
+    if (result.replayed && !this.stopping) {
+      // The replay waits for no schedule tick: start re-sending from it as soon as this ends.
+      setImmediate(() => void this.tick("replay"));
+      return;
+    }
     if (this.config.tail.enabled && !this.stopping && result.outcome === "success") {
       // Tailing: poll again shortly. After a failure the schedule paces the next attempt instead.
       this.tailTimer = setTimeout(() => void this.tick("tail"), this.config.tail.intervalMs);
