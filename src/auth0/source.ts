@@ -6,11 +6,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import { AbortedError, SourceError } from "../errors.ts";
 import type { Checkpoint, ExecutionStats, LogEvent, Page, Source, Store } from "../interfaces.ts";
+import { JsonInputError, parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, type HttpAnswer, header } from "../util/http.ts";
 import { type RetryBudget, withRetry } from "../util/retry.ts";
 import { CHECKPOINT_PATTERN } from "./checkpoint.ts";
 import { Pacer, parseRateLimit } from "./pacer.ts";
 import { TokenProvider } from "./token.ts";
+
+/**
+ * The largest logs page read: 100 events of 160 KiB each. A bigger answer is not Auth0's (a proxy,
+ * an attack) or holds events no search cluster would index; reading it whole could end the process.
+ */
+export const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+/** Deeper nesting than any Auth0 event has; Elasticsearch's own mapping limit is 20. */
+export const MAX_PAGE_DEPTH = 100;
 
 export interface Auth0SourceOptions {
   origin: string;
@@ -170,8 +179,13 @@ export class Auth0Source implements Source {
     }
     this.classify(answer);
     try {
-      return { answer, body: JSON.parse(answer.body) };
-    } catch {
+      return { answer, body: parseBoundedJson(answer.body, MAX_PAGE_DEPTH) };
+    } catch (error) {
+      if (error instanceof JsonInputError && error.message.startsWith("nested")) {
+        throw new SourceError(`Auth0 sent a logs page ${error.message}; it was not parsed`, {
+          retryable: false,
+        });
+      }
       // A truncated or HTML body on a 200 is a transport accident more often than not.
       throw new SourceError(
         `Auth0 sent a logs page that is not JSON: ${excerpt(answer.body, 60)}`,
@@ -189,6 +203,7 @@ export class Auth0Source implements Source {
       signal,
       peer: "Auth0 logs endpoint",
       errorClass: SourceError,
+      maxBytes: MAX_PAGE_BYTES,
     });
     this.pacer.observe(parseRateLimit(answer.headers), answer.status !== 429);
     return answer;

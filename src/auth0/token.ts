@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { SourceError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
+import { parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, header } from "../util/http.ts";
 
 export interface TokenSettings {
@@ -69,6 +70,8 @@ export class TokenProvider {
       signal,
       peer: "Auth0 token endpoint",
       errorClass: SourceError,
+      // A token answer is a few hundred bytes.
+      maxBytes: 64 * 1024,
     });
     if (answer.status === 401 || answer.status === 403) {
       throw new SourceError(
@@ -94,7 +97,7 @@ export class TokenProvider {
     }
     let parsed: { access_token?: unknown; expires_in?: unknown };
     try {
-      parsed = JSON.parse(answer.body);
+      parsed = parseBoundedJson(answer.body, 8) as typeof parsed;
     } catch {
       throw new SourceError("Auth0 token endpoint sent a body that is not JSON", {
         retryable: true,

@@ -2,8 +2,9 @@
 // a 429 is retried once after its Retry-After when short, and anything else is logged.
 
 import type { Logger } from "pino";
-import { request } from "undici";
-import { describe } from "../errors.ts";
+import { getGlobalDispatcher } from "undici";
+import { AbortedError, describe, ExporterError } from "../errors.ts";
+import { exchange, header } from "../util/http.ts";
 import { mask } from "../util/secrets.ts";
 
 export interface SlackMessage {
@@ -60,27 +61,34 @@ export class SlackClient {
 
   private async deliver(message: SlackMessage, attempt = 1): Promise<void> {
     try {
-      const response = await request(this.webhookUrl, {
+      const answer = await exchange(getGlobalDispatcher(), this.webhookUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(this.timeoutMs),
+        peer: "Slack",
+        errorClass: ExporterError,
+        // Slack answers "ok" or a short error code; only the start of anything longer is kept.
+        maxBytes: 4096,
+        truncate: true,
       });
-      const body = await response.body.text();
-      if (response.statusCode === 200) {
+      if (answer.status === 200) {
         this.posted++;
         return;
       }
-      const retryAfter = Number(response.headers["retry-after"]);
-      if (response.statusCode === 429 && attempt === 1 && retryAfter > 0 && retryAfter <= 60) {
+      const retryAfter = Number(header(answer, "retry-after"));
+      if (answer.status === 429 && attempt === 1 && retryAfter > 0 && retryAfter <= 60) {
         await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
         return this.deliver(message, 2);
       }
       this.failed++;
-      this.logger.warn(`Slack refused the message (${response.statusCode} ${body.slice(0, 60)})`);
+      this.logger.warn(
+        `Slack refused the message (${answer.status} ${mask(answer.body.slice(0, 60))})`,
+      );
     } catch (error) {
       this.failed++;
-      this.logger.warn(`Slack could not be reached: ${mask(describe(error))}`);
+      const reason = error instanceof AbortedError ? "timed out" : describe(error);
+      this.logger.warn(`Slack could not be reached: ${mask(reason)}`);
     }
   }
 }

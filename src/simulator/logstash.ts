@@ -8,7 +8,16 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { type FaultPlan, Faults } from "./faults.ts";
 
-export type LogstashFault = "401" | "429" | "500" | "503" | "reset-before" | "reset-after" | "slow";
+export type LogstashFault =
+  | "401"
+  | "429"
+  | "500"
+  | "503"
+  | "reset-before"
+  | "reset-after"
+  | "slow"
+  /** A 400 quoting the request's Authorization header and URL, as a misconfigured proxy might. */
+  | "echo-400";
 
 export interface LogstashOptions {
   user?: string;
@@ -186,6 +195,10 @@ export class LogstashFake {
           "www-authenticate": 'Basic realm="Logstash"',
         });
       if (fault === "429") return this.answer(req, res, 429, 0, "Too Many Requests");
+      if (fault === "echo-400") {
+        const echo = `Bad request ${req.url} (authorization: ${req.headers.authorization ?? "none"})`;
+        return this.answer(req, res, 400, 0, echo);
+      }
       if (fault === "500") return this.answer(req, res, 500, 0, "Internal Server Error");
       if (fault === "503") return this.answer(req, res, 503, 0, "Service Unavailable");
       let raw = Buffer.concat(chunks);

@@ -20,7 +20,14 @@ export type TenantFault =
   | "expired-token"
   | "wrong-shape"
   | "non-json"
-  | "400";
+  | "400"
+  /** A 300 MB answer, announced by Content-Length or chunked: a client must not read it whole. */
+  | "huge"
+  | "huge-chunked"
+  /** 10 MB of nested arrays: JSON.parse would build millions of them. */
+  | "deep"
+  /** A 400 that quotes the request it refused (the token endpoint: its body), as some proxies do. */
+  | "echo-400";
 
 /** The client the simulator accepts unless told otherwise: not a secret of anyone's. */
 export const SIMULATED_CLIENT = { id: "test-client-id", secret: "test-client-secret-4f1c9a" };
@@ -297,15 +304,51 @@ export class TenantSimulator {
       case "400":
         this.badQuery(res, "Query validation error: 'Invalid value' on property from.", rate);
         return true;
+      case "huge":
+      case "huge-chunked":
+        this.hugeAnswer(res, kind === "huge");
+        return true;
+      case "deep": {
+        const depth = 5 * 1024 * 1024;
+        this.send(res, 200, `${"[".repeat(depth)}${"]".repeat(depth)}`, rate);
+        return true;
+      }
       default:
         return false;
     }
   }
 
+  /** 300 MB of events, written as the client reads, until it hangs up. */
+  private hugeAnswer(res: ServerResponse, announced: boolean): void {
+    const event = JSON.stringify(this.log.size > 0 ? this.log.eventAt(0) : { log_id: "0" });
+    const chunk = Buffer.from(`,${event}`.repeat(Math.ceil((1024 * 1024) / (event.length + 1))));
+    const total = Math.ceil((300 * 1024 * 1024) / chunk.length) * chunk.length;
+    this.count(200);
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      ...(announced ? { "content-length": String(total + event.length + 2) } : {}),
+    });
+    let sent = 0;
+    res.write(`[${event}`);
+    const pump = () => {
+      while (sent < total && !res.destroyed) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
+      if (!res.destroyed) res.end("]");
+    };
+    pump();
+  }
+
   private async token(body: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.tokenRequests++;
     const rate = this.tokenBucket.headers();
-    if (await this.fault(this.tokenFaults.next(), res, rate)) return;
+    const fault = this.tokenFaults.next();
+    if (fault === "echo-400") {
+      this.send(res, 400, { error: "invalid_request", error_description: `Bad request: ${body}` });
+      return;
+    }
+    if (await this.fault(fault, res, rate)) return;
     if (!this.tokenBucket.take()) {
       this.send(res, 429, TOO_MANY, this.tokenBucket.headers());
       return;

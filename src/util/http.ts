@@ -61,6 +61,10 @@ export async function exchange(
     signal?: AbortSignal | undefined;
     /** Who answered, for messages: "Auth0" or "Logstash". */
     peer: string;
+    /** The largest answer body read; a larger one fails the exchange before it is buffered. */
+    maxBytes: number;
+    /** Keep the first `maxBytes` of a larger answer instead of failing: only its status matters. */
+    truncate?: boolean;
     errorClass: new (
       message: string,
       options: { retryable: boolean; status?: number; cause?: unknown },
@@ -75,13 +79,55 @@ export async function exchange(
       signal: options.signal,
       dispatcher,
     });
-    const body = await response.body.text();
+    const body = await readBounded(response, options.maxBytes, options.truncate === true);
+    if (body === null) {
+      throw new options.errorClass(
+        `${options.peer} sent an answer larger than ${sizeText(options.maxBytes)}; it was not read`,
+        { retryable: false, status: response.statusCode },
+      );
+    }
     return { status: response.statusCode, headers: response.headers, body };
   } catch (error) {
+    if (error instanceof options.errorClass) throw error;
     if (options.signal?.aborted) throw new AbortedError();
     const reason = networkReason(error) ?? "request failed";
     throw new options.errorClass(`${options.peer} ${reason}`, { retryable: true, cause: error });
   }
+}
+
+export function sizeText(bytes: number): string {
+  return bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/**
+ * The body as text, or, when it exceeds `maxBytes`, its start (`truncate`) or null; either way the
+ * rest is never read and the connection is dropped.
+ */
+async function readBounded(
+  response: Dispatcher.ResponseData,
+  maxBytes: number,
+  truncate: boolean,
+): Promise<string | null> {
+  const declared = Number(response.headers["content-length"]);
+  if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
+    response.body.destroy();
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    const buffer = chunk as Buffer;
+    if (size + buffer.length > maxBytes) {
+      response.body.destroy();
+      if (!truncate) return null;
+      chunks.push(buffer.subarray(0, maxBytes - size));
+      size = maxBytes;
+      break;
+    }
+    chunks.push(buffer);
+    size += buffer.length;
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 /** A short, single-line excerpt of an answer body for error messages (HTML bodies are long). */

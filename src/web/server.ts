@@ -4,6 +4,9 @@ import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Store } from "../interfaces.ts";
 import type { Service } from "../runner/service.ts";
+import type { DashboardDeps } from "./context.ts";
+import { dashboardRoutes } from "./dashboard.ts";
+import { bodyLimits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface WebDeps {
@@ -33,6 +36,22 @@ export function healthRoutes(deps: WebDeps): Hono {
   app.get("/metrics", async (c) => {
     const text = await deps.metrics.registry.metrics();
     return c.text(text, 200, { "content-type": deps.metrics.registry.contentType });
+  });
+  return app;
+}
+
+/**
+ * The service's HTTP app: every body bounded first, then health and metrics (open to probes), then
+ * the dashboard behind its sign-in. No error ever answers with a stack trace.
+ */
+export function webApp(health: WebDeps, dashboard: DashboardDeps): Hono {
+  const app = new Hono();
+  app.use("*", bodyLimits());
+  app.route("/", healthRoutes(health));
+  app.route("/", dashboardRoutes(dashboard));
+  app.onError((error, c) => {
+    dashboard.logger.error(`HTTP request failed: ${error.message}`);
+    return c.json({ error: "internal error; see the service's logs" }, 500);
   });
   return app;
 }

@@ -25,6 +25,9 @@ export async function postBatch(
     signal,
     peer: "Logstash",
     errorClass: SinkError,
+    // Logstash answers "ok"; only an error page is longer, and only its start is shown.
+    maxBytes: 64 * 1024,
+    truncate: true,
   });
   const { status } = answer;
   if (status >= 200 && status < 300) return;
