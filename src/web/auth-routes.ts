@@ -1,19 +1,12 @@
 // Sign-in, sign-out, and the gate in front of every dashboard page and API call.
 
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { verifyPassword } from "./auth.ts";
+import { SignInLimiter } from "./auth.ts";
+import { clientOf } from "./client.ts";
 import { type DashboardDeps, type Env, SESSION_COOKIE } from "./context.ts";
+import { loginForm } from "./limits.ts";
 import { loginPage } from "./pages.ts";
-
-function client(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
 
 /** A state-changing request from another origin is refused whatever it carries. */
 function sameOrigin(c: Context): boolean {
@@ -35,29 +28,35 @@ export function authRoutes(app: Hono<Env>, deps: DashboardDeps): void {
 
   app.post("/login", async (c) => {
     if (!sameOrigin(c)) return c.text("cross-origin sign-in refused", 403);
-    const who = client(c);
-    const wait = deps.sessions.blockedFor(who);
+    const form = await loginForm(c);
+    if (form === null) return c.html(loginPage({ error: "Malformed sign-in form." }), 400);
+    const next = safeNext(form.next);
+    const user = form.user ?? "";
+    const password = form.password ?? "";
+    const client = clientOf(c, deps.trusted);
+    const key = SignInLimiter.key(client.address, user);
+    // Counted before the password is checked: a burst sent at once cannot outrun the limit.
+    const wait = deps.limiter.begin(key);
     if (wait > 0) {
       c.header("retry-after", String(wait));
       return c.html(loginPage({ error: `Too many failed sign-ins. Try again in ${wait} s.` }), 429);
     }
-    const form = await c.req.parseBody();
-    const next = safeNext(form.next);
-    const user = typeof form.user === "string" ? form.user : "";
-    const password = typeof form.password === "string" ? form.password : "";
-    const ok = user === deps.config.dashboard.user && verifyPassword(password, deps.passwordHash);
+    const ok = await deps.verifier.verify(user, password);
+    if (ok === "busy") {
+      c.header("retry-after", "1");
+      return c.html(loginPage({ error: "Too many sign-ins at once. Try again.", next }), 503);
+    }
     if (!ok) {
-      deps.sessions.failed(who);
-      deps.logger.warn({ client: who }, "dashboard sign-in refused");
+      deps.logger.warn({ client: client.address }, "dashboard sign-in refused");
       return c.html(loginPage({ error: "Wrong user name or password.", next }), 401);
     }
-    deps.sessions.succeeded(who);
+    deps.limiter.succeeded(key);
     const { id } = deps.sessions.create(user);
     setCookie(c, SESSION_COOKIE, id, {
       httpOnly: true,
       sameSite: "Strict",
       path: "/",
-      secure: new URL(c.req.url).protocol === "https:",
+      secure: client.https,
       maxAge: Math.floor(deps.config.dashboard.sessionTtlMs / 1000),
     });
     deps.logger.info({ user }, "dashboard sign-in");
@@ -84,6 +83,7 @@ export function authRoutes(app: Hono<Env>, deps: DashboardDeps): void {
       }
     }
     c.set("session", session);
+    c.set("sessionId", getCookie(c, SESSION_COOKIE) as string);
     await next();
   });
 }

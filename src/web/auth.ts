@@ -1,23 +1,138 @@
-// Dashboard sign-in: one user, a password known only by its scrypt hash, sessions with expiry and
-// a CSRF token each, and a limit on failed sign-ins per client address.
+// Dashboard sign-in: one user, a password known only by its scrypt hash, sessions with expiry and a
+// CSRF token each. Guessing is slowed per (client address, user name): each attempt is counted
+// before its password is checked, so that a burst sent at once is refused past the first few, and
+// checks run on the thread pool, a few at a time, so that guesses never hold up the service.
 
-import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 import type { Store } from "../interfaces.ts";
+import { setLongTimeout } from "../util/timers.ts";
 
 const PASSWORD_HASH = "dashboard_password_hash";
-const MAX_FAILURES = 5;
-const FAILURE_WINDOW_MS = 5 * 60_000;
 
 export function hashPassword(password: string, salt = randomBytes(16)): string {
   return `scrypt:${salt.toString("base64")}:${scryptSync(password, salt, 32).toString("base64")}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+function scryptAsync(password: string, salt: Buffer, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, length, (error, key) => (error ? reject(error) : resolve(key))),
+  );
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [kind, salt, hash] = stored.split(":");
   if (kind !== "scrypt" || !salt || !hash) return false;
   const expected = Buffer.from(hash, "base64");
-  const actual = scryptSync(password, Buffer.from(salt, "base64"), expected.length);
+  const actual = await scryptAsync(password, Buffer.from(salt, "base64"), expected.length);
   return timingSafeEqual(actual, expected);
+}
+
+/** Compares without leaking, through timing, how much of the user name was right. */
+function sameText(a: string, b: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/**
+ * Checks credentials a few at a time; a burst beyond the queue is refused ("busy") rather than
+ * queued without end. A wrong user name costs the same scrypt as a wrong password, so the answer
+ * time does not tell which of the two was wrong.
+ */
+export class Verifier {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Passwords checked so far (tests count them). */
+  checked = 0;
+  private readonly user: string;
+  private readonly hash: string;
+  private readonly concurrency: number;
+  private readonly queue: number;
+
+  constructor(user: string, hash: string, options: { concurrency?: number; queue?: number } = {}) {
+    this.user = user;
+    this.hash = hash;
+    this.concurrency = options.concurrency ?? 2;
+    this.queue = options.queue ?? 8;
+  }
+
+  /** True or false, or "busy" when too many checks are already waiting. */
+  async verify(user: string, password: string): Promise<boolean | "busy"> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.queue) return "busy";
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.running++;
+    try {
+      this.checked++;
+      const passwordOk = await verifyPassword(password, this.hash);
+      return sameText(user, this.user) && passwordOk;
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** Attempts allowed before waits begin, and the longest wait between attempts after that. */
+const FREE_ATTEMPTS = 5;
+const MAX_WAIT_MS = 60_000;
+/** Failures older than this are forgotten. */
+const FORGET_MS = 15 * 60_000;
+const MAX_TRACKED = 10_000;
+
+interface Attempts {
+  failures: number;
+  lastAt: number;
+}
+
+/**
+ * Failed sign-ins per (address, user name), with a doubling wait after the first few rather than
+ * a wall: a client that shares its address with an attacker (a reverse proxy without
+ * TRUSTED_PROXIES) waits at most a minute, while guessing stays at one try a minute.
+ */
+export class SignInLimiter {
+  private readonly attempts = new Map<string, Attempts>();
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  static key(address: string, user: string): string {
+    return `${address}\n${user.slice(0, 200).toLowerCase()}`;
+  }
+
+  private waitFor(entry: Attempts): number {
+    if (entry.failures < FREE_ATTEMPTS) return 0;
+    const wait = Math.min(MAX_WAIT_MS, 1000 * 2 ** (entry.failures - FREE_ATTEMPTS));
+    return Math.max(0, entry.lastAt + wait - this.now());
+  }
+
+  /**
+   * Counts an attempt before its password is checked: returns 0 when it may proceed (and is
+   * already counted as a failure until `succeeded`), otherwise the seconds to wait.
+   */
+  begin(key: string): number {
+    const now = this.now();
+    let entry = this.attempts.get(key);
+    if (entry && now - entry.lastAt > FORGET_MS) entry = undefined;
+    entry ??= { failures: 0, lastAt: 0 };
+    const wait = this.waitFor(entry);
+    if (wait > 0) return Math.ceil(wait / 1000);
+    entry.failures++;
+    entry.lastAt = now;
+    this.attempts.delete(key);
+    this.attempts.set(key, entry);
+    if (this.attempts.size > MAX_TRACKED) {
+      // Oldest first: a Map iterates in insertion order, and each attempt re-inserts its key.
+      this.attempts.delete(this.attempts.keys().next().value as string);
+    }
+    return 0;
+  }
+
+  succeeded(key: string): void {
+    this.attempts.delete(key);
+  }
 }
 
 /**
@@ -45,7 +160,7 @@ export interface Session {
 
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
-  private readonly failures = new Map<string, number[]>();
+  private readonly endListeners = new Map<string, Set<() => void>>();
   private readonly ttlMs: number;
 
   constructor(ttlMs: number) {
@@ -68,30 +183,39 @@ export class Sessions {
     const session = this.sessions.get(id);
     if (!session) return null;
     if (session.expiresAt <= Date.now()) {
-      this.sessions.delete(id);
+      this.destroy(id);
       return null;
     }
     return session;
   }
 
   destroy(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
+    if (!id) return;
+    this.sessions.delete(id);
+    const listeners = this.endListeners.get(id);
+    this.endListeners.delete(id);
+    for (const listener of listeners ?? []) listener();
   }
 
-  /** Seconds to wait before this client may try again, or 0. */
-  blockedFor(client: string): number {
-    const now = Date.now();
-    const recent = (this.failures.get(client) ?? []).filter((at) => now - at < FAILURE_WINDOW_MS);
-    this.failures.set(client, recent);
-    if (recent.length < MAX_FAILURES) return 0;
-    return Math.ceil(((recent[0] as number) + FAILURE_WINDOW_MS - now) / 1000);
-  }
-
-  failed(client: string): void {
-    this.failures.set(client, [...(this.failures.get(client) ?? []), Date.now()]);
-  }
-
-  succeeded(client: string): void {
-    this.failures.delete(client);
+  /**
+   * Calls `listener` once when the session ends: signed out, or expired (a timer, so that a
+   * long-lived stream closes even if no request comes). Returns a function that stops listening.
+   */
+  onEnd(id: string, listener: () => void): () => void {
+    const session = this.sessions.get(id);
+    if (!session) {
+      listener();
+      return () => {};
+    }
+    const listeners = this.endListeners.get(id) ?? new Set();
+    this.endListeners.set(id, listeners);
+    listeners.add(listener);
+    const timer = setLongTimeout(() => this.get(id), session.expiresAt - Date.now() + 5, {
+      unref: true,
+    });
+    return () => {
+      timer.cancel();
+      listeners.delete(listener);
+    };
   }
 }

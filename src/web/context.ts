@@ -4,8 +4,9 @@ import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
 import type { Store } from "../interfaces.ts";
 import type { Service } from "../runner/service.ts";
+import type { Trusted } from "../util/addresses.ts";
 import type { LogHub } from "../util/log-hub.ts";
-import type { Session, Sessions } from "./auth.ts";
+import type { Session, Sessions, SignInLimiter, Verifier } from "./auth.ts";
 
 export interface DashboardDeps {
   config: Config;
@@ -14,12 +15,15 @@ export interface DashboardDeps {
   logger: Logger;
   logs: LogHub;
   sessions: Sessions;
-  passwordHash: string;
+  verifier: Verifier;
+  limiter: SignInLimiter;
+  /** Proxies whose X-Forwarded-* headers are believed (TRUSTED_PROXIES). */
+  trusted: Trusted;
   /** Settings as the process saw them, for the settings page. */
   env: Record<string, string | undefined>;
   cwd: string;
 }
 
-export type Env = { Variables: { session: Session } };
+export type Env = { Variables: { session: Session; sessionId: string } };
 
 export const SESSION_COOKIE = "a2l_session";

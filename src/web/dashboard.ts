@@ -4,38 +4,19 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
-import { checkpointAt, isCheckpoint, timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import { describeSettings } from "../config/describe.ts";
-import { settingsByName } from "../config/settings.ts";
+import { schedule } from "../config/settings.ts";
 import { isEnabled, JOB_ENABLED } from "../runner/job.ts";
-import { recordReplay } from "../runner/replay.ts";
+import { parseReplayTarget, recordReplay } from "../runner/replay.ts";
 import { retentionWarning } from "../runner/warnings.ts";
 import { authRoutes } from "./auth-routes.ts";
+import { clientOf } from "./client.ts";
 import type { DashboardDeps, Env } from "./context.ts";
+import { BadRequest, jsonObject } from "./limits.ts";
 import { page } from "./pages.ts";
 
 const PUBLIC = new URL("./public/", import.meta.url).pathname;
-
-/** A checkpoint from an id or an ISO time, or the reason it is not one. */
-export function parseReplayTarget(input: {
-  checkpoint?: unknown;
-  since?: unknown;
-}): { checkpoint: string } | { error: string } {
-  if (typeof input.checkpoint === "string" && input.checkpoint.trim() !== "") {
-    const id = input.checkpoint.trim();
-    return isCheckpoint(id)
-      ? { checkpoint: id }
-      : { error: 'not an Auth0 log id: expected 56 digits, "900" + YYYYMMDDhhmmss + 39 digits' };
-  }
-  if (typeof input.since === "string" && input.since.trim() !== "") {
-    const time = new Date(input.since.trim());
-    if (Number.isNaN(time.getTime()))
-      return { error: "not a time (example: 2026-11-24T08:00:00Z)" };
-    if (time.getTime() > Date.now()) return { error: "that time is in the future" };
-    return { checkpoint: checkpointAt(time) };
-  }
-  return { error: "give a checkpoint id or a time" };
-}
 
 async function todayByHour(deps: DashboardDeps): Promise<number[]> {
   const start = new Date();
@@ -47,6 +28,13 @@ async function todayByHour(deps: DashboardDeps): Promise<number[]> {
     hours[new Date(at).getUTCHours()] = (hours[new Date(at).getUTCHours()] ?? 0) + run.sent;
   }
   return hours;
+}
+
+/** A page size from a query: whole numbers from 1 to 1000, 50 when missing or not a number. */
+export function clampLimit(value: string | undefined, fallback = 50): number {
+  const limit = Number.parseInt(value ?? "", 10);
+  if (!Number.isFinite(limit)) return fallback;
+  return Math.min(1000, Math.max(1, limit));
 }
 
 export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
@@ -65,8 +53,22 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
         formAction: ["'self'"],
       },
       referrerPolicy: "same-origin",
+      // HSTS only when the browser really came over https (below): over http it means nothing,
+      // and a proxy's TLS is only known from its X-Forwarded-Proto.
+      strictTransportSecurity: false,
     }),
   );
+  app.use("*", async (c, next) => {
+    await next();
+    if (clientOf(c, deps.trusted).https) {
+      c.header("strict-transport-security", "max-age=15552000; includeSubDomains");
+    }
+  });
+  app.onError((error, c) => {
+    if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
+    deps.logger.error(`dashboard request failed: ${error.message}`);
+    return c.json({ error: "internal error; see the service's logs" }, 500);
+  });
   app.use(
     "/static/*",
     serveStatic({ root: PUBLIC, rewriteRequestPath: (path) => path.replace(/^\/static/, "") }),
@@ -116,7 +118,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
 
   app.get("/api/runs", async (c) => {
     const outcome = c.req.query("outcome");
-    const limit = Math.min(Number(c.req.query("limit") ?? 50) || 50, 1000);
+    const limit = clampLimit(c.req.query("limit"));
     const runs = await deps.store.listRuns(outcome ? 5000 : limit);
     return c.json((outcome ? runs.filter((r) => r.outcome === outcome) : runs).slice(0, limit));
   });
@@ -127,7 +129,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
   });
 
   app.post("/api/job", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const body = await jsonObject(c);
     if (typeof body.enabled !== "boolean")
       return c.json({ error: "enabled must be true or false" }, 400);
     await deps.store.setJob(JOB_ENABLED, body.enabled ? "true" : "false");
@@ -146,14 +148,23 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
   });
 
   app.post("/api/schedule", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
-    const setting = settingsByName.get("SCHEDULE");
-    const parsed = setting?.schema.safeParse(
-      typeof body.schedule === "string" ? body.schedule : "",
-    );
-    if (!parsed?.success)
-      return c.json({ error: parsed?.error.issues[0]?.message ?? "invalid schedule" }, 400);
-    await deps.service.reschedule(parsed.data as string);
+    const body = await jsonObject(c);
+    if (body.reset === true) {
+      await deps.service.reschedule(null);
+      deps.logger.info(
+        { user: c.get("session").user },
+        "schedule reset to SCHEDULE from the dashboard",
+      );
+      return c.json(await deps.service.status());
+    }
+    const parsed = schedule.safeParse(typeof body.schedule === "string" ? body.schedule : "");
+    if (!parsed.success) {
+      return c.json(
+        { error: `SCHEDULE: ${parsed.error.issues[0]?.message ?? "invalid schedule"}` },
+        400,
+      );
+    }
+    await deps.service.reschedule(parsed.data);
     deps.logger.info(
       { user: c.get("session").user, schedule: parsed.data },
       "schedule changed from the dashboard",
@@ -177,7 +188,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
   });
 
   app.post("/api/replay", async (c) => {
-    const target = parseReplayTarget(await c.req.json().catch(() => ({})));
+    const target = parseReplayTarget(await jsonObject(c));
     if ("error" in target) return c.json(target, 400);
     const result = await recordReplay(
       deps.store,
@@ -194,20 +205,39 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
 
   app.get("/api/settings", async (c) => {
     const status = await deps.service.status();
-    return c.json({ settings: describeSettings(deps.env, deps.cwd), schedule: status.schedule });
+    return c.json({
+      settings: describeSettings(deps.env, deps.cwd),
+      schedule: status.schedule,
+      scheduleSource: status.scheduleSource,
+      configuredSchedule: deps.config.schedule,
+    });
   });
 
   app.get("/api/logs", (c) =>
     streamSSE(c, async (stream) => {
-      for (const line of deps.logs.recent())
-        await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
-      const unsubscribe = deps.logs.subscribe((line) => {
-        void stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+      // The stream ends with the session: on sign-out, and when it expires.
+      let ended = false;
+      const stopListening = deps.sessions.onEnd(c.get("sessionId"), () => {
+        ended = true;
+        void stream.close();
       });
-      stream.onAbort(unsubscribe);
-      while (!stream.aborted)
-        await stream.sleep(15_000).then(() => stream.writeSSE({ event: "ping", data: "" }));
+      const unsubscribe = deps.logs.subscribe((line) => {
+        if (!ended) void stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        stopListening();
+      });
+      for (const line of deps.logs.recent()) {
+        if (ended) break;
+        await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+      }
+      while (!stream.aborted && !ended) {
+        await stream.sleep(15_000);
+        if (!ended) await stream.writeSSE({ event: "ping", data: "" });
+      }
       unsubscribe();
+      stopListening();
     }),
   );
   return app;

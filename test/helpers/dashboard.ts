@@ -1,44 +1,39 @@
 // The dashboard in-process, with a cookie jar: for the API and safety tests that need no browser.
 
 import type { TestContext } from "node:test";
-import { Hono } from "hono";
+import { addressList } from "../../src/util/addresses.ts";
 import { LogHub } from "../../src/util/log-hub.ts";
-import { hashPassword, Sessions } from "../../src/web/auth.ts";
-import { dashboardRoutes } from "../../src/web/dashboard.ts";
-import { healthRoutes } from "../../src/web/server.ts";
+import { hashPassword, Sessions, SignInLimiter, Verifier } from "../../src/web/auth.ts";
+import { webApp } from "../../src/web/server.ts";
 import { serviceFor } from "./service.ts";
 import type { World } from "./world.ts";
 
 export const PASSWORD = "correct-horse-battery-staple";
 
-export async function dashboardFor(t: TestContext, w: World) {
-  const deps = await serviceFor(t, w);
-  const app = new Hono();
-  app.route(
-    "/",
-    healthRoutes({
-      store: deps.store,
-      service: deps.service,
-      metrics: deps.metrics,
-      readyMaxFailures: 3,
-    }),
-  );
-  app.route(
-    "/",
-    dashboardRoutes({
+export async function dashboardFor(
+  t: TestContext,
+  w: World,
+  options: { overrides?: Record<string, string>; sessionTtlMs?: number } = {},
+) {
+  const deps = await serviceFor(t, w, options.overrides);
+  const logs = new LogHub();
+  const sessions = new Sessions(options.sessionTtlMs ?? deps.config.dashboard.sessionTtlMs);
+  const verifier = new Verifier(deps.config.dashboard.user, hashPassword(PASSWORD));
+  const app = webApp(
+    { store: deps.store, service: deps.service, metrics: deps.metrics, readyMaxFailures: 3 },
+    {
       config: deps.config,
       store: deps.store,
       service: deps.service,
-      logger: (await import("../../src/util/logger.ts")).createLogger({
-        level: "silent",
-        human: false,
-      }),
-      logs: new LogHub(),
-      sessions: new Sessions(deps.config.dashboard.sessionTtlMs),
-      passwordHash: hashPassword(PASSWORD),
-      env: w.env,
+      logger: deps.logger,
+      logs,
+      sessions,
+      verifier,
+      limiter: new SignInLimiter(),
+      trusted: addressList(deps.config.http.trustedProxies),
+      env: { ...w.env, ...options.overrides },
       cwd: w.dir,
-    }),
+    },
   );
   let cookie = "";
   let csrf = "";
@@ -63,5 +58,5 @@ export async function dashboardFor(t: TestContext, w: World) {
     }
     return response;
   };
-  return { ...deps, app, request, signIn };
+  return { ...deps, app, request, signIn, logs, sessions, verifier };
 }

@@ -482,31 +482,45 @@ async function settings() {
     "aria-describedby": "schedule-help",
   });
   const message = h("p", { "aria-live": "polite" });
+  const save = async (body) => {
+    try {
+      const status = await api("/api/schedule", { method: "POST", body: JSON.stringify(body) });
+      input.value = status.schedule;
+      reset.hidden = status.scheduleSource !== "stored";
+      message.className = "ok";
+      message.textContent = `Saved: ${status.schedule}; next run ${time(status.nextRunAt)}.`;
+    } catch (error) {
+      message.className = "error";
+      message.textContent = error.message;
+    }
+  };
+  const reset = h(
+    "button",
+    { type: "button", onclick: () => save({ reset: true }) },
+    `Reset to SCHEDULE (${s.configuredSchedule})`,
+  );
+  reset.hidden = s.scheduleSource !== "stored";
   const form = h(
     "form",
     {
       class: "card",
       onsubmit: async (event) => {
         event.preventDefault();
-        try {
-          const status = await api("/api/schedule", {
-            method: "POST",
-            body: JSON.stringify({ schedule: input.value }),
-          });
-          message.className = "ok";
-          message.textContent = `Saved: ${status.schedule}; next run ${time(status.nextRunAt)}.`;
-        } catch (error) {
-          message.className = "error";
-          message.textContent = error.message;
-        }
+        await save({ schedule: input.value });
       },
     },
     h("label", { for: "schedule" }, "Schedule"),
-    h("div", { class: "row" }, input, h("button", { type: "submit", class: "primary" }, "Save")),
+    h(
+      "div",
+      { class: "row" },
+      input,
+      h("button", { type: "submit", class: "primary" }, "Save"),
+      reset,
+    ),
     h(
       "p",
       { id: "schedule-help", class: "muted" },
-      "A cron expression (5 or 6 fields) or an interval such as 30s or 5m. Applied at once, without restart.",
+      "A cron expression (5 or 6 fields) or an interval from 1s to 30d such as 30s or 5m. Applied at once, without restart.",
     ),
     message,
   );
