@@ -40,13 +40,23 @@ export class StoreError extends ExporterError {}
 
 /** The checkpoint was moved by someone else (a replay) while an execution was committing. */
 export class CheckpointMovedError extends ExporterError {
-  constructor() {
+  constructor(reason = "a replay") {
     super(
-      "the checkpoint was moved by a replay during this execution; it stopped to let the replay stand",
+      `the checkpoint was moved by ${reason} during this execution; it stopped to let it stand`,
       {
         retryable: false,
       },
     );
+  }
+}
+
+/**
+ * Another process holds the job's lease: this one must not export (it would send everything a
+ * second time) and, if it was exporting, stops without committing and without starting again.
+ */
+export class LeaseLostError extends ExporterError {
+  constructor(message: string) {
+    super(message, { retryable: false });
   }
 }
 

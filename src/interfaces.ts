@@ -88,6 +88,27 @@ export interface CheckpointState {
   updatedAt: string | null;
 }
 
+/** The process that holds a job's lease: only it exports the job. */
+export interface LeaseHolder {
+  /** Unique to one process instance. */
+  id: string;
+  host: string;
+  pid: number;
+  /** The command that holds it: run, once. */
+  command: string;
+  startedAt: string;
+}
+
+/** What a commit carries to prove its process still holds the lease it started with. */
+export interface Fence {
+  holder: string;
+  epoch: number;
+}
+
+export type LeaseClaim =
+  | { held: true; epoch: number }
+  | { held: false; holder: LeaseHolder; expiresAt: number };
+
 export interface Store {
   /** Checks that the store is still there and writable, before an execution sends anything. */
   verify(): Promise<void>;
@@ -96,15 +117,30 @@ export interface Store {
   setCheckpoint(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;
   /**
    * Atomically moves the checkpoint from `expected` to the batch's after an acknowledged batch and
-   * adds to the run's counts. Throws CheckpointMovedError when the stored checkpoint is no longer
-   * `expected` (a replay moved it meanwhile): the execution must stop, not overwrite the replay.
+   * adds to the run's counts. Throws LeaseLostError when `fence` no longer matches the lease
+   * (another process took the job over), and CheckpointMovedError when the stored checkpoint is
+   * no longer `expected` (a replay moved it meanwhile): either way the execution must stop.
    */
   commit(
     runId: number,
     expected: Checkpoint,
     batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
     sent: number,
+    fence: Fence | null,
   ): Promise<void>;
+  /**
+   * Takes the job's lease for `ttlMs` (a new epoch), or renews it when `holder` has it already,
+   * unless another holder has it unexpired and `isStale` does not prove that holder dead.
+   */
+  claimLease(
+    holder: LeaseHolder,
+    ttlMs: number,
+    isStale: (other: LeaseHolder) => boolean,
+  ): Promise<LeaseClaim>;
+  /** Extends the lease; false when it is no longer this fence's (taken over meanwhile). */
+  renewLease(fence: Fence, ttlMs: number): Promise<boolean>;
+  releaseLease(fence: Fence): Promise<void>;
+  deleteJob(key: string): Promise<void>;
   /** Small named values of the job: enabled, schedule, alert state. */
   getJob(key: string): Promise<string | null>;
   setJob(key: string, value: string): Promise<void>;

@@ -28,7 +28,7 @@ describe("command line", () => {
     assert.equal(result.code, 2);
     assert.match(
       result.stderr,
-      /unknown command "export"; commands: run, once, check, status, runs, replay, enable, disable/,
+      /unknown command "export"; commands: run, once, check, status, runs, replay, schedule, enable, disable/,
     );
   });
 

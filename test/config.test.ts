@@ -39,7 +39,7 @@ describe("settings", () => {
     assert.equal(config.initialLookbackMs, 24 * 3_600_000);
     assert.equal(config.logTypes, undefined);
     assert.equal(config.logLevel, undefined);
-    assert.deepEqual(config.http, { host: "127.0.0.1", port: 3000 });
+    assert.deepEqual(config.http, { host: "127.0.0.1", port: 3000, trustedProxies: undefined });
   });
 
   it("report every missing required setting at once", () => {

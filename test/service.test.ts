@@ -173,9 +173,9 @@ describe("replay", () => {
   });
 
   const malformed: [string, string[], RegExp][] = [
-    ["a short id", ["--from", "900123"], /--from: "900123" is not an Auth0 log id/],
+    ["a short id", ["--from", "900123"], /--from: "900123": not an Auth0 log id/],
     ["an id with letters", ["--from", `900${"x".repeat(53)}`], /not an Auth0 log id/],
-    ["a bad time", ["--since", "yesterday"], /--since: "yesterday" is not an ISO 8601 time/],
+    ["a bad time", ["--since", "yesterday"], /--since: "yesterday": not an ISO 8601 time/],
     ["both options", ["--since", "2026-11-20T08:00:00Z", "--from", "1"], /exactly one of/],
     ["neither option", [], /exactly one of/],
   ];

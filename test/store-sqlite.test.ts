@@ -25,8 +25,8 @@ describe("SQLite store", () => {
     let store = new SqliteStore(path);
     await store.setCheckpoint(id(1), { kind: "initial", lookbackMs: 1 });
     const run = await store.startRun("manual", id(1));
-    await store.commit(run, id(1), { checkpoint: id(5), read: 4, filtered: 1 }, 3);
-    await store.commit(run, id(5), { checkpoint: id(9), read: 4, filtered: 0 }, 4);
+    await store.commit(run, id(1), { checkpoint: id(5), read: 4, filtered: 1 }, 3, null);
+    await store.commit(run, id(5), { checkpoint: id(9), read: 4, filtered: 0 }, 4, null);
     await store.finishRun(run, { outcome: "success", retries: 2, warnings: ["w"], error: null });
     await store.close();
     store = new SqliteStore(path);
@@ -60,7 +60,7 @@ describe("SQLite store", () => {
     await store.setCheckpoint(id(5), { kind: "replay" });
     const run = await store.startRun("manual", id(5));
     await assert.rejects(
-      store.commit(run, id(5), { checkpoint: id(4), read: 1, filtered: 0 }, 1),
+      store.commit(run, id(5), { checkpoint: id(4), read: 1, filtered: 0 }, 1, null),
       StoreError,
     );
     assert.equal((await store.getCheckpoint()).checkpoint, id(5));
@@ -74,7 +74,7 @@ describe("SQLite store", () => {
     const run = await store.startRun("schedule", id(5));
     await store.setCheckpoint(id(2), { kind: "replay" });
     await assert.rejects(
-      store.commit(run, id(5), { checkpoint: id(8), read: 3, filtered: 0 }, 3),
+      store.commit(run, id(5), { checkpoint: id(8), read: 3, filtered: 0 }, 3, null),
       CheckpointMovedError,
     );
     assert.equal((await store.getCheckpoint()).checkpoint, id(2));

@@ -3,8 +3,37 @@
 
 export const CHECKPOINT_PATTERN = /^\d{56}$/;
 
-export function isCheckpoint(value: string): boolean {
-  return CHECKPOINT_PATTERN.test(value) && timeOfCheckpoint(value) !== null;
+/** How far ahead of our clock an id's time may be: clocks differ a little, not by years. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export function isCheckpoint(value: string, now = Date.now()): boolean {
+  return checkpointProblem(value, now) === null;
+}
+
+/**
+ * Why a value cannot be a checkpoint, or null. A checkpoint in the future would make every
+ * execution read nothing while the tenant keeps logging, so it is refused like a malformed one.
+ */
+export function checkpointProblem(value: string, now = Date.now()): string | null {
+  if (!CHECKPOINT_PATTERN.test(value)) {
+    return 'not an Auth0 log id: expected 56 digits, "900" + YYYYMMDDhhmmss + 39 digits';
+  }
+  const time = timeOfCheckpoint(value);
+  if (time === null) return "its digits 4 to 17 are not a valid time (YYYYMMDDhhmmss, UTC)";
+  if (time.getTime() > now + CLOCK_SKEW_MS) {
+    return `its time ${time.toISOString()} is in the future: nothing would be read after it`;
+  }
+  return null;
+}
+
+/** Why a time cannot be a replay target, or null: ISO 8601 with a date, not in the future. */
+export function timeProblem(text: string, now = Date.now()): string | null {
+  const time = new Date(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time.getTime())) {
+    return "not an ISO 8601 time (example: 2026-11-24T08:00:00Z)";
+  }
+  if (time.getTime() > now) return `${time.toISOString()} is in the future`;
+  return null;
 }
 
 /** The checkpoint that means "everything after this instant" (second precision). */

@@ -10,9 +10,20 @@ import { once } from "./commands/once.ts";
 import { replay } from "./commands/replay.ts";
 import { run } from "./commands/run.ts";
 import { runs } from "./commands/runs.ts";
+import { schedule } from "./commands/schedule.ts";
 import { status } from "./commands/status.ts";
 
-export const commands: Command[] = [run, once, check, status, runs, replay, enable, disable];
+export const commands: Command[] = [
+  run,
+  once,
+  check,
+  status,
+  runs,
+  replay,
+  schedule,
+  enable,
+  disable,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));

@@ -63,6 +63,58 @@ function problem(setting: SettingDefinition, message: string): string {
   return `${setting.name}: ${message} (example: ${setting.name}=${setting.example})`;
 }
 
+/** A value fit to quote in a message: never a secret, and never the credentials in a URL. */
+function shownValue(setting: SettingDefinition, value: string): string {
+  if (setting.secret) return "";
+  const short = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return `, got "${short.replace(/\/\/[^/@]*@/, "//***@")}"`;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/**
+ * Credentials in LOGSTASH_URL become basic auth (undici drops them from the URL); the URL sent is
+ * left without them. Passwords and tokens over plain http to another host are refused unless
+ * ALLOW_INSECURE_HTTP says otherwise, and then warned about at every start.
+ */
+function logstashTarget(parsed: Record<string, unknown>, problems: string[], warnings: string[]) {
+  const url = new URL(parsed.LOGSTASH_URL as string);
+  let user = parsed.LOGSTASH_USER as string | undefined;
+  let password = parsed.LOGSTASH_PASSWORD as string | undefined;
+  if (url.username !== "" || url.password !== "") {
+    if (user !== undefined || password !== undefined) {
+      problems.push(
+        "LOGSTASH_URL: carries credentials while LOGSTASH_USER or LOGSTASH_PASSWORD is set too; keep only one of the two (example: LOGSTASH_URL=https://logstash.example.com:8080)",
+      );
+    }
+    user = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+    url.username = "";
+    url.password = "";
+  } else if ((user === undefined) !== (password === undefined)) {
+    problems.push(
+      user === undefined
+        ? "LOGSTASH_PASSWORD: set without LOGSTASH_USER; basic auth needs both (example: LOGSTASH_USER=auth0)"
+        : "LOGSTASH_USER: set without LOGSTASH_PASSWORD; basic auth needs both (example: LOGSTASH_PASSWORD=…)",
+    );
+  }
+  const token = parsed.LOGSTASH_TOKEN as string | undefined;
+  if (url.protocol === "http:" && !LOOPBACK.has(url.hostname) && (password || token)) {
+    const what = token ? "LOGSTASH_TOKEN" : "the basic-auth password";
+    if (parsed.ALLOW_INSECURE_HTTP) {
+      warnings.push(
+        `LOGSTASH_URL is plain http:// to ${url.hostname}: ${what} travels unencrypted (ALLOW_INSECURE_HTTP=true); use https://`,
+      );
+    } else {
+      problems.push(
+        `LOGSTASH_URL: plain http:// to ${url.hostname} would send ${what} unencrypted; use https://, or set ALLOW_INSECURE_HTTP=true to accept the risk (example: LOGSTASH_URL=https://logstash.example.com:8080)`,
+      );
+    }
+  }
+  if (token !== undefined) url.searchParams.append("token", token);
+  return { url: url.toString(), user, password, token };
+}
+
 /** Validates only the named settings: for commands that need the store, not Auth0 or Logstash. */
 export function loadSome(
   env: Record<string, string | undefined>,
@@ -101,43 +153,27 @@ export function loadConfig(
       parsed[setting.name] = result.data;
     } else {
       // Never echo a secret's value; for the others, quoting the value helps to spot the typo.
-      const shown = setting.secret
-        ? ""
-        : `, got "${value.length > 60 ? `${value.slice(0, 60)}…` : value}"`;
+      const shown = shownValue(setting, value);
       for (const issue of result.error.issues)
         problems.push(problem(setting, `${issue.message}${shown}`));
     }
   }
-  const user = parsed.LOGSTASH_USER as string | undefined;
-  const password = parsed.LOGSTASH_PASSWORD as string | undefined;
-  if ((user === undefined) !== (password === undefined)) {
-    problems.push(
-      user === undefined
-        ? "LOGSTASH_PASSWORD: set without LOGSTASH_USER; basic auth needs both (example: LOGSTASH_USER=auth0)"
-        : "LOGSTASH_USER: set without LOGSTASH_PASSWORD; basic auth needs both (example: LOGSTASH_PASSWORD=…)",
-    );
-  }
-  if (problems.length > 0) {
-    registerSecrets(...settings.filter((s) => s.secret).map((s) => raw.values[s.name]));
-    throw new ConfigError(problems);
-  }
-
-  const logstashUrl = new URL(parsed.LOGSTASH_URL as string);
-  const token = parsed.LOGSTASH_TOKEN as string | undefined;
-  if (token !== undefined) logstashUrl.searchParams.append("token", token);
+  const warnings: string[] = [];
+  // Registered before any message is made: a URL's password may end up quoted in one.
+  registerSecrets(...settings.filter((s) => s.secret).map((s) => raw.values[s.name]));
+  const logstash =
+    parsed.LOGSTASH_URL === undefined ? undefined : logstashTarget(parsed, problems, warnings);
+  if (logstash?.password)
+    registerSecrets(logstash.password, `${logstash.user}:${logstash.password}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (logstash === undefined) throw new ConfigError(["LOGSTASH_URL: required but not set"]);
   const config: Config = {
     auth0: {
       origin: parsed.AUTH0_DOMAIN as string,
       clientId: parsed.AUTH0_CLIENT_ID as string,
       clientSecret: parsed.AUTH0_CLIENT_SECRET as string,
     },
-    logstash: {
-      url: logstashUrl.toString(),
-      index: parsed.LOGSTASH_INDEX as string,
-      token,
-      user,
-      password,
-    },
+    logstash: { ...logstash, index: parsed.LOGSTASH_INDEX as string },
     batchSize: parsed.BATCH_SIZE as number,
     startFrom: parsed.START_FROM as string | undefined,
     logLevel: parsed.LOG_LEVEL as number | undefined,
@@ -163,21 +199,18 @@ export function loadConfig(
       reminderMs: parsed.ALERT_REMINDER as number,
       dailyReportHour: parsed.SLACK_DAILY_REPORT_HOUR as number | undefined,
     },
-    http: { host: parsed.HTTP_HOST as string, port: parsed.HTTP_PORT as number },
+    http: {
+      host: parsed.HTTP_HOST as string,
+      port: parsed.HTTP_PORT as number,
+      trustedProxies: parsed.TRUSTED_PROXIES as string[] | undefined,
+    },
+    warnings,
     dashboard: {
       user: parsed.DASHBOARD_USER as string,
       password: parsed.DASHBOARD_PASSWORD as string | undefined,
       sessionTtlMs: parsed.DASHBOARD_SESSION_TTL as number,
     },
   };
-  registerSecrets(
-    config.auth0.clientSecret,
-    config.logstash.url,
-    parsed.LOGSTASH_URL as string,
-    token,
-    password,
-    config.slack.webhookUrl,
-    config.dashboard.password,
-  );
+  registerSecrets(config.logstash.url);
   return config;
 }

@@ -11,7 +11,8 @@ export function settingsTable(): string {
         ? `\`${s.default}\``
         : "unset";
     const secret = s.secret ? " Secret: never shown." : "";
-    return `| \`${s.name}\` | ${fallback} | ${s.description}${secret} |`;
+    const range = s.range ? ` From ${s.range}.` : "";
+    return `| \`${s.name}\` | ${fallback} | ${s.description}${range}${secret} |`;
   });
   return ["| setting | default | meaning |", "| --- | --- | --- |", ...rows].join("\n");
 }

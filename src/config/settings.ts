@@ -1,12 +1,12 @@
 // Every setting in one table: its name, default, meaning and a good example. Validation messages,
 // the settings documentation (docs/settings.md, README) and the dashboard are all made from it.
 
-import { Cron } from "croner";
 import { z } from "zod";
-import { isCheckpoint } from "../auth0/checkpoint.ts";
+import { checkpointProblem } from "../auth0/checkpoint.ts";
 import { logTypes, parseLevel } from "../pipeline/log-types.ts";
-import { parseInterval } from "../runner/schedule.ts";
-import { parseDuration } from "./duration.ts";
+import { scheduleProblem } from "../runner/schedule.ts";
+import { addressList } from "../util/addresses.ts";
+import { durationText, parseDuration } from "./duration.ts";
 
 export interface SettingDefinition {
   name: string;
@@ -16,6 +16,8 @@ export interface SettingDefinition {
   secret?: boolean;
   example: string;
   description: string;
+  /** Accepted values, for the docs, when the schema bounds them. */
+  range?: string;
   /** Checks the raw text; the message says what was expected. */
   schema: z.ZodType<unknown, string>;
 }
@@ -36,10 +38,21 @@ const boolean = z
   .toLowerCase()
   .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
   .transform((v) => ["true", "1", "yes"].includes(v));
-const duration = z
-  .string()
-  .refine((v) => parseDuration(v) !== undefined, "must be a duration such as 30s, 5m, 24h or 7d")
-  .transform((v) => parseDuration(v) as number);
+/** A duration within a range: out of range, timers overflow or switch off, dates go invalid. */
+const duration = (min: string, max: string) => {
+  const [low, high] = [parseDuration(min) as number, parseDuration(max) as number];
+  return z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < low || ms > high) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a duration from ${durationText(low)} to ${durationText(high)}, such as 30s, 5m, 24h or 7d`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+};
 const httpUrl = (https: boolean) =>
   z
     .string()
@@ -76,7 +89,12 @@ const domain = z
       });
       return z.NEVER;
     }
-    if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
+    if (
+      (url.pathname !== "/" && url.pathname !== "") ||
+      url.search ||
+      url.username ||
+      url.password
+    ) {
       ctx.addIssue({
         code: "custom",
         message: "must be a host or origin without path, query or credentials",
@@ -86,20 +104,29 @@ const domain = z
     return url.origin;
   });
 
-const schedule = z
+export const schedule = z
   .string()
   .trim()
-  .refine((v) => {
-    if (parseInterval(v) !== null) return (parseInterval(v) as number) >= 1000;
-    const fields = v.split(/\s+/).length;
-    if (fields !== 5 && fields !== 6) return false;
+  .superRefine((v, ctx) => {
+    const problem = scheduleProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const addresses = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ""),
+  )
+  .superRefine((entries, ctx) => {
     try {
-      new Cron(v, { paused: true });
-      return true;
-    } catch {
-      return false;
+      addressList(entries);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
     }
-  }, "must be a cron expression of 5 or 6 fields or an interval of at least 1s such as 30s or 5m");
+  });
 
 const logTypeList = z
   .string()
@@ -164,7 +191,8 @@ export const settings: SettingDefinition[] = [
     required: true,
     secret: true,
     example: "https://logstash.example.com:8080",
-    description: "URL of the Logstash http input (it may carry credentials).",
+    description:
+      "URL of the Logstash http input. Credentials in it (https://user:password@host) are sent as basic auth, like LOGSTASH_USER and LOGSTASH_PASSWORD.",
     schema: httpUrl(false),
   },
   {
@@ -205,7 +233,14 @@ export const settings: SettingDefinition[] = [
     example: "90020261124101500123000000000000000000000000000000000042",
     description:
       "Checkpoint (a 56-digit Auth0 log id) to start or replay from. Applied once, when new or changed.",
-    schema: z.string().trim().refine(isCheckpoint, "must be a 56-digit Auth0 log id"),
+    schema: z
+      .string()
+      .trim()
+      .superRefine((value, ctx) => {
+        const problem = checkpointProblem(value);
+        if (problem)
+          ctx.addIssue({ code: "custom", message: `must be an Auth0 log id: ${problem}` });
+      }),
   },
   {
     name: "LOG_LEVEL",
@@ -292,7 +327,8 @@ export const settings: SettingDefinition[] = [
     default: "24h",
     example: "7d",
     description: "On the very first start without checkpoint or START_FROM, start this far back.",
-    schema: duration,
+    range: "0s to 30d",
+    schema: duration("0s", "30d"),
   },
   {
     name: "RETRY_MAX_TIME",
@@ -301,7 +337,8 @@ export const settings: SettingDefinition[] = [
     example: "30m",
     description:
       "Total time one execution may spend waiting to retry failed requests before it fails (nothing is skipped).",
-    schema: duration,
+    range: "0s to 24h",
+    schema: duration("0s", "24h"),
   },
   {
     name: "REQUEST_TIMEOUT",
@@ -309,7 +346,8 @@ export const settings: SettingDefinition[] = [
     default: "30s",
     example: "60s",
     description: "Timeout of one HTTP request to Auth0 or Logstash.",
-    schema: duration,
+    range: "100ms to 10m",
+    schema: duration("100ms", "10m"),
   },
   {
     name: "TAIL",
@@ -326,7 +364,8 @@ export const settings: SettingDefinition[] = [
     default: "5s",
     example: "2s",
     description: "With TAIL=true, the pause between polls once caught up.",
-    schema: duration,
+    range: "100ms to 1h",
+    schema: duration("100ms", "1h"),
   },
   {
     name: "RUNS_RETENTION",
@@ -334,7 +373,8 @@ export const settings: SettingDefinition[] = [
     default: "30d",
     example: "90d",
     description: "How long run records are kept.",
-    schema: duration,
+    range: "1h to 3650d",
+    schema: duration("1h", "3650d"),
   },
   {
     name: "AUTH0_LOG_RETENTION",
@@ -343,7 +383,8 @@ export const settings: SettingDefinition[] = [
     example: "30d",
     description:
       "Your plan's log retention (1d Starter, 5d Essentials, 10d Professional, 30d Enterprise): an execution that starts from an older checkpoint warns that events may already be gone.",
-    schema: duration,
+    range: "1h to 365d",
+    schema: duration("1h", "365d"),
   },
   {
     name: "STALE_AFTER",
@@ -352,7 +393,8 @@ export const settings: SettingDefinition[] = [
     example: "6h",
     description:
       "Warn when, after catching up, the newest exported event is older than this (a quiet tenant, or logs not reaching Auth0).",
-    schema: duration,
+    range: "1m to 365d",
+    schema: duration("1m", "365d"),
   },
   {
     name: "ALERT_REMINDER",
@@ -361,7 +403,8 @@ export const settings: SettingDefinition[] = [
     example: "4h",
     description:
       "While executions keep failing for the same cause, post a reminder at most this often (the first failure and the recovery are always posted).",
-    schema: duration,
+    range: "1s to 30d",
+    schema: duration("1s", "30d"),
   },
   {
     name: "SLACK_DAILY_REPORT_HOUR",
@@ -402,7 +445,8 @@ export const settings: SettingDefinition[] = [
     default: "12h",
     example: "1h",
     description: "How long a dashboard sign-in lasts.",
-    schema: duration,
+    range: "1m to 30d",
+    schema: duration("1m", "30d"),
   },
   {
     name: "EXPORTER_LOG_LEVEL",
@@ -430,6 +474,23 @@ export const settings: SettingDefinition[] = [
     example: "8080",
     description: "Port of that listener (0 picks a free one).",
     schema: integer(0, 65535),
+  },
+  {
+    name: "TRUSTED_PROXIES",
+    group: "Dashboard",
+    example: "10.0.0.0/8,loopback",
+    description:
+      "Reverse proxies in front of the dashboard (addresses, CIDR ranges or loopback, comma-separated): their X-Forwarded-For names the client for the sign-in limit and their X-Forwarded-Proto=https makes cookies Secure and turns on HSTS. Headers from anyone else are ignored.",
+    schema: addresses,
+  },
+  {
+    name: "ALLOW_INSECURE_HTTP",
+    group: "Logstash",
+    default: "false",
+    example: "true",
+    description:
+      "Allow a password or token to be sent over plain http:// to a host other than loopback (refused otherwise: anyone on the path could read it).",
+    schema: boolean,
   },
 ];
 

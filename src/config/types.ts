@@ -10,7 +10,7 @@ export interface Config {
     clientSecret: string;
   };
   logstash: {
-    /** The URL to POST to, with token= already appended when LOGSTASH_TOKEN is set. A secret. */
+    /** The URL to POST to, without credentials, with token= appended when LOGSTASH_TOKEN is set. */
     url: string;
     index: string;
     token: string | undefined;
@@ -45,6 +45,8 @@ export interface Config {
     reminderMs: number;
     dailyReportHour: number | undefined;
   };
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustedProxies: string[] | undefined };
   dashboard: { user: string; password: string | undefined; sessionTtlMs: number };
+  /** Risks the settings accept but that must be said at every start (ALLOW_INSECURE_HTTP). */
+  warnings: string[];
 }

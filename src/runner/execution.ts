@@ -6,11 +6,12 @@
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { Config } from "../config/types.ts";
-import { AbortedError, CheckpointMovedError, describe } from "../errors.ts";
+import { AbortedError, CheckpointMovedError, describe, LeaseLostError } from "../errors.ts";
 import type {
   Batch,
   Checkpoint,
   ExecutionStats,
+  Fence,
   RunOutcome,
   RunTrigger,
   Sink,
@@ -45,6 +46,8 @@ export interface ExecutionResult extends Progress {
   durationMs: number;
   /** A replay moved the checkpoint during this execution, which stopped to let it stand. */
   replayed: boolean;
+  /** Another process took the job over: this one stopped and must not start again by itself. */
+  leaseLost: boolean;
 }
 
 export interface ExecutionDeps {
@@ -55,6 +58,8 @@ export interface ExecutionDeps {
   logger: Logger;
   stats: ExecutionStats;
   trigger: RunTrigger;
+  /** The lease this process holds the job by; every commit is fenced by it. */
+  fence: Fence | null;
   /** Stops reading; the batch in flight may still be acknowledged and committed. */
   stop?: AbortSignal | undefined;
   /** Abandons the batch in flight as well. */
@@ -110,7 +115,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   const batcher = makeBatcher(config);
 
   const commit = async (batch: Batch) => {
-    await store.commit(runId, progress.checkpoint, batch, batch.documents.length);
+    await store.commit(runId, progress.checkpoint, batch, batch.documents.length, deps.fence);
     progress.read += batch.read;
     progress.sent += batch.documents.length;
     progress.filtered += batch.filtered;
@@ -129,6 +134,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     warnings.push(message);
   };
   let replayed = false;
+  let leaseLost = false;
   const reader = new ReadAhead(source, source.firstRead(startCheckpoint), {
     limit: READ_AHEAD,
     stop,
@@ -147,12 +153,12 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       if (batch.documents.length > 0) await sink.send(batch, abandon);
       await commit(batch);
     }
-  } catch (failure) {
+  } catch (caught) {
+    // A lost lease aborts the batch in flight; the abort's reason says so.
+    const failure = abandon?.reason instanceof LeaseLostError ? abandon.reason : caught;
     replayed = failure instanceof CheckpointMovedError;
-    outcome =
-      failure instanceof AbortedError || failure instanceof CheckpointMovedError
-        ? "aborted"
-        : "failed";
+    leaseLost = failure instanceof LeaseLostError;
+    outcome = failure instanceof AbortedError || replayed || leaseLost ? "aborted" : "failed";
     error = mask(describe(failure));
   } finally {
     reader.close();
@@ -170,5 +176,6 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     error,
     durationMs: Date.now() - started,
     replayed,
+    leaseLost,
   };
 }

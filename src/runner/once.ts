@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import { Auth0Source } from "../auth0/source.ts";
 import type { Config } from "../config/types.ts";
-import type { ExecutionStats, RunTrigger, Store } from "../interfaces.ts";
+import type { ExecutionStats, Fence, RunTrigger, Store } from "../interfaces.ts";
 import { logstashSinkConfig } from "../sinks/logstash/config.ts";
 import { LogstashSink } from "../sinks/logstash/sink.ts";
 import { newAgent } from "../util/http.ts";
@@ -19,6 +19,7 @@ export interface OnceOptions {
   store: Store;
   logger: Logger;
   trigger: RunTrigger;
+  fence: Fence | null;
   stop?: AbortSignal | undefined;
   abandon?: AbortSignal | undefined;
   onProgress?: (progress: Progress) => void;
@@ -62,6 +63,7 @@ export async function executeOnce(
       logger,
       stats,
       trigger: options.trigger,
+      fence: options.fence,
       stop: options.stop,
       abandon: options.abandon,
       onProgress: options.onProgress,

@@ -1,7 +1,33 @@
 // A replay moves the checkpoint on purpose and is recorded in the run history like an execution.
 
+import { checkpointAt, checkpointProblem, timeProblem } from "../auth0/checkpoint.ts";
 import type { Checkpoint, RunOutcome, RunRecord, RunTrigger, Store } from "../interfaces.ts";
 import { retentionWarning } from "./warnings.ts";
+
+/**
+ * The checkpoint a replay moves to, from a log id or an ISO 8601 time, or why there is none. The
+ * CLI (--from, --since) and the dashboard use the same rules.
+ */
+export function parseReplayTarget(
+  input: { checkpoint?: unknown; since?: unknown },
+  now = Date.now(),
+): { checkpoint: Checkpoint } | { error: string } {
+  const given = (value: unknown) =>
+    typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  const id = given(input.checkpoint);
+  const since = given(input.since);
+  if (id !== undefined && since !== undefined)
+    return { error: "give a checkpoint id or a time, not both" };
+  if (id !== undefined) {
+    const problem = checkpointProblem(id, now);
+    return problem ? { error: problem } : { checkpoint: id };
+  }
+  if (since !== undefined) {
+    const problem = timeProblem(since, now);
+    return problem ? { error: problem } : { checkpoint: checkpointAt(new Date(since)) };
+  }
+  return { error: "give a checkpoint id or a time" };
+}
 
 /** A run record for something that moved no events: a replay, a skipped tick. */
 export function instantRun(

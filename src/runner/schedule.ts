@@ -2,9 +2,12 @@
 // A schedule only produces ticks; whether a tick runs an execution is the service's decision.
 
 import { Cron } from "croner";
+import { parseDuration } from "../config/duration.ts";
+import { type LongTimer, setLongTimeout } from "../util/timers.ts";
 
-const INTERVAL = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** An interval shorter would poll Auth0 for nothing; longer than Auth0's longest retention loses logs. */
+export const MIN_INTERVAL_MS = 1000;
+export const MAX_INTERVAL_MS = 30 * 86_400_000;
 
 export interface Schedule {
   readonly expression: string;
@@ -16,15 +19,34 @@ export interface Schedule {
 }
 
 export function parseInterval(text: string): number | null {
-  const match = INTERVAL.exec(text.trim());
-  if (!match) return null;
-  return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  return parseDuration(text) ?? null;
+}
+
+/** Why an expression is not a usable schedule, or null. */
+export function scheduleProblem(expression: string): string | null {
+  const everyMs = parseInterval(expression);
+  if (everyMs !== null) {
+    return everyMs < MIN_INTERVAL_MS || everyMs > MAX_INTERVAL_MS
+      ? "an interval must be from 1s to 30d (Auth0 keeps logs at most 30 days)"
+      : null;
+  }
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) {
+    return "must be a cron expression of 5 or 6 fields or an interval from 1s to 30d such as 30s or 5m";
+  }
+  let cron: Cron;
+  try {
+    cron = new Cron(expression.trim(), { paused: true });
+  } catch (error) {
+    return `not a valid cron expression (${(error as Error).message})`;
+  }
+  return cron.nextRun() === null ? "this cron expression never fires" : null;
 }
 
 class IntervalSchedule implements Schedule {
   readonly expression: string;
   private readonly everyMs: number;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: LongTimer | null = null;
   private nextAt: number | null = null;
 
   constructor(expression: string, everyMs: number) {
@@ -37,15 +59,20 @@ class IntervalSchedule implements Schedule {
   }
 
   start(tick: () => void): void {
-    this.nextAt = Date.now() + this.everyMs;
-    this.timer = setInterval(() => {
+    // A chain of timeouts rather than setInterval, which turns delays over 24.8 days into 1 ms.
+    const arm = () => {
       this.nextAt = Date.now() + this.everyMs;
-      tick();
-    }, this.everyMs);
+      this.timer = setLongTimeout(() => {
+        arm();
+        tick();
+      }, this.everyMs);
+    };
+    this.stop();
+    arm();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     this.nextAt = null;
   }
@@ -67,6 +94,7 @@ class CronSchedule implements Schedule {
 
   start(tick: () => void): void {
     // No croner overlap protection here: the service itself skips, and records, overlapping ticks.
+    this.stop();
     this.running = new Cron(this.expression, () => tick());
   }
 
@@ -76,12 +104,11 @@ class CronSchedule implements Schedule {
   }
 }
 
-/** Throws croner's message for an invalid cron expression; callers validate first (config). */
+/** Throws the problem for an unusable expression; callers validate first (config, dashboard). */
 export function parseSchedule(expression: string): Schedule {
+  const problem = scheduleProblem(expression);
+  if (problem) throw new Error(problem);
   const everyMs = parseInterval(expression);
-  if (everyMs !== null) {
-    if (everyMs < 1000) throw new Error("an interval of at least 1s");
-    return new IntervalSchedule(expression, everyMs);
-  }
+  if (everyMs !== null) return new IntervalSchedule(expression.trim(), everyMs);
   return new CronSchedule(expression.trim());
 }

@@ -1,5 +1,6 @@
 // The long-running service: executions on SCHEDULE (or tailing), never overlapping, switchable on
-// and off through the store, each recorded, measured and reported to Slack.
+// and off through the store, each recorded, measured and reported to Slack. The process holds the
+// job's lease while it runs, so that no second process exports the same job.
 
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
@@ -8,16 +9,38 @@ import type { Notifier, RunRecord, RunTrigger, Store } from "../interfaces.ts";
 import type { Metrics } from "../web/metrics.ts";
 import type { ExecutionResult, Progress } from "./execution.ts";
 import { isEnabled, JOB_SCHEDULE } from "./job.ts";
+import { holderFor, JobLease, StoreBusyError } from "./lease.ts";
 import { executeOnce } from "./once.ts";
 import { instantRun } from "./replay.ts";
-import { parseSchedule, type Schedule } from "./schedule.ts";
+import { parseSchedule, type Schedule, scheduleProblem } from "./schedule.ts";
+
+/** How soon a schedule changed elsewhere (CLI, another process) is followed. */
+const SCHEDULE_WATCH_MS = 5_000;
 
 export interface ServiceStatus {
   enabled: boolean;
   schedule: string;
+  /** Where the schedule comes from: SCHEDULE, or changed at run time (dashboard, CLI). */
+  scheduleSource: "setting" | "stored";
   nextRunAt: string | null;
   running: { trigger: RunTrigger; startedAt: string; progress: Progress | null } | null;
   consecutiveFailures: number;
+}
+
+/** The stored schedule when it is still valid (an older version may have stored a bad one). */
+export async function effectiveSchedule(
+  store: Store,
+  configured: string,
+): Promise<{ expression: string; source: "setting" | "stored"; ignored: string | null }> {
+  const stored = await store.getJob(JOB_SCHEDULE);
+  if (!stored) return { expression: configured, source: "setting", ignored: null };
+  const problem = scheduleProblem(stored);
+  if (problem === null) return { expression: stored, source: "stored", ignored: null };
+  return {
+    expression: configured,
+    source: "setting",
+    ignored: `the stored schedule "${stored.slice(0, 60)}" is not valid (${problem}); using SCHEDULE=${configured} ('schedule reset' removes it)`,
+  };
 }
 
 export class Service {
@@ -27,13 +50,18 @@ export class Service {
   private readonly metrics: Metrics;
   private readonly notifier: Notifier;
   private schedule: Schedule;
+  private scheduleSource: ServiceStatus["scheduleSource"] = "setting";
   private current: {
     promise: Promise<void>;
     stop: AbortController;
     abandon: AbortController;
   } | null = null;
   private currentInfo: ServiceStatus["running"] = null;
+  /** The one tail timer: armed after a successful execution, cleared when any execution starts. */
   private tailTimer: NodeJS.Timeout | null = null;
+  private lease: JobLease | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private busyReported = false;
   private stopping = false;
   consecutiveFailures = 0;
   /** Listeners of progress and run ends (the dashboard). */
@@ -54,9 +82,13 @@ export class Service {
     this.schedule = parseSchedule(deps.config.schedule);
   }
 
+  /** Claims the job (StoreBusyError when another process has it) and starts the schedule. */
   async start(): Promise<void> {
-    const stored = await this.store.getJob(JOB_SCHEDULE);
-    if (stored) this.schedule = parseSchedule(stored);
+    await this.claim();
+    const effective = await effectiveSchedule(this.store, this.config.schedule);
+    if (effective.ignored) this.logger.warn(effective.ignored);
+    this.schedule = parseSchedule(effective.expression);
+    this.scheduleSource = effective.source;
     this.schedule.start(() => void this.tick("schedule"));
     this.logger.info(
       {
@@ -66,26 +98,53 @@ export class Service {
       },
       (await isEnabled(this.store)) ? "service started" : "service started, job disabled",
     );
+    // A schedule changed by another process (the CLI, another replica's dashboard) applies here too.
+    this.watchTimer = setInterval(() => void this.followStoredSchedule(), SCHEDULE_WATCH_MS);
+    this.watchTimer.unref();
     if (this.config.tail.enabled) void this.tick("tail");
   }
 
-  /** Replaces the schedule without restart (validated by the caller). */
-  async reschedule(expression: string): Promise<void> {
-    const next = parseSchedule(expression);
-    await this.store.setJob(JOB_SCHEDULE, expression);
+  private async followStoredSchedule(): Promise<void> {
+    try {
+      const effective = await effectiveSchedule(this.store, this.config.schedule);
+      if (effective.expression === this.schedule.expression || this.stopping) return;
+      this.apply(parseSchedule(effective.expression), effective.source);
+    } catch {
+      // The store is unreachable: executions report that; the schedule stays as it is.
+    }
+  }
+
+  private apply(next: Schedule, source: ServiceStatus["scheduleSource"]): void {
     this.schedule.stop();
     this.schedule = next;
+    this.scheduleSource = source;
     if (!this.stopping) this.schedule.start(() => void this.tick("schedule"));
     this.logger.info(
-      { schedule: expression, next: next.next()?.toISOString() },
-      "schedule changed",
+      { schedule: next.expression, next: next.next()?.toISOString() },
+      source === "setting" ? "schedule is SCHEDULE" : "schedule changed",
     );
+  }
+
+  /** Claims the job for this process; StoreBusyError names the process that has it. */
+  async claim(): Promise<JobLease> {
+    if (this.lease && !this.lease.lost.aborted) return this.lease;
+    this.lease = await JobLease.claim(this.store, holderFor("run"));
+    return this.lease;
+  }
+
+  /** Replaces the schedule without restart (validated by the caller); null goes back to SCHEDULE. */
+  async reschedule(expression: string | null): Promise<void> {
+    const next = parseSchedule(expression ?? this.config.schedule);
+    if (expression === null) await this.store.deleteJob(JOB_SCHEDULE);
+    else await this.store.setJob(JOB_SCHEDULE, expression);
+    this.apply(next, expression === null ? "setting" : "stored");
   }
 
   async status(): Promise<ServiceStatus> {
     return {
       enabled: await isEnabled(this.store),
       schedule: this.schedule.expression,
+      scheduleSource: this.scheduleSource,
       nextRunAt: this.schedule.next()?.toISOString() ?? null,
       running: this.currentInfo,
       consecutiveFailures: this.consecutiveFailures,
@@ -103,9 +162,11 @@ export class Service {
       this.logger.debug(`${trigger} tick: job disabled, no execution`);
       return "disabled";
     }
+    // Any execution makes a pending tail poll pointless; a successful one arms the next.
+    this.clearTail();
     const stop = new AbortController();
     const abandon = new AbortController();
-    const promise = this.execute(trigger, stop.signal, abandon.signal);
+    const promise = this.execute(trigger, stop.signal, abandon);
     this.current = { promise, stop, abandon };
     try {
       await promise;
@@ -114,6 +175,11 @@ export class Service {
       this.currentInfo = null;
     }
     return "ran";
+  }
+
+  private clearTail(): void {
+    if (this.tailTimer) clearTimeout(this.tailTimer);
+    this.tailTimer = null;
   }
 
   private async recordSkip(): Promise<void> {
@@ -129,10 +195,23 @@ export class Service {
   private async execute(
     trigger: RunTrigger,
     stop: AbortSignal,
-    abandon: AbortSignal,
+    abandon: AbortController,
   ): Promise<void> {
+    let lease: JobLease;
+    try {
+      lease = await this.claim();
+      this.busyReported = false;
+    } catch (error) {
+      // Another process exports the job: say so once, then quietly keep trying at each tick.
+      if (!(error instanceof StoreBusyError)) throw error;
+      if (!this.busyReported) this.logger.warn(`not exporting: ${error.message}`);
+      this.busyReported = true;
+      return;
+    }
     this.currentInfo = { trigger, startedAt: new Date().toISOString(), progress: null };
     this.metrics.executionStarted();
+    const onLost = () => abandon.abort(lease.lost.reason);
+    lease.lost.addEventListener("abort", onLost, { once: true });
     let result: (ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[2] }) | null =
       null;
     try {
@@ -141,8 +220,9 @@ export class Service {
         store: this.store,
         logger: this.logger,
         trigger,
+        fence: lease.fence,
         stop,
-        abandon,
+        abandon: abandon.signal,
         onProgress: (progress) => {
           if (this.currentInfo) this.currentInfo.progress = progress;
           this.metrics.progress(progress);
@@ -156,7 +236,16 @@ export class Service {
       this.metrics.executions.inc({ outcome: "failed" });
       await this.notifier.executionEnded({ ok: false, error: describe(error), run: null });
       return;
+    } finally {
+      lease.lost.removeEventListener("abort", onLost);
     }
+    await this.ended(trigger, result);
+  }
+
+  private async ended(
+    trigger: RunTrigger,
+    result: ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[2] },
+  ): Promise<void> {
     this.metrics.executionEnded(result.outcome, result.durationMs, result.stats, result.lagMs);
     this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
     const line = {
@@ -169,12 +258,14 @@ export class Service {
       checkpoint: result.checkpoint,
       durationMs: result.durationMs,
     };
-    if (result.outcome === "failed")
+    if (result.outcome === "failed" || result.leaseLost)
       this.logger.error({ ...line, reason: result.error }, "execution failed");
     else this.logger.info(line, result.outcome === "success" ? "caught up" : "execution stopped");
+    // Taken over: claim again at the next tick, which refuses while the other process holds it.
+    if (result.leaseLost) this.lease = null;
     const run = await this.store.getRun(result.runId).catch(() => null);
     this.emit("run", run);
-    if (result.outcome !== "aborted") {
+    if (result.outcome !== "aborted" || result.leaseLost) {
       await this.notifier.executionEnded({
         ok: result.outcome === "success",
         error: result.error,
@@ -189,6 +280,7 @@ export class Service {
     }
     if (this.config.tail.enabled && !this.stopping && result.outcome === "success") {
       // Tailing: poll again shortly. After a failure the schedule paces the next attempt instead.
+      this.clearTail();
       this.tailTimer = setTimeout(() => void this.tick("tail"), this.config.tail.intervalMs);
     }
   }
@@ -211,13 +303,16 @@ export class Service {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopping = true;
     this.schedule.stop();
-    if (this.tailTimer) clearTimeout(this.tailTimer);
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.clearTail();
     const current = this.current;
-    if (!current) return;
-    current.stop.abort();
-    const timer = setTimeout(() => current.abandon.abort(), graceMs);
-    await current.promise.catch(() => {});
-    clearTimeout(timer);
+    if (current) {
+      current.stop.abort();
+      const timer = setTimeout(() => current.abandon.abort(), graceMs);
+      await current.promise.catch(() => {});
+      clearTimeout(timer);
+    }
+    await this.lease?.release();
   }
 
   lastRun(): Promise<RunRecord | null> {

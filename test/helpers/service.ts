@@ -30,5 +30,5 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     await notifier.idle();
     await store.close();
   });
-  return { config, service, store, metrics, notifier, app, lines };
+  return { config, service, store, metrics, notifier, app, lines, logger };
 }

@@ -24,6 +24,7 @@ Exit status: 0 every step ok, 1 a step failed, 2 bad settings.`,
     io.stdout.write(
       `ok    settings (Auth0 ${config.auth0.origin}, Logstash ${redactUrl(config.logstash.url)})\n`,
     );
+    for (const warning of config.warnings) io.stdout.write(`WARN  ${warning}\n`);
     // check should answer quickly: a short retry budget, so a dead peer is reported, not waited on.
     const budget = newBudget(Math.min(config.retryMaxTimeMs, 5_000));
     const stats = newStats();

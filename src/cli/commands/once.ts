@@ -1,3 +1,4 @@
+import { holderFor, JobLease } from "../../runner/lease.ts";
 import { executeOnce } from "../../runner/once.ts";
 import { type Command, EXIT, loadSettings, loggerFor, withStore } from "../command.ts";
 import { progressLine, summary } from "../format.ts";
@@ -16,6 +17,8 @@ sends them to LOGSTASH_URL in batches and moves the checkpoint after each acknow
 Options:
   --json      print the summary as JSON on stdout
   -h, --help  show this help
+
+Refuses to start (exit 1, naming it) while another process exports from the same store.
 
 Exit status: 0 caught up, 1 failed (the reason and the checkpoint are printed), 2 bad settings.
 On SIGINT/SIGTERM it stops reading, lets the batch in flight finish (up to 10 s), commits what was
@@ -44,24 +47,31 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
     const tty = Boolean(io.stderr.isTTY);
     const started = Date.now();
     let lastDraw = 0;
+    for (const warning of config.warnings) logger.warn(warning);
     try {
-      const result = await withStore(config, (store) =>
-        executeOnce({
-          config,
-          store,
-          logger,
-          trigger: "manual",
-          stop: stop.signal,
-          abandon: abandon.signal,
-          onProgress: (progress) => {
-            const now = Date.now();
-            if (tty && now - lastDraw > 200) {
-              lastDraw = now;
-              io.stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
-            }
-          },
-        }),
-      );
+      const result = await withStore(config, async (store) => {
+        const lease = await JobLease.claim(store, holderFor("once"));
+        try {
+          return await executeOnce({
+            config,
+            store,
+            logger,
+            trigger: "manual",
+            fence: lease.fence,
+            stop: stop.signal,
+            abandon: AbortSignal.any([abandon.signal, lease.lost]),
+            onProgress: (progress) => {
+              const now = Date.now();
+              if (tty && now - lastDraw > 200) {
+                lastDraw = now;
+                io.stderr.write(`\r\x1b[2K${progressLine(progress, now - started)}`);
+              }
+            },
+          });
+        } finally {
+          await lease.release();
+        }
+      });
       if (tty) io.stderr.write("\r\x1b[2K");
       if (values.json) {
         const { stats: _stats, ...plain } = result;
@@ -80,7 +90,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
         checkpoint: result.checkpoint,
         durationMs: result.durationMs,
       };
-      if (result.outcome === "failed") {
+      if (result.outcome === "failed" || result.leaseLost) {
         logger.error(
           { ...fields, reason: result.error },
           "execution failed; resume or replay from the checkpoint",

@@ -1,6 +1,6 @@
-import { checkpointAt, isCheckpoint, timeOfCheckpoint } from "../../auth0/checkpoint.ts";
+import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
-import { recordReplay } from "../../runner/replay.ts";
+import { parseReplayTarget, recordReplay } from "../../runner/replay.ts";
 import { type Command, EXIT } from "../command.ts";
 import { withSettingsStore } from "../store-command.ts";
 
@@ -19,6 +19,8 @@ Options:
   --since TIMESTAMP  an ISO 8601 time such as 2026-11-24T08:00:00Z (converted to a checkpoint)
   -h, --help         show this help
 
+A checkpoint or time in the future is refused: nothing would be read after it.
+
 Exit status: 0 moved, 2 for a malformed checkpoint or time.`,
   options: { from: { type: "string" }, since: { type: "string" } },
   async run(values, positionals, io) {
@@ -29,25 +31,12 @@ Exit status: 0 moved, 2 for a malformed checkpoint or time.`,
     if ((from === undefined) === (since === undefined)) {
       throw new ConfigError(["replay: give exactly one of --from CHECKPOINT or --since TIMESTAMP"]);
     }
-    let checkpoint: string;
-    if (from !== undefined) {
-      if (!isCheckpoint(from)) {
-        throw new ConfigError([
-          `--from: "${from.slice(0, 80)}" is not an Auth0 log id: expected 56 digits, "900" + YYYYMMDDhhmmss + 39 digits`,
-        ]);
-      }
-      checkpoint = from;
-    } else {
-      const time = new Date(since as string);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(since as string) || Number.isNaN(time.getTime())) {
-        throw new ConfigError([
-          `--since: "${String(since).slice(0, 80)}" is not an ISO 8601 time (example: 2026-11-24T08:00:00Z)`,
-        ]);
-      }
-      if (time.getTime() > Date.now())
-        throw new ConfigError([`--since: ${time.toISOString()} is in the future`]);
-      checkpoint = checkpointAt(time);
+    const target = parseReplayTarget({ checkpoint: from, since });
+    if ("error" in target) {
+      const [flag, value] = from !== undefined ? ["--from", from] : ["--since", since as string];
+      throw new ConfigError([`${flag}: "${value.slice(0, 80)}": ${target.error}`]);
     }
+    const checkpoint = target.checkpoint;
     return withSettingsStore(io, async (store, settings) => {
       const result = await recordReplay(store, checkpoint, settings.auth0LogRetentionMs);
       const time = timeOfCheckpoint(checkpoint)?.toISOString();

@@ -1,5 +1,6 @@
 import { describe } from "../../errors.ts";
 import { openStore } from "../../store/open.ts";
+import { addressList } from "../../util/addresses.ts";
 import { LogHub } from "../../util/log-hub.ts";
 import { registerSecrets } from "../../util/secrets.ts";
 import type { listen } from "../../web/server.ts";
@@ -24,10 +25,14 @@ HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
   GET /readyz    the store is reachable and fewer than READY_MAX_FAILURES executions in a row failed
   GET /metrics   Prometheus metrics
 
+Only one process exports a job: a second 'run' or 'once' on the same store refuses to start
+(exit 1) and names the process that holds it.
+
 SIGTERM or SIGINT stops reading, lets the batch in flight finish (up to 10 s), commits what was
 acknowledged and exits 0; a second signal exits at once (safe: the checkpoint only moves on acks).
 
-Exit status: 0 after a signal, 1 when the store or the listener cannot be opened, 2 bad settings.`,
+Exit status: 0 after a signal, 1 when the store or the listener cannot be opened or another
+process holds the job, 2 bad settings.`,
   options: {},
   async run(_values, _positionals, io) {
     const config = loadSettings(io);
@@ -39,19 +44,15 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
       { NullNotifier, SlackNotifier },
       { Service },
       { Metrics },
-      { healthRoutes, listen },
-      { dashboardRoutes },
-      { dashboardPassword, Sessions },
-      { Hono },
+      { webApp, listen },
+      { dashboardPassword, Sessions, SignInLimiter, Verifier },
     ] = await Promise.all([
       import("croner"),
       import("../../notify/notifier.ts"),
       import("../../runner/service.ts"),
       import("../../web/metrics.ts"),
       import("../../web/server.ts"),
-      import("../../web/dashboard.ts"),
       import("../../web/auth.ts"),
-      import("hono"),
     ]);
     const store = await openStore(config.databaseUrl);
     const metrics = new Metrics();
@@ -59,30 +60,35 @@ Exit status: 0 after a signal, 1 when the store or the listener cannot be opened
       ? new SlackNotifier(config, store, logger, config.slack.webhookUrl)
       : new NullNotifier();
     const service = new Service({ config, store, logger, metrics, notifier });
+    for (const warning of config.warnings) logger.warn(warning);
+    try {
+      await service.claim();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     const password = await dashboardPassword(store, config.dashboard.password);
-    const app = new Hono();
-    app.route(
-      "/",
-      healthRoutes({ store, service, metrics, readyMaxFailures: config.readyMaxFailures }),
-    );
-    app.route(
-      "/",
-      dashboardRoutes({
+    const app = webApp(
+      { store, service, metrics, readyMaxFailures: config.readyMaxFailures },
+      {
         config,
         store,
         service,
         logger,
         logs,
         sessions: new Sessions(config.dashboard.sessionTtlMs),
-        passwordHash: password.hash,
+        verifier: new Verifier(config.dashboard.user, password.hash),
+        limiter: new SignInLimiter(),
+        trusted: addressList(config.http.trustedProxies),
         env: io.env,
         cwd: io.cwd,
-      }),
+      },
     );
     let web: Awaited<ReturnType<typeof listen>>;
     try {
       web = await listen(app, config.http.host, config.http.port);
     } catch (error) {
+      await service.stop(0);
       await store.close();
       io.stderr.write(
         `error: cannot listen on ${config.http.host}:${config.http.port} (HTTP_HOST, HTTP_PORT): ${describe(error)}\n`,

@@ -1,7 +1,8 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
-import { isEnabled, JOB_SCHEDULE } from "../../runner/job.ts";
+import { isEnabled } from "../../runner/job.ts";
 import { parseSchedule } from "../../runner/schedule.ts";
+import { effectiveSchedule } from "../../runner/service.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT } from "../command.ts";
 import { runsTable } from "../runs-table.ts";
@@ -25,7 +26,9 @@ Exit status: 0, or 2 for bad settings or arguments.`,
   async run(values, _positionals, io) {
     const limit = parseLimit(values.limit);
     return withSettingsStore(io, async (store, settings) => {
-      const expression = (await store.getJob(JOB_SCHEDULE)) ?? settings.schedule;
+      const effective = await effectiveSchedule(store, settings.schedule);
+      const expression = effective.expression;
+      if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
       const next = parseSchedule(expression).next();
       const state = await store.getCheckpoint();
       const time = state.checkpoint ? timeOfCheckpoint(state.checkpoint) : null;

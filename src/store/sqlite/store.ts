@@ -2,22 +2,29 @@
 // checkpoint and the run's counts move together or not at all. WAL with synchronous=NORMAL survives
 // any process crash; a power cut may lose the last commits, which only means re-sending them.
 
-import { mkdirSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
-import { CheckpointMovedError, describe, StoreError } from "../../errors.ts";
+import { CheckpointMovedError, describe, LeaseLostError, StoreError } from "../../errors.ts";
 import type {
   Batch,
   CachedToken,
   Checkpoint,
   CheckpointMove,
   CheckpointState,
+  Fence,
+  LeaseClaim,
+  LeaseHolder,
   RunOutcome,
   RunRecord,
   RunTrigger,
   Store,
 } from "../../interfaces.ts";
+import * as leases from "./leases.ts";
 import { migrations } from "./schema.ts";
+
+/** Runs listed at most at once, whatever a caller asks (a negative LIMIT means all in SQLite). */
+const MAX_LIST = 10_000;
 
 interface RunRow {
   id: number;
@@ -68,7 +75,7 @@ export class SqliteStore implements Store {
 
   private open(): DatabaseSync {
     try {
-      if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
+      if (this.path !== ":memory:") this.createOwnerOnly();
       const db = new DatabaseSync(this.path);
       this.db = db;
       db.exec(
@@ -80,6 +87,17 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw this.failure("opened", error);
     }
+  }
+
+  /**
+   * The store holds a Management API token: the folder we create and the file are the owner's
+   * alone. SQLite gives its -wal and -shm files the main file's permissions.
+   */
+  private createOwnerOnly(): void {
+    const folder = dirname(this.path);
+    if (!existsSync(folder)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+    if (!existsSync(this.path)) closeSync(openSync(this.path, "a", 0o600));
+    if ((statSync(this.path).mode & 0o077) !== 0) chmodSync(this.path, 0o600);
   }
 
   async verify(): Promise<void> {
@@ -195,6 +213,7 @@ export class SqliteStore implements Store {
     expected: Checkpoint,
     batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
     sent: number,
+    fence: Fence | null,
   ) {
     const now = new Date().toISOString();
     if (batch.checkpoint <= expected) {
@@ -202,15 +221,23 @@ export class SqliteStore implements Store {
         retryable: false,
       });
     }
-    let moved = true;
+    // Set inside the transaction's callback, which TypeScript cannot follow.
+    let conflict = null as "lease" | "moved" | null;
+    let reason = null as string | null;
     try {
       this.transaction(() => {
+        // Fenced: a process that lost the lease (taken over while it was frozen) must not commit.
+        if (fence && !leases.holdsLease(this.db, fence)) {
+          conflict = "lease";
+          return;
+        }
         // Compare-and-set: a replay that moved the checkpoint meanwhile must not be overwritten.
         const result = this.db
           .prepare("UPDATE checkpoint SET log_id = ?, updated_at = ? WHERE id = 1 AND log_id = ?")
           .run(batch.checkpoint, now, expected);
         if (result.changes !== 1) {
-          moved = false;
+          conflict = "moved";
+          reason = leases.lastMoveReason(this.db);
           return;
         }
         this.db
@@ -223,7 +250,46 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw this.failure("written", error);
     }
-    if (!moved) throw new CheckpointMovedError();
+    if (conflict === "lease") {
+      throw new LeaseLostError(
+        "another process took this job over (its lease was lost): this execution stopped without committing",
+      );
+    }
+    if (conflict === "moved") {
+      throw new CheckpointMovedError(reason === "start-from" ? "a new START_FROM" : "a replay");
+    }
+  }
+
+  async claimLease(
+    holder: LeaseHolder,
+    ttlMs: number,
+    isStale: (other: LeaseHolder) => boolean,
+  ): Promise<LeaseClaim> {
+    try {
+      return this.transaction(() => leases.claimLease(this.db, holder, ttlMs, isStale));
+    } catch (error) {
+      throw this.failure("written", error);
+    }
+  }
+
+  async renewLease(fence: Fence, ttlMs: number): Promise<boolean> {
+    try {
+      return leases.renewLease(this.db, fence, ttlMs);
+    } catch (error) {
+      throw this.failure("written", error);
+    }
+  }
+
+  async releaseLease(fence: Fence): Promise<void> {
+    try {
+      leases.releaseLease(this.db, fence);
+    } catch (error) {
+      throw this.failure("written", error);
+    }
+  }
+
+  async deleteJob(key: string): Promise<void> {
+    this.run("written", "DELETE FROM job WHERE key = ?", key);
   }
 
   async getJob(key: string): Promise<string | null> {
@@ -330,7 +396,7 @@ export class SqliteStore implements Store {
     try {
       const rows = this.db
         .prepare("SELECT * FROM runs ORDER BY id DESC LIMIT ?")
-        .all(limit) as unknown as RunRow[];
+        .all(Math.min(MAX_LIST, Math.max(0, Math.floor(limit)))) as unknown as RunRow[];
       return rows.map(toRun);
     } catch (error) {
       throw this.failure("read", error);
