@@ -93,3 +93,48 @@ describe("odd answers from Auth0", () => {
     assert.ok(!result.stderr.includes("    at "));
   });
 });
+
+describe("odd requests to the dashboard's API", () => {
+  const bodies: [string, string][] = [
+    ["not JSON", "{enabled: yes"],
+    ["null", "null"],
+    ["an array", "[true]"],
+    ["a string", '"true"'],
+    ["a number", "1"],
+    ["deep nesting", `{"a":${"[".repeat(500)}${"]".repeat(500)}}`],
+    ["wrong types", '{"enabled":"yes","schedule":5,"checkpoint":12,"since":[],"reset":"true"}'],
+    [
+      "a long string",
+      JSON.stringify({ schedule: "x".repeat(10_000), checkpoint: "9".repeat(10_000) }),
+    ],
+    ["an oversized body", JSON.stringify({ pad: "x".repeat(20_000) })],
+  ];
+
+  it("every write endpoint answers 400 or 413 with a message, never 500, and changes nothing", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 } });
+    const d = await (await import("../helpers/dashboard.ts")).dashboardFor(t, w);
+    await d.signIn();
+    for (const path of ["/api/job", "/api/schedule", "/api/replay"]) {
+      for (const [name, body] of bodies) {
+        const answer = await d.request(path, { method: "POST", csrf: true, body });
+        assert.ok([400, 413].includes(answer.status), `${path} with ${name}: ${answer.status}`);
+        const text = await answer.text();
+        assert.match(text, /"error":/, `${path} with ${name}`);
+        assert.doesNotMatch(text, /\n\s+at /);
+      }
+    }
+    assert.equal(await d.store.getJob("enabled"), null);
+    assert.equal(await d.store.getJob("schedule"), null);
+    assert.equal((await d.store.getCheckpoint()).checkpoint, null);
+    for (const path of [
+      "/api/runs?outcome=%00&limit=1e309",
+      "/api/runs/99999999999999999999999",
+      `/api/replay/preview?checkpoint=${"9".repeat(5000)}`,
+      "/api/replay/preview?since=%F0%9F%98%80",
+    ]) {
+      const answer = await d.request(path);
+      assert.ok(answer.status < 500, `${path}: ${answer.status}`);
+    }
+    assert.equal((await d.request("/healthz")).status, 200);
+  });
+});

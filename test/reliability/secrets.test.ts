@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
 import { startSlack } from "../../src/simulator/slack.ts";
-import { runCli, spawnCli } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
+import { startService } from "../helpers/process.ts";
 import { serviceFor } from "../helpers/service.ts";
 import { world } from "../helpers/world.ts";
 
@@ -15,6 +17,20 @@ const CLIENT_SECRET = "SECRET-client-7f3a9c21";
 const TOKEN = "SECRET-token-4b8e2d10";
 const PASSWORD = "SECRET-password-9c1f5e77";
 const URL_CREDENTIAL = "SECRET-urlpass-2d6a8b44";
+
+/** What the live-log stream sends first (the recent lines), read for a moment. */
+async function firstEvents(url: string, cookie: string): Promise<string> {
+  const controller = new AbortController();
+  const response = await request(url, { headers: { cookie }, signal: controller.signal });
+  let text = "";
+  const reading = (async () => {
+    for await (const chunk of response.body) text += chunk;
+  })().catch(() => {});
+  await sleep(500);
+  controller.abort();
+  await reading;
+  return text;
+}
 
 it("no secret appears in output, logs, run records, metrics or Slack messages", {
   timeout: 120_000,
@@ -32,7 +48,6 @@ it("no secret appears in output, logs, run records, metrics or Slack messages", 
   const env = {
     ...w.env,
     AUTH0_CLIENT_SECRET: CLIENT_SECRET,
-    LOGSTASH_URL: lsUrl.toString(),
     LOGSTASH_TOKEN: TOKEN,
     LOGSTASH_USER: "elastic",
     LOGSTASH_PASSWORD: PASSWORD,
@@ -71,11 +86,20 @@ it("no secret appears in output, logs, run records, metrics or Slack messages", 
   await cli("replay", "--from", w.tenant.eventIds()[100] as string);
   await cli("once", "--bogus");
   outputs.push((await runCli(["once"], { ...env, LOGSTASH_URL: `::${TOKEN}::` }, w.dir)).stderr);
+  // Credentials in the URL instead, and wrong: refused by Logstash, reported without them.
+  const { LOGSTASH_USER: _user, LOGSTASH_PASSWORD: _password, ...withoutUser } = env;
+  w.tenant.addEvents(5);
+  const urlCredentials = await runCli(
+    ["once"],
+    { ...withoutUser, LOGSTASH_URL: lsUrl.toString() },
+    w.dir,
+  );
+  assert.equal(urlCredentials.code, 1);
+  outputs.push(urlCredentials.stdout, urlCredentials.stderr);
 
   // The service: its logs, its metrics, and what it posts to Slack on failure and recovery.
   const { service, app, lines, notifier } = await serviceFor(t, w, {
     AUTH0_CLIENT_SECRET: CLIENT_SECRET,
-    LOGSTASH_URL: lsUrl.toString(),
     LOGSTASH_TOKEN: TOKEN,
     LOGSTASH_USER: "elastic",
     LOGSTASH_PASSWORD: "wrong-SECRET-pw-3e1c",
@@ -89,10 +113,16 @@ it("no secret appears in output, logs, run records, metrics or Slack messages", 
     await (await app.request("/metrics")).text(),
     await (await app.request("/readyz")).text(),
   );
-  const running = spawnCli(["run"], { ...env, HTTP_PORT: "0", SCHEDULE: "1s" }, w.dir);
+  await service.stop(100);
+  // The service process, and everything its dashboard's API shows.
+  const running = await startService({ ...env, SCHEDULE: "1s" }, w.dir);
   await sleep(2500);
-  running.child.kill("SIGTERM");
-  const served = await running.done;
+  assert.equal((await running.signIn()).status, 303);
+  for (const path of ["/api/status", "/api/runs", "/api/runs/1", "/api/settings", "/metrics"]) {
+    outputs.push((await running.call(path)).text);
+  }
+  outputs.push(await firstEvents(`${running.url}/api/logs`, running.cookie()));
+  const served = await running.stop();
   outputs.push(served.stdout, served.stderr);
   outputs.push(JSON.stringify(slack.messages));
   const db = new DatabaseSync(join(w.dir, "state.sqlite"), { readOnly: true });

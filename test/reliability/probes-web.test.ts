@@ -1,0 +1,290 @@
+// The outside probe's attacks on the service's HTTP side, kept as tests so that they stay fixed
+// (docs/reliability.md lists each with its before and after): oversized and malicious bodies,
+// sign-in guessing in bursts and behind proxies, sessions and live logs, cookies behind TLS.
+
+import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
+import { Readable } from "node:stream";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
+import { dashboardFor } from "../helpers/dashboard.ts";
+import { SERVICE_PASSWORD, startService } from "../helpers/process.ts";
+import { world } from "../helpers/world.ts";
+
+const STACK = /\n\s+at /;
+
+async function rssOf(service: Awaited<ReturnType<typeof startService>>): Promise<number> {
+  const metrics = (await service.call("/metrics")).text;
+  return Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1]);
+}
+
+/** Streams `megabytes` of body without a Content-Length; the server may hang up early. */
+function chunked(megabytes: number): Readable {
+  const chunk = Buffer.alloc(1024 * 1024, "a");
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < megabytes; i++) yield chunk;
+    })(),
+  );
+}
+
+async function postAnyway(url: string, body: string | Readable, headers = {}) {
+  try {
+    const response = await request(url, { method: "POST", body, headers });
+    await response.body.dump();
+    return response.statusCode;
+  } catch {
+    return "closed";
+  }
+}
+
+/**
+ * Sends sign-ins truly at once, as a burst from many connections looks to a server: every
+ * connection is open and has sent its headers before any body arrives.
+ */
+async function burst(url: string, bodies: string[]): Promise<number[]> {
+  const { port } = new URL(url);
+  const sockets = await Promise.all(
+    bodies.map(
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), "127.0.0.1", () => resolve(socket));
+          socket.on("error", reject);
+        }),
+    ),
+  );
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<number>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk;
+          const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
+          if (status) {
+            resolve(Number(status));
+            socket.destroy();
+          }
+        });
+      }),
+  );
+  bodies.forEach((body, i) => {
+    sockets[i]?.write(
+      `POST /login HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+    );
+  });
+  await sleep(100);
+  bodies.forEach((body, i) => {
+    sockets[i]?.write(body);
+  });
+  return Promise.all(answers);
+}
+
+describe("1. request bodies are bounded before they are read", () => {
+  it("a sign-in of 1.5 million fields, a huge or endless body: 413, and the service stays up and small", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 } });
+    const service = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => service.stop());
+    const rssBefore = await rssOf(service);
+    const fields = "&aaaaaaaa=".repeat(1_500_000);
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    assert.equal(await postAnyway(`${service.url}/login`, fields, form), 413);
+    assert.equal((await service.call("/healthz")).status, 200, "still up");
+    const endless = await postAnyway(`${service.url}/login`, chunked(200), form);
+    assert.ok(endless === 413 || endless === "closed", `answered ${endless}`);
+    const declared = await request(`${service.url}/api/job`, {
+      method: "POST",
+      headers: { "content-length": String(600 * 1024 * 1024), "content-type": "application/json" },
+      body: chunked(1),
+    }).then(
+      (r) => r.statusCode,
+      () => "closed",
+    );
+    assert.ok(declared === 413 || declared === "closed", `answered ${declared}`);
+    assert.equal((await service.call("/healthz")).status, 200, "still up");
+    const grown = (await rssOf(service)) - rssBefore;
+    assert.ok(grown < 64 * 1024 * 1024, `resident memory grew by ${grown} bytes`);
+    assert.doesNotMatch(service.stderr(), STACK);
+  });
+
+  it("the signed-in JSON API: 10 MB of nesting is 413, deep nesting within the limit and null are 400", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 } });
+    const service = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => service.stop());
+    assert.equal((await service.signIn()).status, 303);
+    const json = { "content-type": "application/json" };
+    const huge = await service.call("/api/job", {
+      method: "POST",
+      body: "[".repeat(10 * 1024 * 1024),
+      headers: json,
+    });
+    assert.equal(huge.status, 413);
+    const deep = await service.call("/api/job", {
+      method: "POST",
+      body: `${"[".repeat(4000)}${"]".repeat(4000)}`,
+      headers: json,
+    });
+    assert.equal(deep.status, 400);
+    assert.match(deep.text, /nested deeper than/);
+    for (const body of ["null", "[]", '"x"', "{", ""]) {
+      const answer = await service.call("/api/job", { method: "POST", body, headers: json });
+      assert.equal(answer.status, 400, body);
+      assert.doesNotMatch(answer.text, STACK);
+    }
+    assert.equal((await service.call("/healthz")).status, 200);
+    assert.doesNotMatch(service.stderr(), STACK);
+  });
+});
+
+describe("2. sign-in guessing", () => {
+  it("a burst from one address is counted before checking: at most 5 guesses are checked, the right password among the rest is refused", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const service = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => service.stop());
+    const guesses = Array.from({ length: 60 }, (_, i) =>
+      i === 59 ? SERVICE_PASSWORD : `wrong-${i}`,
+    );
+    const statuses = await burst(
+      service.url,
+      guesses.map((password) => new URLSearchParams({ user: "admin", password }).toString()),
+    );
+    const checked = statuses.filter((s) => s === 401 || s === 303).length;
+    assert.ok(checked <= 5, `${checked} guesses were checked`);
+    assert.equal(statuses.at(-1), 429, "the right password, late in the burst, is refused");
+    assert.equal(statuses.filter((s) => s === 429).length, 60 - checked);
+  });
+
+  it("password checks run off the event loop: health answers while guesses are being checked", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const service = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => service.stop());
+    const order: string[] = [];
+    const guesses = Array.from({ length: 5 }, (_, i) =>
+      service
+        .call("/login", {
+          method: "POST",
+          body: new URLSearchParams({ user: `user-${i}`, password: "wrong" }).toString(),
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        })
+        .then(() => order.push("guess")),
+    );
+    await sleep(5);
+    const health = service.call("/healthz").then(() => order.push("health"));
+    await Promise.all([...guesses, health]);
+    assert.notEqual(order.at(-1), "health", `answered in order ${order.join(", ")}`);
+  });
+
+  it("a wrong user name costs the same password check as a wrong password", async (t) => {
+    const d = await dashboardFor(t, await world(t));
+    await d.signIn("nobody", "whatever");
+    assert.equal(d.verifier.checked, 1);
+    await d.signIn("admin", "whatever");
+    assert.equal(d.verifier.checked, 2);
+  });
+
+  it("waits grow after 5 failures instead of a 5-minute wall, per address and user", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const service = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => service.stop());
+    for (let i = 0; i < 5; i++) assert.equal((await service.signIn("admin", "wrong")).status, 401);
+    const blocked = await service.signIn("admin", "wrong");
+    assert.equal(blocked.status, 429);
+    assert.equal(blocked.headers["retry-after"], "1", "a 1 s wait, not a wall");
+    assert.equal((await service.signIn("ops", "wrong")).status, 401, "another user is not held");
+    await sleep(1100);
+    assert.equal((await service.signIn()).status, 303, "after the wait the right password works");
+  });
+
+  it("behind a trusted proxy each client has its own limit; untrusted X-Forwarded-For is ignored", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const attacker = { "x-forwarded-for": "203.0.113.9" };
+    const admin = { "x-forwarded-for": "198.51.100.7" };
+    const trusted = await startService(
+      { ...w.env, SCHEDULE: "1h", TRUSTED_PROXIES: "127.0.0.1" },
+      w.dir,
+    );
+    t.after(() => trusted.stop());
+    for (let i = 0; i < 7; i++) await trusted.signIn("admin", "wrong", attacker);
+    assert.equal((await trusted.signIn("admin", "wrong", attacker)).status, 429);
+    assert.equal((await trusted.signIn("admin", SERVICE_PASSWORD, admin)).status, 303);
+    await trusted.stop();
+
+    const direct = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => direct.stop());
+    for (let i = 0; i < 5; i++) await direct.signIn("admin", "wrong", attacker);
+    const spoofed = await direct.signIn("admin", SERVICE_PASSWORD, admin);
+    assert.equal(spoofed.status, 429, "a forged header does not escape the limit");
+  });
+});
+
+describe("7. live logs end with the session", () => {
+  async function openStream(d: Awaited<ReturnType<typeof dashboardFor>>) {
+    const response = await d.request("/api/logs");
+    assert.equal(response.status, 200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    return { ended, cancel: () => reader.cancel() };
+  }
+
+  it("closes at sign-out", async (t) => {
+    const d = await dashboardFor(t, await world(t));
+    await d.signIn();
+    const stream = await openStream(d);
+    await d.request("/logout", { method: "POST" });
+    const ended = await Promise.race([stream.ended, sleep(3000).then(() => false)]);
+    await stream.cancel();
+    assert.equal(ended, true, "the stream ended");
+  });
+
+  it("closes when the session expires", async (t) => {
+    const d = await dashboardFor(t, await world(t), { sessionTtlMs: 600 });
+    await d.signIn();
+    const stream = await openStream(d);
+    const ended = await Promise.race([stream.ended, sleep(3000).then(() => false)]);
+    await stream.cancel();
+    assert.equal(ended, true, "the stream ended");
+  });
+});
+
+describe("11. cookies and HSTS behind a TLS proxy", () => {
+  it("Secure and HSTS only when a trusted proxy says https", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const https = { "x-forwarded-proto": "https" };
+    const trusted = await startService(
+      { ...w.env, SCHEDULE: "1h", TRUSTED_PROXIES: "loopback" },
+      w.dir,
+    );
+    t.after(() => trusted.stop());
+    const secure = await trusted.signIn("admin", SERVICE_PASSWORD, https);
+    assert.match(String(secure.headers["set-cookie"]), /;\s*Secure/i);
+    assert.ok(
+      (await trusted.call("/login", { headers: https })).headers["strict-transport-security"],
+    );
+    const plain = await trusted.signIn();
+    assert.doesNotMatch(String(plain.headers["set-cookie"]), /;\s*Secure/i);
+    assert.equal((await trusted.call("/login")).headers["strict-transport-security"], undefined);
+    await trusted.stop();
+
+    const untrusted = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => untrusted.stop());
+    const forged = await untrusted.call("/login", { headers: https });
+    assert.equal(forged.headers["strict-transport-security"], undefined, "no HSTS over http");
+  });
+});
+
+describe("13. list limits are clamped", () => {
+  it("GET /api/runs?limit=-1 does not return every run", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 } });
+    const d = await dashboardFor(t, w);
+    await d.signIn();
+    for (let i = 0; i < 3; i++) await d.service.tick("manual");
+    const runs = async (query: string) =>
+      ((await (await d.request(`/api/runs${query}`)).json()) as unknown[]).length;
+    assert.equal(await runs("?limit=-1"), 1);
+    assert.equal(await runs("?limit=2"), 2);
+    assert.equal(await runs("?limit=abc"), 3);
+    assert.equal(await runs("?limit=99999999999"), 3);
+  });
+});
