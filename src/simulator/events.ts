@@ -52,7 +52,32 @@ export function indexOfId(id: string): number {
   return Number(id.slice(17)) - 1;
 }
 
-export function generateEvent(index: number, timeMs: number, tenant: string): LogEvent {
+/**
+ * The `details` real tenants send differ in shape from one event to the next: a prompt's identity
+ * is a number here and a string there, a request body an object or a string, and free-form keys
+ * come and go. Indexed with dynamic mapping, such events conflict (the first type seen wins) and
+ * pile up fields past a cluster's 1 000-field limit: the cases the Elasticsearch sink must survive.
+ */
+function variedDetails(index: number, details: Record<string, unknown>): Record<string, unknown> {
+  if (index % 5 === 0) {
+    details.prompts = [{ name: "login", identity: index % 10 === 0 ? 4321 : `user-${index}` }];
+  }
+  if (index % 7 === 0) {
+    details.request = {
+      method: "POST",
+      body: index % 14 === 0 ? { grant_type: "password", client_id: "c" } : "grant_type=password",
+    };
+  }
+  if (index % 3 === 0) details[`custom_${index % 1600}`] = index % 2 === 0 ? index : `v${index}`;
+  return details;
+}
+
+export function generateEvent(
+  index: number,
+  timeMs: number,
+  tenant: string,
+  varied = false,
+): LogEvent {
   const id = logId(index, timeMs);
   const sample = SAMPLES[
     WHEEL[(index * 2654435761) % WHEEL.length] as number
@@ -75,12 +100,12 @@ export function generateEvent(index: number, timeMs: number, tenant: string): Lo
     user_id: `auth0|${String(user).padStart(24, "0")}`,
     user_name: `user${user}@example.com`,
     hostname: `${tenant}.eu.auth0.com`,
-    details: {
+    details: ((details) => (varied ? variedDetails(index, details) : details))({
       prompts: [],
       completedAt: timeMs,
       elapsedTime: 100 + (index % 400),
       session_id: `s${index}`,
-    },
+    }),
     location_info: { country_code: "DE", city_name: "Berlin", time_zone: "Europe/Berlin" },
     $event_schema: { version: "1.0.0" },
     tenant_name: tenant,
@@ -92,9 +117,11 @@ export class EventLog {
   private readonly added: number[] = [];
   private readonly custom = new Map<number, LogEvent>();
   private readonly tenant: string;
+  private readonly varied: boolean;
 
-  constructor(tenant: string) {
+  constructor(tenant: string, varied = false) {
     this.tenant = tenant;
+    this.varied = varied;
   }
 
   get size(): number {
@@ -118,7 +145,10 @@ export class EventLog {
   }
 
   eventAt(index: number): LogEvent {
-    return this.custom.get(index) ?? generateEvent(index, this.times[index] as number, this.tenant);
+    return (
+      this.custom.get(index) ??
+      generateEvent(index, this.times[index] as number, this.tenant, this.varied)
+    );
   }
 
   /** The index of the first event with an id greater than `from`. */

@@ -61,6 +61,8 @@ export interface TenantOptions {
   /** Rewrites the Link header (to simulate broken ones); return undefined to send none. */
   rewriteLink?: (link: string) => string | undefined;
   name?: string;
+  /** Events whose details vary in type and keys from one to the next, as real tenants' do. */
+  variedDetails?: boolean;
 }
 
 class Bucket {
@@ -133,7 +135,13 @@ export class TenantSimulator {
   private readonly options: Required<
     Omit<
       TenantOptions,
-      "rateLimit" | "tokenRateLimit" | "faults" | "linkExtra" | "rewriteLink" | "latencyMs"
+      | "rateLimit"
+      | "tokenRateLimit"
+      | "faults"
+      | "linkExtra"
+      | "rewriteLink"
+      | "latencyMs"
+      | "variedDetails"
     >
   > &
     TenantOptions;
@@ -156,7 +164,7 @@ export class TenantSimulator {
       name: "simulated",
       ...options,
     };
-    this.log = new EventLog(this.options.name);
+    this.log = new EventLog(this.options.name, options.variedDetails === true);
     this.logsBucket = new Bucket(options.rateLimit ?? UNLIMITED);
     this.tokenBucket = new Bucket(options.tokenRateLimit ?? UNLIMITED);
     this.logFaults.set(options.faults ?? null);

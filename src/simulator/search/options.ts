@@ -1,0 +1,226 @@
+// What the fake is told to be (product, version, serverless, auth, limits) and the product facts
+// that follow from it: the GET / body, which mapping types exist, how errors are named. Kept in
+// one place so that "ES 8 vs OpenSearch 2.x" differences are decided once, not in every handler.
+
+import type { FaultPlan } from "../faults.ts";
+
+export type SearchProduct = "elasticsearch" | "opensearch";
+
+export type SearchFault =
+  | "429"
+  | "503"
+  | "reset-before"
+  | "reset-after"
+  | "slow"
+  | "item-429"
+  | "item-503";
+
+export interface AwsAuth {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  region: string;
+  service: "es" | "aoss";
+}
+
+export interface SearchOptions {
+  product?: SearchProduct;
+  version?: string;
+  /** Amazon OpenSearch Serverless: no GET /, no ISM, no refresh. */
+  serverless?: boolean;
+  collection?: "search" | "timeseries";
+  basic?: { user: string; password: string };
+  /** The expected value after "ApiKey ": base64 of "id:key". */
+  apiKey?: string;
+  bearer?: string;
+  aws?: AwsAuth;
+  privileges?: "all" | "write-only";
+  fieldLimit?: number;
+  maxContentLength?: number;
+  slowMs?: number;
+  faults?: FaultPlan<SearchFault> | null;
+  keepDocuments?: boolean;
+  onIndexed?: (ids: string[]) => void;
+}
+
+/** The options resolved once, with the facts every module asks about. */
+export interface Flavor {
+  product: SearchProduct;
+  es: boolean;
+  version: string;
+  major: number;
+  minor: number;
+  serverless: boolean;
+  timeseries: boolean;
+  /** ES 8.8+ names document errors document_parsing_exception and prefixes "[1:N] ". */
+  docErrorType: "document_parsing_exception" | "mapper_parsing_exception";
+  locations: boolean;
+}
+
+export function flavorOf(options: SearchOptions): Flavor {
+  const product = options.product ?? "elasticsearch";
+  const es = product === "elasticsearch";
+  const version = options.version ?? (es ? "8.17.0" : "2.17.1");
+  const [major = 0, minor = 0] = version.split(".").map((part) => Number.parseInt(part, 10));
+  const modern = es && (major > 8 || (major === 8 && minor >= 8));
+  return {
+    product,
+    es,
+    version,
+    major,
+    minor,
+    serverless: options.serverless === true,
+    timeseries: options.serverless === true && options.collection === "timeseries",
+    docErrorType: modern ? "document_parsing_exception" : "mapper_parsing_exception",
+    locations: es && major >= 8,
+  };
+}
+
+function atLeast(flavor: Flavor, major: number, minor: number): boolean {
+  return flavor.major > major || (flavor.major === major && flavor.minor >= minor);
+}
+
+const COMMON_TYPES = [
+  "text",
+  "keyword",
+  "long",
+  "integer",
+  "short",
+  "byte",
+  "double",
+  "float",
+  "half_float",
+  "scaled_float",
+  "date",
+  "date_nanos",
+  "boolean",
+  "binary",
+  "ip",
+  "geo_point",
+  "geo_shape",
+  "object",
+  "nested",
+  "alias",
+  "completion",
+  "search_as_you_type",
+  "token_count",
+  "rank_feature",
+  "rank_features",
+  "integer_range",
+  "float_range",
+  "long_range",
+  "double_range",
+  "date_range",
+  "ip_range",
+  "join",
+  "percolator",
+];
+
+const ES_TYPES = [
+  "flattened",
+  "constant_keyword",
+  "match_only_text",
+  "wildcard",
+  "unsigned_long",
+  "version",
+  "dense_vector",
+  "sparse_vector",
+  "histogram",
+  "shape",
+  "point",
+  "semantic_text",
+  "counted_keyword",
+  "passthrough",
+];
+
+/** Every mapping type the product knows; anything else is "No handler for type [x]". */
+export function knownTypes(flavor: Flavor): Set<string> {
+  const types = new Set(COMMON_TYPES);
+  if (flavor.es) {
+    for (const type of ES_TYPES) types.add(type);
+    return types;
+  }
+  types.add("knn_vector");
+  types.add("xy_point");
+  types.add("xy_shape");
+  if (atLeast(flavor, 2, 7)) types.add("flat_object");
+  if (atLeast(flavor, 2, 8)) types.add("unsigned_long");
+  if (atLeast(flavor, 2, 12)) {
+    types.add("match_only_text");
+    types.add("constant_keyword");
+  }
+  if (atLeast(flavor, 2, 15)) types.add("wildcard");
+  return types;
+}
+
+/** Types on which ignore_malformed (field or index setting) is honoured. */
+export function malformableTypes(flavor: Flavor): Set<string> {
+  const types = [
+    "long",
+    "integer",
+    "short",
+    "byte",
+    "double",
+    "float",
+    "half_float",
+    "scaled_float",
+    "unsigned_long",
+    "date",
+    "date_nanos",
+    "ip",
+    "geo_point",
+  ];
+  if (flavor.es) types.push("boolean");
+  return new Set(types);
+}
+
+// Build facts of real releases, so that a client's version parsing sees familiar values.
+function luceneOf(flavor: Flavor): string {
+  if (flavor.es) {
+    if (flavor.major >= 9) return flavor.minor >= 1 ? "10.2.2" : "10.1.0";
+    if (flavor.major === 8) return flavor.minor >= 17 ? "9.12.0" : "9.11.1";
+    return "8.11.3";
+  }
+  if (flavor.major >= 3) return flavor.minor >= 1 ? "10.2.1" : "10.1.0";
+  return flavor.minor >= 12 ? "9.11.1" : "9.7.0";
+}
+
+export function rootInfo(flavor: Flavor, uuid: string): Record<string, unknown> {
+  if (flavor.es) {
+    const wire = flavor.major >= 9 ? (flavor.minor >= 1 ? "8.19.0" : "8.18.0") : "7.17.0";
+    return {
+      name: "es-node-1",
+      cluster_name: "docker-cluster",
+      cluster_uuid: uuid,
+      version: {
+        number: flavor.version,
+        build_flavor: "default",
+        build_type: "docker",
+        build_hash: "2b6a7fed44faa321997703718f07ee0420804b41",
+        build_date: "2025-01-10T10:08:26.972230187Z",
+        build_snapshot: false,
+        lucene_version: luceneOf(flavor),
+        minimum_wire_compatibility_version: wire,
+        minimum_index_compatibility_version: flavor.major >= 9 ? "8.0.0" : "7.0.0",
+      },
+      tagline: "You Know, for Search",
+    };
+  }
+  return {
+    name: "opensearch-node1",
+    cluster_name: "opensearch-cluster",
+    cluster_uuid: uuid,
+    version: {
+      distribution: "opensearch",
+      number: flavor.version,
+      build_type: "tar",
+      build_hash: "1893d20797e30110e5877170e44d42275ce5951e",
+      build_date: "2025-01-17T20:51:42.426587716Z",
+      build_snapshot: false,
+      lucene_version: luceneOf(flavor),
+      minimum_wire_compatibility_version: flavor.major >= 3 ? "2.19.0" : "7.10.0",
+      minimum_index_compatibility_version: flavor.major >= 3 ? "2.0.0" : "7.0.0",
+    },
+    tagline: "The OpenSearch Project: https://opensearch.org/",
+  };
+}

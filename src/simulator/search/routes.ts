@@ -1,0 +1,219 @@
+// The REST API surface of the fake and how a path finds its route. Like ES's PathTrie: a path no
+// route has answers 400 "no handler found" (a flat string, not an error object), a path whose
+// routes lack the method answers 405 with the allowed ones, and a single segment is an index name
+// (so GET /missing is a 404 index_not_found_exception). Each product only has its own lifecycle
+// API, and Amazon OpenSearch Serverless answers an empty 404 for the APIs it lacks.
+
+import { HttpError } from "./errors.ts";
+import * as handlers from "./handlers.ts";
+import type { Flavor } from "./options.ts";
+
+export interface Route {
+  name: string;
+  /** Method → the privilege action a write-only user lacks (undefined: any user may). */
+  methods: Record<string, string | undefined>;
+  /** Query parameters accepted besides the common ones (pretty, filter_path...). */
+  params: string[];
+  handle: handlers.Handler;
+}
+
+const TEMPLATE = ["master_timeout", "timeout", "create", "cause", "flat_settings", "local"];
+const BULK = ["refresh", "pipeline", "routing", "timeout", "wait_for_active_shards"];
+const BULK_MORE = ["require_alias", "require_data_stream", "_source", "_source_includes"];
+const BULK_REST = ["_source_excludes", "list_executed_pipelines", "include_source_on_error"];
+const WILDCARDS = ["ignore_unavailable", "allow_no_indices", "expand_wildcards"];
+const STREAM = ["expand_wildcards", "include_defaults", "verbose", "master_timeout", "timeout"];
+
+function route(
+  name: string,
+  methods: Record<string, string | undefined>,
+  params: string[],
+  handle: handlers.Handler,
+): Route {
+  return { name, methods, params, handle };
+}
+
+/** Privilege actions as ES and OpenSearch name them in their 403s. */
+function admin(prefix: string, get: string, put: string, remove: string) {
+  return {
+    GET: `${prefix}/${get}`,
+    HEAD: `${prefix}/${get}`,
+    PUT: `${prefix}/${put}`,
+    POST: `${prefix}/${put}`,
+    DELETE: `${prefix}/${remove}`,
+  };
+}
+
+/** Every route, by the pattern of its path ("*" is one segment of any value). */
+function table(flavor: Flavor): [string, Route][] {
+  const templates = admin("indices:admin/index_template", "get", "put", "delete");
+  const components = admin("cluster:admin/component_template", "get", "put", "delete");
+  const ilm = admin("cluster:admin/ilm", "get", "put", "delete");
+  const ism = admin("cluster:admin/opendistro/ism/policy", "get", "write", "delete");
+  const bulk = route(
+    "bulk",
+    { POST: undefined, PUT: undefined },
+    [...BULK, ...BULK_MORE, ...BULK_REST],
+    handlers.bulk,
+  );
+  const rows: [string, Route | false][] = [
+    ["", route("root", { GET: undefined, HEAD: undefined }, [], handlers.root)],
+    ["_bulk", bulk],
+    ["*/_bulk", bulk],
+    [
+      "_index_template",
+      route("templates", { GET: templates.GET }, TEMPLATE, handlers.templates("index")),
+    ],
+    ["_index_template/*", route("template", templates, TEMPLATE, handlers.templates("index"))],
+    [
+      "_component_template",
+      route("components", { GET: components.GET }, TEMPLATE, handlers.templates("component")),
+    ],
+    [
+      "_component_template/*",
+      route("component", components, TEMPLATE, handlers.templates("component")),
+    ],
+    [
+      "_ilm/policy",
+      flavor.es && route("ilm", { GET: ilm.GET }, ["master_timeout", "timeout"], handlers.ilm),
+    ],
+    [
+      "_ilm/policy/*",
+      flavor.es &&
+        route(
+          "ilm",
+          { GET: ilm.GET, PUT: ilm.PUT, DELETE: ilm.DELETE },
+          ["master_timeout", "timeout"],
+          handlers.ilm,
+        ),
+    ],
+    [
+      "_plugins/_ism/policies/*",
+      !flavor.es &&
+        route(
+          "ism",
+          { GET: ism.GET, PUT: ism.PUT, DELETE: ism.DELETE },
+          ["if_seq_no", "if_primary_term"],
+          handlers.ism,
+        ),
+    ],
+    [
+      "_opendistro/_ism/policies/*",
+      !flavor.es &&
+        route(
+          "ism",
+          { GET: ism.GET, PUT: ism.PUT, DELETE: ism.DELETE },
+          ["if_seq_no", "if_primary_term"],
+          handlers.ism,
+        ),
+    ],
+    ["_data_stream", route("data_streams", { GET: undefined }, STREAM, handlers.dataStreams)],
+    [
+      "_data_stream/*",
+      route(
+        "data_stream",
+        { GET: undefined, PUT: undefined, DELETE: undefined },
+        STREAM,
+        handlers.dataStreams,
+      ),
+    ],
+    [
+      "*/_rollover",
+      route(
+        "rollover",
+        { POST: undefined },
+        ["dry_run", "lazy", "wait_for_active_shards", "master_timeout", "timeout"],
+        handlers.rollover,
+      ),
+    ],
+    [
+      "*/_count",
+      route("count", { GET: undefined, POST: undefined }, ["q", ...WILDCARDS], handlers.count),
+    ],
+    [
+      "*/_mapping",
+      route(
+        "mapping",
+        { GET: undefined },
+        [...WILDCARDS, "master_timeout", "local"],
+        handlers.mapping,
+      ),
+    ],
+    [
+      "*/_refresh",
+      route("refresh", { GET: undefined, POST: undefined }, WILDCARDS, handlers.refresh),
+    ],
+    [
+      "_cluster/health",
+      route(
+        "health",
+        { GET: undefined },
+        ["wait_for_status", "timeout", "level", "local"],
+        handlers.health,
+      ),
+    ],
+    [
+      "*",
+      route(
+        "index",
+        { GET: undefined, HEAD: undefined, PUT: undefined, DELETE: undefined },
+        [
+          ...WILDCARDS,
+          "master_timeout",
+          "timeout",
+          "wait_for_active_shards",
+          "include_defaults",
+          "flat_settings",
+          "local",
+        ],
+        handlers.index,
+      ),
+    ],
+  ];
+  return rows.filter((row): row is [string, Route] => row[1] !== false);
+}
+
+/** Paths AOSS has no API for: it answers them with an empty 404. */
+const AOSS_MISSING = [/^$/, /^_plugins\/_ism/, /^_opendistro/, /^_cluster\//, /(^|\/)_refresh$/];
+
+const cache = new WeakMap<Flavor, [string[], Route][]>();
+
+export function findRoute(flavor: Flavor, path: string, method: string, url: string) {
+  const parts = path
+    .split("/")
+    .filter((part) => part !== "")
+    .map(decodeURIComponent);
+  if (flavor.serverless && AOSS_MISSING.some((pattern) => pattern.test(parts.join("/")))) {
+    throw new HttpError(404, "");
+  }
+  let routes = cache.get(flavor);
+  if (!routes) {
+    routes = table(flavor).map(([pattern, found]) => [
+      pattern === "" ? [] : pattern.split("/"),
+      found,
+    ]);
+    cache.set(flavor, routes);
+  }
+  const allowed = new Set<string>();
+  for (const [want, found] of routes) {
+    if (want.length !== parts.length) continue;
+    const args: string[] = [];
+    // A wildcard before an API segment never takes a "_" name: /_foo/_count is no route.
+    const matches = want.every((segment, i) => {
+      const part = parts[i] ?? "";
+      if (segment !== "*") return segment === part;
+      if (want.length > 1 && part.startsWith("_")) return false;
+      args.push(part);
+      return true;
+    });
+    if (!matches) continue;
+    if (method in found.methods) return { route: found, args };
+    for (const one of Object.keys(found.methods)) allowed.add(one);
+  }
+  if (allowed.size > 0) {
+    const list = [...allowed].sort();
+    const error = `Incorrect HTTP method for uri [${url}] and method [${method}], allowed: [${list.join(", ")}]`;
+    throw new HttpError(405, { error, status: 405 }, { Allow: list.join(",") });
+  }
+  throw new HttpError(400, { error: `no handler found for uri [${url}] and method [${method}]` });
+}
