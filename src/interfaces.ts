@@ -1,6 +1,8 @@
 // Public types shared by the stages. Each stage (source, pipeline, sink, store, notifier) meets the
 // others only through these, so that the runner is the one place that orders read, send, commit.
 
+import type { RetryContext } from "./util/retry.ts";
+
 /** A 56-digit Auth0 log id used as the position from which to read on. */
 export type Checkpoint = string;
 
@@ -28,46 +30,96 @@ export interface ExecutionStats {
   rateLimited: { source: number; sink: number };
 }
 
+/** What each read carries: the execution's retry budget, counters and signal, and its warnings. */
+export interface ReadContext extends RetryContext {
+  warn?: ((message: string) => void) | undefined;
+}
+
+/** Built once per job and used by every execution: its pacing and connections outlive them. */
 export interface Source {
   /** The URL of the first read from a checkpoint; later reads follow Page.next. */
   firstRead(from: Checkpoint): string;
-  read(url: string, signal?: AbortSignal): Promise<Page>;
+  read(url: string, context: ReadContext): Promise<Page>;
   /** Obtains a token (from the cache or Auth0): used by `check`. */
-  authenticate(signal?: AbortSignal): Promise<void>;
+  authenticate(context: ReadContext): Promise<void>;
+  close(): Promise<void>;
 }
 
-/** The documents of one batch, shaped for the sink, and the checkpoint they complete. */
-export interface Batch {
+/** How much an execution (or one batch of it) read, sent, left out and dead-lettered. */
+export interface RunCounts {
+  read: number;
+  /** Acknowledged by the sink (for a sink with document ids: indexed, or found already indexed). */
+  sent: number;
+  /** Left out by LOG_TYPES / LOG_LEVEL. */
+  filtered: number;
+  /** Refused by the sink for good and kept as dead letters. */
+  rejected: number;
+  batches: number;
+}
+
+export const NO_COUNTS: RunCounts = { read: 0, sent: 0, filtered: 0, rejected: 0, batches: 0 };
+
+/** What a sink sends: documents shaped for it, and the Auth0 id of each (a document id, where the sink has them). */
+export interface SinkBatch {
   documents: Record<string, unknown>[];
-  /** The ids of the documents, in order (the sinks that support it use them as document ids). */
   ids: string[];
-  /** Last log_id of the page this batch came from (including filtered-out events). */
+}
+
+/** One page's work for the runner: the sink's payload and the page's bookkeeping. */
+export interface PageBatch {
+  payload: SinkBatch;
+  /** Last log_id of the page (including filtered-out events): done with once committed. */
   checkpoint: Checkpoint;
   read: number;
   filtered: number;
 }
 
+/** A document the sink refused for good (a mapping conflict, say), with the sink's reason. */
+export interface Rejection {
+  id: string;
+  status: number;
+  reason: string;
+  document: Record<string, unknown>;
+}
+
+/** The sink's answer to a batch: every document either delivered or rejected. */
+export interface DeliveryReport {
+  delivered: number;
+  rejected: Rejection[];
+}
+
+/** What each call to a sink carries: the execution's retry budget, counters and abort signal. */
+export type SendContext = RetryContext;
+
+export interface SinkInfo {
+  kind: "logstash" | "elasticsearch";
+  /** Where it writes, fit to show (no credentials, no query). */
+  target: string;
+}
+
 export interface Sink {
-  /** Resolves only when the destination acknowledged every document of the batch. */
-  send(batch: Batch, signal?: AbortSignal): Promise<void>;
-  /** Sends an empty batch: proves reachability and credentials. */
-  check(signal?: AbortSignal): Promise<void>;
+  readonly info: SinkInfo;
+  /**
+   * Resolves once every document of the batch is either acknowledged (delivered) or refused for
+   * good (rejected, with the reason); retries what is worth retrying itself, and throws when that
+   * outlasts the context's budget. Never resolves with a document unaccounted for.
+   */
+  send(batch: SinkBatch, context: SendContext): Promise<DeliveryReport>;
+  /** Proves reachability and credentials without writing a document; returns a detail to show. */
+  check(context: SendContext): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
 export type RunTrigger = "manual" | "schedule" | "replay" | "tail";
 export type RunOutcome = "running" | "success" | "failed" | "aborted" | "skipped";
 
-export interface RunRecord {
+/** One execution (or a replay, a skipped tick) as the run history keeps it. */
+export interface RunRecord extends RunCounts {
   id: number;
   trigger: RunTrigger;
   startedAt: string;
   endedAt: string | null;
   outcome: RunOutcome;
-  read: number;
-  sent: number;
-  filtered: number;
-  batches: number;
   retries: number;
   firstCheckpoint: Checkpoint | null;
   lastCheckpoint: Checkpoint | null;
@@ -121,13 +173,7 @@ export interface Store {
    * (another process took the job over), and CheckpointMovedError when the stored checkpoint is
    * no longer `expected` (a replay moved it meanwhile): either way the execution must stop.
    */
-  commit(
-    runId: number,
-    expected: Checkpoint,
-    batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
-    sent: number,
-    fence: Fence | null,
-  ): Promise<void>;
+  commit(runId: number, expected: Checkpoint, step: CommitStep, fence: Fence | null): Promise<void>;
   /**
    * Takes the job's lease for `ttlMs` (a new epoch), or renews it when `holder` has it already,
    * unless another holder has it unexpired and `isStale` does not prove that holder dead.
@@ -141,6 +187,13 @@ export interface Store {
   renewLease(fence: Fence, ttlMs: number): Promise<boolean>;
   releaseLease(fence: Fence): Promise<void>;
   deleteJob(key: string): Promise<void>;
+  listDeadLetters(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]>;
+  countDeadLetters(): Promise<Record<Exclude<DeadLetterState, "all">, number>>;
+  getDeadLetters(ids: number[]): Promise<DeadLetter[]>;
+  /** Records a re-send: delivered letters are resolved, refused ones get the new reason. */
+  retriedDeadLetters(outcomes: { id: number; rejection: Rejection | null }[]): Promise<void>;
+  /** Deletes the given letters, or every resolved one; returns how many. */
+  deleteDeadLetters(which: number[] | "resolved"): Promise<number>;
   /** Small named values of the job: enabled, schedule, alert state. */
   getJob(key: string): Promise<string | null>;
   setJob(key: string, value: string): Promise<void>;
@@ -158,6 +211,32 @@ export interface Store {
   getRun(runId: number): Promise<RunRecord | null>;
   listRuns(limit: number): Promise<RunRecord[]>;
   close(): Promise<void>;
+}
+
+/** What one acknowledged page moves, in one transaction: the checkpoint, the counts, the dead letters. */
+export interface CommitStep {
+  checkpoint: Checkpoint;
+  counts: RunCounts;
+  deadLetters: Rejection[];
+  /** The sink the dead letters were refused by, as SinkInfo.target. */
+  sink: string;
+}
+
+export type DeadLetterState = "pending" | "resolved" | "all";
+
+/** A document a sink refused for good: kept, with why, until the user re-sends or deletes it. */
+export interface DeadLetter {
+  id: number;
+  logId: string;
+  runId: number | null;
+  sink: string;
+  status: number;
+  reason: string;
+  document: Record<string, unknown>;
+  createdAt: string;
+  attempts: number;
+  lastTriedAt: string | null;
+  resolvedAt: string | null;
 }
 
 export interface ExecutionEnd {

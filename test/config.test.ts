@@ -44,18 +44,65 @@ describe("settings", () => {
 
   it("report every missing required setting at once", () => {
     const problems = problemsOf({});
-    for (const name of [
-      "AUTH0_DOMAIN",
-      "AUTH0_CLIENT_ID",
-      "AUTH0_CLIENT_SECRET",
-      "LOGSTASH_URL",
-      "LOGSTASH_INDEX",
-    ]) {
+    for (const name of ["AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET"]) {
       assert.ok(
         problems.some((p) => p.startsWith(`${name}: required but not set (example: `)),
         name,
       );
     }
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith("LOGSTASH_URL: required but not set, unless ELASTICSEARCH_URL"),
+      ),
+    );
+  });
+
+  it("choose exactly one sink, and read the Elasticsearch sink's settings", () => {
+    const { LOGSTASH_URL: _url, LOGSTASH_INDEX: _index, ...auth0 } = valid;
+    assert.ok(
+      problemsOf({ ...valid, ELASTICSEARCH_URL: "https://es.example.com:9200" }).some((p) =>
+        p.startsWith("LOGSTASH_URL: set together with ELASTICSEARCH_URL"),
+      ),
+    );
+    const config = loadConfig(
+      {
+        ...auth0,
+        ELASTICSEARCH_URL: "https://u:p%40ss@es1.example.com:9200/, https://es2.example.com:9200",
+      },
+      { cwd: tempDir() },
+    );
+    assert.equal(config.documentFormat, "ecs", "ECS by default for Elasticsearch");
+    assert.ok(config.sink.kind === "elasticsearch");
+    assert.deepEqual(config.sink.urls, [
+      "https://es1.example.com:9200",
+      "https://es2.example.com:9200",
+    ]);
+    assert.deepEqual(config.sink.auth, { kind: "basic", user: "u", password: "p@ss" });
+    assert.equal(config.sink.index, "logs-auth0.export-default");
+    assert.deepEqual(config.sink.dataStream, { dataset: "auth0.export", namespace: "default" });
+    assert.equal(loadConfig(valid, { cwd: tempDir() }).documentFormat, "extension");
+    const keepId = problemsOf({ ...auth0, ELASTICSEARCH_URL: "https://es:9200", KEEP_ID: "true" });
+    assert.ok(keepId.some((p) => p.startsWith("KEEP_ID: ")));
+    const twoAuth = problemsOf({
+      ...auth0,
+      ELASTICSEARCH_URL: "https://es:9200",
+      ELASTICSEARCH_API_KEY: "a2V5",
+      ELASTICSEARCH_AWS_REGION: "eu-west-1",
+    });
+    assert.ok(twoAuth.some((p) => p.includes("choose one way to authenticate")));
+  });
+
+  it("decode an Elastic Cloud id into the deployment's URL", () => {
+    const { LOGSTASH_URL: _url, LOGSTASH_INDEX: _index, ...auth0 } = valid;
+    const id = `prod:${Buffer.from("eu-west-1.aws.found.io$abc123$def456").toString("base64")}`;
+    const config = loadConfig({ ...auth0, ELASTICSEARCH_CLOUD_ID: id }, { cwd: tempDir() });
+    assert.ok(config.sink.kind === "elasticsearch");
+    assert.deepEqual(config.sink.urls, ["https://abc123.eu-west-1.aws.found.io"]);
+    assert.ok(
+      problemsOf({ ...auth0, ELASTICSEARCH_CLOUD_ID: "not-a-cloud-id" }).some((p) =>
+        p.startsWith("ELASTICSEARCH_CLOUD_ID: must be name:base64"),
+      ),
+    );
   });
 
   it("append LOGSTASH_TOKEN to the URL's query as token=", () => {
@@ -63,14 +110,17 @@ describe("settings", () => {
       { ...valid, LOGSTASH_URL: "https://l.example.com/in?a=1", LOGSTASH_TOKEN: "t&k n" },
       { cwd: tempDir() },
     );
-    assert.equal(config.logstash.url, "https://l.example.com/in?a=1&token=t%26k+n");
+    assert.equal(
+      config.sink.kind === "logstash" && config.sink.url,
+      "https://l.example.com/in?a=1&token=t%26k+n",
+    );
   });
 
   it("read ./.env, with the environment winning", () => {
     const dir = tempDir();
     writeFileSync(join(dir, ".env"), "LOGSTASH_INDEX=from-file\nBATCH_SIZE=20\n# comment\n");
     const config = loadConfig({ ...valid, LOGSTASH_INDEX: "from-env" }, { cwd: dir });
-    assert.equal(config.logstash.index, "from-env");
+    assert.equal(config.sink.kind === "logstash" && config.sink.index, "from-env");
     assert.equal(config.batchSize, 20);
   });
 

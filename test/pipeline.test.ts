@@ -12,6 +12,7 @@ import {
   parseLevel,
 } from "../src/pipeline/log-types.ts";
 import { makeShaper } from "../src/pipeline/shape.ts";
+import { encodeBatch } from "../src/sinks/logstash/encoder.ts";
 
 const event = (type: string, extra: Partial<LogEvent> = {}): LogEvent => ({
   _id: "9".repeat(56),
@@ -84,38 +85,58 @@ describe("filter (the original's rules)", () => {
 describe("shape", () => {
   const now = () => new Date("2026-11-24T10:00:00.000Z");
 
-  it("extension format: the event plus type_description, index and post_date, without _id", () => {
-    const input = event("s", {
-      date: "2026-11-24T09:00:00.000Z",
-      user_agent: "Chrome 134.0.0 / Windows 10.0.0",
-    });
-    const [doc] = makeShaper({ format: "extension", index: "auth0", keepId: false, now })([input]);
+  const ecs = { dataset: "auth0.export", namespace: "default" };
+
+  it("extension format: the event plus type_description, without _id", () => {
+    const input = event("s", { date: "2026-11-24T09:00:00.000Z", user_agent: "Chrome 134.0.0" });
+    const [doc] = makeShaper({ format: "extension", keepId: false, ecs })([input]);
     // Removed fields are undefined (left out by JSON.stringify), so compare what is sent.
     assert.deepEqual(JSON.parse(JSON.stringify(doc)), {
       log_id: "9".repeat(56),
       type: "s",
       date: "2026-11-24T09:00:00.000Z",
-      auth0_user_agent: "Chrome 134.0.0 / Windows 10.0.0",
+      user_agent: "Chrome 134.0.0",
       type_description: "Success Login",
-      index: "auth0",
-      post_date: "2026-11-24T10:00:00.000Z",
     });
   });
 
+  it("Logstash's encoder adds the original's index and post_date, and renames a string user_agent", () => {
+    const input = event("s", { user_agent: "Chrome 134.0.0 / Windows 10.0.0" });
+    const [doc] = makeShaper({ format: "extension", keepId: false, ecs })([input]);
+    const body = encodeBatch(
+      [doc as Record<string, unknown>],
+      { format: "extension", index: "auth0" },
+      now,
+    );
+    assert.deepEqual(JSON.parse(body), [
+      {
+        log_id: "9".repeat(56),
+        type: "s",
+        auth0_user_agent: "Chrome 134.0.0 / Windows 10.0.0",
+        type_description: "Success Login",
+        index: "auth0",
+        post_date: "2026-11-24T10:00:00.000Z",
+      },
+    ]);
+    const other = encodeBatch([{ log_id: "1" }], { format: "log-streams", index: "auth0" }, now);
+    assert.deepEqual(JSON.parse(other), [{ log_id: "1" }], "only the extension format gets them");
+  });
+
   it("keeps _id when asked", () => {
-    const [doc] = makeShaper({ format: "extension", index: "i", keepId: true, now })([event("s")]);
+    const [doc] = makeShaper({ format: "extension", keepId: true, ecs })([event("s")]);
     assert.equal(doc?._id, "9".repeat(56));
   });
 
-  it("leaves a user_agent that is already an object alone", () => {
-    const [doc] = makeShaper({ format: "extension", index: "i", keepId: false, now })([
+  it("Logstash's encoder leaves a user_agent that is already an object alone", () => {
+    const [doc] = makeShaper({ format: "extension", keepId: false, ecs })([
       event("s", { user_agent: { original: "x" } }),
     ]);
-    assert.deepEqual(doc?.user_agent, { original: "x" });
+    const body = encodeBatch([doc as Record<string, unknown>], { format: "extension", index: "i" });
+    assert.deepEqual(JSON.parse(body)[0].user_agent, { original: "x" });
   });
 
   it("log-streams format: {log_id, data} as Auth0 Log Streams send", () => {
-    const [doc] = makeShaper({ format: "log-streams", index: "i", keepId: false, now })([
+    const [doc] = makeShaper({ format: "log-streams", keepId: false, ecs })([
       event("f", { ip: "1.2.3.4" }),
     ]);
     assert.deepEqual(JSON.parse(JSON.stringify(doc)), {
@@ -129,7 +150,7 @@ describe("shape", () => {
       description: "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u0000 \u202e",
       details: { prompts: [{ identity: 42 }] },
     });
-    const [doc] = makeShaper({ format: "extension", index: "i", keepId: false, now })([odd]);
+    const [doc] = makeShaper({ format: "extension", keepId: false, ecs })([odd]);
     assert.equal(doc?.description, odd.description);
     assert.deepEqual(doc?.details, odd.details);
     assert.equal(JSON.parse(JSON.stringify(doc)).description, odd.description);

@@ -4,10 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CheckpointMovedError, StoreError } from "../src/errors.ts";
+import type { CommitStep } from "../src/interfaces.ts";
 import { SqliteStore } from "../src/store/sqlite/store.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
 const tempPath = () => join(mkdtempSync(join(tmpdir(), "a2l-store-")), "nested", "state.sqlite");
+
+/** What one acknowledged page commits. */
+function step(checkpoint: string, read: number, sent: number, filtered: number): CommitStep {
+  return {
+    checkpoint,
+    counts: { read, sent, filtered, rejected: 0, batches: 1 },
+    deadLetters: [],
+    sink: "test sink",
+  };
+}
 
 describe("SQLite store", () => {
   it("creates its folder and starts with no checkpoint", async () => {
@@ -25,8 +36,8 @@ describe("SQLite store", () => {
     let store = new SqliteStore(path);
     await store.setCheckpoint(id(1), { kind: "initial", lookbackMs: 1 });
     const run = await store.startRun("manual", id(1));
-    await store.commit(run, id(1), { checkpoint: id(5), read: 4, filtered: 1 }, 3, null);
-    await store.commit(run, id(5), { checkpoint: id(9), read: 4, filtered: 0 }, 4, null);
+    await store.commit(run, id(1), step(id(5), 4, 3, 1), null);
+    await store.commit(run, id(5), step(id(9), 4, 4, 0), null);
     await store.finishRun(run, { outcome: "success", retries: 2, warnings: ["w"], error: null });
     await store.close();
     store = new SqliteStore(path);
@@ -44,6 +55,7 @@ describe("SQLite store", () => {
         read: 8,
         sent: 7,
         filtered: 1,
+        rejected: 0,
         batches: 2,
         retries: 2,
         firstCheckpoint: id(1),
@@ -59,10 +71,7 @@ describe("SQLite store", () => {
     const store = new SqliteStore(tempPath());
     await store.setCheckpoint(id(5), { kind: "replay" });
     const run = await store.startRun("manual", id(5));
-    await assert.rejects(
-      store.commit(run, id(5), { checkpoint: id(4), read: 1, filtered: 0 }, 1, null),
-      StoreError,
-    );
+    await assert.rejects(store.commit(run, id(5), step(id(4), 1, 1, 0), null), StoreError);
     assert.equal((await store.getCheckpoint()).checkpoint, id(5));
     assert.equal((await store.getRun(run))?.sent, 0);
     await store.close();
@@ -74,7 +83,7 @@ describe("SQLite store", () => {
     const run = await store.startRun("schedule", id(5));
     await store.setCheckpoint(id(2), { kind: "replay" });
     await assert.rejects(
-      store.commit(run, id(5), { checkpoint: id(8), read: 3, filtered: 0 }, 3, null),
+      store.commit(run, id(5), step(id(8), 3, 3, 0), null),
       CheckpointMovedError,
     );
     assert.equal((await store.getCheckpoint()).checkpoint, id(2));
@@ -94,6 +103,7 @@ describe("SQLite store", () => {
       read: 0,
       sent: 0,
       filtered: 0,
+      rejected: 0,
       batches: 0,
       retries: 0,
       firstCheckpoint: id(9),
@@ -104,6 +114,40 @@ describe("SQLite store", () => {
     await store.startRun("manual", null);
     assert.equal(await store.pruneRuns("2021-01-01T00:00:00.000Z"), 1);
     assert.equal((await store.listRuns(10)).length, 1);
+    await store.close();
+  });
+
+  it("keeps dead letters with the commit that moves past them, and only deletes them when asked", async () => {
+    const store = new SqliteStore(tempPath());
+    await store.setCheckpoint(id(1), { kind: "initial", lookbackMs: 1 });
+    const run = await store.startRun("manual", id(1));
+    const refused = {
+      id: id(3),
+      status: 400,
+      reason: "document_parsing_exception: x",
+      document: { a: 1 },
+    };
+    const counts = { read: 4, sent: 3, filtered: 0, rejected: 1, batches: 1 };
+    await store.commit(
+      run,
+      id(1),
+      { ...step(id(5), 4, 3, 0), counts, deadLetters: [refused] },
+      null,
+    );
+    assert.equal((await store.getRun(run))?.rejected, 1);
+    const [letter] = await store.listDeadLetters({ state: "pending", limit: 10 });
+    assert.equal(letter?.logId, id(3));
+    assert.deepEqual(letter?.document, { a: 1 });
+    assert.equal(letter?.sink, "test sink");
+    await store.retriedDeadLetters([
+      { id: letter?.id as number, rejection: { ...refused, reason: "again" } },
+    ]);
+    assert.equal((await store.getDeadLetters([letter?.id as number]))[0]?.attempts, 2);
+    assert.deepEqual(await store.countDeadLetters(), { pending: 1, resolved: 0 });
+    await store.retriedDeadLetters([{ id: letter?.id as number, rejection: null }]);
+    assert.deepEqual(await store.countDeadLetters(), { pending: 0, resolved: 1 });
+    assert.equal(await store.deleteDeadLetters("resolved"), 1);
+    assert.deepEqual(await store.countDeadLetters(), { pending: 0, resolved: 0 });
     await store.close();
   });
 

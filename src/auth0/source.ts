@@ -3,12 +3,12 @@
 // handed on, because a checkpoint is only as good as the ids it is made of.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Dispatcher } from "undici";
+import type { Agent } from "undici";
 import { AbortedError, SourceError } from "../errors.ts";
-import type { Checkpoint, ExecutionStats, LogEvent, Page, Source, Store } from "../interfaces.ts";
+import type { Checkpoint, LogEvent, Page, ReadContext, Source, Store } from "../interfaces.ts";
 import { JsonInputError, parseBoundedJson } from "../util/bounded-json.ts";
-import { excerpt, exchange, type HttpAnswer, header } from "../util/http.ts";
-import { type RetryBudget, withRetry } from "../util/retry.ts";
+import { excerpt, exchange, type HttpAnswer, header, newAgent } from "../util/http.ts";
+import { retryFor, withRetry } from "../util/retry.ts";
 import { CHECKPOINT_PATTERN } from "./checkpoint.ts";
 import { Pacer, parseRateLimit } from "./pacer.ts";
 import { TokenProvider } from "./token.ts";
@@ -26,12 +26,9 @@ export interface Auth0SourceOptions {
   clientId: string;
   clientSecret: string;
   batchSize: number;
-  store: Store;
-  dispatcher: Dispatcher;
-  budget: RetryBudget;
-  stats: ExecutionStats;
-  onRetry?: (message: string, delayMs: number) => void;
-  onWarning?: (message: string) => void;
+  /** The token cache. */
+  store: Pick<Store, "getToken" | "putToken">;
+  requestTimeoutMs: number;
 }
 
 /** The URL in a Link header whose rel is "next", or null. */
@@ -73,14 +70,25 @@ export function validatePage(body: unknown, from: Checkpoint): LogEvent[] {
   return body as LogEvent[];
 }
 
+/**
+ * Built once per job: its pacer keeps the tenant's rate-limit history and its connections stay open
+ * between executions (with TAIL a poll every few seconds), which is why each call carries its own
+ * execution's context instead.
+ */
 export class Auth0Source implements Source {
   private readonly options: Auth0SourceOptions;
   private readonly tokens: TokenProvider;
+  private readonly agent: Agent;
   readonly pacer = new Pacer();
 
   constructor(options: Auth0SourceOptions) {
     this.options = options;
-    this.tokens = new TokenProvider(options, options.store, options.dispatcher);
+    this.agent = newAgent(options.requestTimeoutMs);
+    this.tokens = new TokenProvider(options, options.store, this.agent);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
   }
 
   get tokensIssued(): number {
@@ -95,69 +103,55 @@ export class Auth0Source implements Source {
     return `${this.options.origin}/api/v2/logs?from=${from}&take=${this.options.batchSize}`;
   }
 
-  async authenticate(signal?: AbortSignal): Promise<void> {
-    await withRetry(() => this.tokens.get(signal), this.retryOptions(signal));
+  async authenticate(context: ReadContext): Promise<void> {
+    await withRetry(() => this.tokens.get(context.signal), retryFor("source", context));
   }
 
-  async read(url: string, signal?: AbortSignal): Promise<Page> {
+  async read(url: string, context: ReadContext): Promise<Page> {
     const from = new URL(url).searchParams.get("from") ?? "";
     const { answer, body } = await withRetry(
-      () => this.fetchPage(url, signal),
-      this.retryOptions(signal),
+      () => this.fetchPage(url, context),
+      retryFor("source", context),
     );
     const events = validatePage(body, from);
     if (events.length === 0) return { events, next: null, caughtUp: true };
     const last = (events[events.length - 1] as LogEvent).log_id;
-    return { events, next: this.checkedNext(header(answer, "link"), last), caughtUp: false };
+    const next = this.checkedNext(header(answer, "link"), last, context);
+    return { events, next, caughtUp: false };
   }
 
   /** Follows Auth0's next link when it continues from the last event; otherwise builds the URL. */
-  private checkedNext(link: string | undefined, last: Checkpoint): string {
+  private checkedNext(link: string | undefined, last: Checkpoint, context: ReadContext): string {
     const next = nextLink(link);
     const own = this.urlFrom(last);
     if (next === null) {
-      this.options.onWarning?.(
-        'Auth0 sent no Link rel="next" header; continuing from the last event',
-      );
+      context.warn?.('Auth0 sent no Link rel="next" header; continuing from the last event');
       return own;
     }
     let parsed: URL;
     try {
       parsed = new URL(next, this.options.origin);
     } catch {
-      this.options.onWarning?.("Auth0 sent a malformed next link; continuing from the last event");
+      context.warn?.("Auth0 sent a malformed next link; continuing from the last event");
       return own;
     }
     if (parsed.origin !== this.options.origin || parsed.pathname !== "/api/v2/logs") {
       // Never send the bearer token to a host other than the configured tenant.
-      this.options.onWarning?.(
-        "Auth0's next link points elsewhere than the tenant's logs; ignored",
-      );
+      context.warn?.("Auth0's next link points elsewhere than the tenant's logs; ignored");
       return own;
     }
     if (parsed.searchParams.get("from") !== last) {
-      this.options.onWarning?.("Auth0's next link does not continue from the last event; ignored");
+      context.warn?.("Auth0's next link does not continue from the last event; ignored");
       return own;
     }
     return parsed.toString();
   }
 
-  private retryOptions(signal?: AbortSignal) {
-    const { stats, budget, onRetry } = this.options;
-    return {
-      budget,
-      signal,
-      onRetry: ({ delayMs, error }: { delayMs: number; error: unknown }) => {
-        stats.retries.source++;
-        onRetry?.(error instanceof Error ? error.message : String(error), delayMs);
-      },
-    };
-  }
-
   private async fetchPage(
     url: string,
-    signal?: AbortSignal,
+    context: ReadContext,
   ): Promise<{ answer: HttpAnswer; body: unknown }> {
+    const { signal } = context;
     const wait = this.pacer.delay();
     if (wait > 0) {
       try {
@@ -177,7 +171,7 @@ export class Auth0Source implements Source {
         });
       }
     }
-    this.classify(answer);
+    this.classify(answer, context);
     try {
       return { answer, body: parseBoundedJson(answer.body, MAX_PAGE_DEPTH) };
     } catch (error) {
@@ -197,7 +191,7 @@ export class Auth0Source implements Source {
   }
 
   private async get(url: string, token: string, signal?: AbortSignal): Promise<HttpAnswer> {
-    const answer = await exchange(this.options.dispatcher, url, {
+    const answer = await exchange(this.agent, url, {
       method: "GET",
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
       signal,
@@ -209,11 +203,11 @@ export class Auth0Source implements Source {
     return answer;
   }
 
-  private classify(answer: HttpAnswer): void {
+  private classify(answer: HttpAnswer, context: ReadContext): void {
     const { status } = answer;
     if (status === 200) return;
     if (status === 429) {
-      this.options.stats.rateLimited.source++;
+      context.stats.rateLimited.source++;
       const retryAfter = Number(header(answer, "retry-after"));
       const reset = Number(header(answer, "x-ratelimit-reset"));
       const retryAt =

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { SourceError } from "../errors.ts";
-import type { Store } from "../interfaces.ts";
+import type { CachedToken, Store } from "../interfaces.ts";
 import { parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, header } from "../util/http.ts";
 
@@ -23,14 +23,19 @@ export function usableUntil(issuedAt: number, expiresInSeconds: number): number 
 
 export class TokenProvider {
   private readonly settings: TokenSettings;
-  private readonly store: Store;
+  private readonly store: Pick<Store, "getToken" | "putToken">;
   private readonly dispatcher: Dispatcher;
   private readonly key: string;
-  private cached: string | null = null;
+  /** Kept in memory too: the source lives across executions, the token until it is due. */
+  private cached: CachedToken | null = null;
   /** How many tokens this provider obtained from Auth0 (not the cache). */
   issued = 0;
 
-  constructor(settings: TokenSettings, store: Store, dispatcher: Dispatcher) {
+  constructor(
+    settings: TokenSettings,
+    store: Pick<Store, "getToken" | "putToken">,
+    dispatcher: Dispatcher,
+  ) {
     this.settings = settings;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -41,10 +46,10 @@ export class TokenProvider {
   }
 
   async get(signal?: AbortSignal): Promise<string> {
-    if (this.cached) return this.cached;
+    if (this.cached && this.cached.expiresAt > Date.now()) return this.cached.accessToken;
     const stored = await this.store.getToken(this.key);
     if (stored && stored.expiresAt > Date.now()) {
-      this.cached = stored.accessToken;
+      this.cached = stored;
       return stored.accessToken;
     }
     return this.fetchNew(signal);
@@ -109,11 +114,8 @@ export class TokenProvider {
     const expiresIn =
       typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 86_400;
     this.issued++;
-    this.cached = parsed.access_token;
-    await this.store.putToken(this.key, {
-      accessToken: parsed.access_token,
-      expiresAt: usableUntil(issuedAt, expiresIn),
-    });
+    this.cached = { accessToken: parsed.access_token, expiresAt: usableUntil(issuedAt, expiresIn) };
+    await this.store.putToken(this.key, this.cached);
     return parsed.access_token;
   }
 }

@@ -1,6 +1,7 @@
 // Human renderings for the terminal: durations, lag, progress and summaries.
 
 import type { ExecutionResult, Progress } from "../runner/execution.ts";
+import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
 
 export { duration };
@@ -8,12 +9,12 @@ export { duration };
 export function progressLine(p: Progress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? Math.round((p.read / elapsedMs) * 1000) : 0;
   const lag = p.lagMs === null ? "" : `, ${duration(p.lagMs)} behind`;
-  return `read ${p.read}, sent ${p.sent}, filtered ${p.filtered} (${rate}/s) in ${p.batches} batches${lag}`;
+  return `${countsText(p)} (${rate}/s) in ${p.batches} batches${lag}`;
 }
 
 export function summary(result: ExecutionResult): string {
   const lines = [
-    `${result.outcome === "success" ? "Caught up" : result.outcome === "aborted" ? "Stopped" : "Failed"}: read ${result.read}, sent ${result.sent}, filtered ${result.filtered} in ${result.batches} batches, ${duration(result.durationMs)} (run ${result.runId}, ${result.retries} retries)`,
+    `${result.outcome === "success" ? "Caught up" : result.outcome === "aborted" ? "Stopped" : "Failed"}: ${countsText(result)} in ${result.batches} batches, ${duration(result.durationMs)} (run ${result.runId}, ${result.retries} retries)`,
     `Checkpoint: ${result.checkpoint}${result.lagMs === null ? "" : ` (${duration(result.lagMs)} behind)`}`,
   ];
   for (const warning of result.warnings) lines.push(`Warning: ${warning}`);

@@ -11,6 +11,7 @@ export function runsTable(runs: RunRecord[]): string {
     String(run.read),
     String(run.sent),
     String(run.filtered),
+    String(run.rejected),
     run.error
       ? run.error.slice(0, 60)
       : run.warnings.length
@@ -26,6 +27,7 @@ export function runsTable(runs: RunRecord[]): string {
     "READ",
     "SENT",
     "FILTERED",
+    "DEAD",
     "NOTE",
   ];
   const widths = header.map((h, i) =>

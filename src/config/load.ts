@@ -5,9 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError } from "../errors.ts";
+import { type ElasticsearchConfig, elasticsearchConfig } from "../sinks/elasticsearch/config.ts";
+import { logstashConfig } from "../sinks/logstash/config.ts";
 import { registerSecrets } from "../util/secrets.ts";
 import { ALIASES, type SettingDefinition, settings } from "./settings.ts";
-import type { Config, DocumentFormat } from "./types.ts";
+import type { Config, DocumentFormat, SinkConfig } from "./types.ts";
 
 export type SettingSource = "environment" | ".env" | "default" | "unset";
 
@@ -70,79 +72,10 @@ function shownValue(setting: SettingDefinition, value: string): string {
   return `, got "${short.replace(/\/\/[^/@]*@/, "//***@")}"`;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-/**
- * Credentials in LOGSTASH_URL become basic auth (undici drops them from the URL); the URL sent is
- * left without them. Passwords and tokens over plain http to another host are refused unless
- * ALLOW_INSECURE_HTTP says otherwise, and then warned about at every start.
- */
-function logstashTarget(parsed: Record<string, unknown>, problems: string[], warnings: string[]) {
-  const url = new URL(parsed.LOGSTASH_URL as string);
-  let user = parsed.LOGSTASH_USER as string | undefined;
-  let password = parsed.LOGSTASH_PASSWORD as string | undefined;
-  if (url.username !== "" || url.password !== "") {
-    if (user !== undefined || password !== undefined) {
-      problems.push(
-        "LOGSTASH_URL: carries credentials while LOGSTASH_USER or LOGSTASH_PASSWORD is set too; keep only one of the two (example: LOGSTASH_URL=https://logstash.example.com:8080)",
-      );
-    }
-    user = decodeURIComponent(url.username);
-    password = decodeURIComponent(url.password);
-    url.username = "";
-    url.password = "";
-  } else if ((user === undefined) !== (password === undefined)) {
-    problems.push(
-      user === undefined
-        ? "LOGSTASH_PASSWORD: set without LOGSTASH_USER; basic auth needs both (example: LOGSTASH_USER=auth0)"
-        : "LOGSTASH_USER: set without LOGSTASH_PASSWORD; basic auth needs both (example: LOGSTASH_PASSWORD=…)",
-    );
-  }
-  const token = parsed.LOGSTASH_TOKEN as string | undefined;
-  if (url.protocol === "http:" && !LOOPBACK.has(url.hostname) && (password || token)) {
-    const what = token ? "LOGSTASH_TOKEN" : "the basic-auth password";
-    if (parsed.ALLOW_INSECURE_HTTP) {
-      warnings.push(
-        `LOGSTASH_URL is plain http:// to ${url.hostname}: ${what} travels unencrypted (ALLOW_INSECURE_HTTP=true); use https://`,
-      );
-    } else {
-      problems.push(
-        `LOGSTASH_URL: plain http:// to ${url.hostname} would send ${what} unencrypted; use https://, or set ALLOW_INSECURE_HTTP=true to accept the risk (example: LOGSTASH_URL=https://logstash.example.com:8080)`,
-      );
-    }
-  }
-  if (token !== undefined) url.searchParams.append("token", token);
-  return { url: url.toString(), user, password, token };
-}
-
-/** Validates only the named settings: for commands that need the store, not Auth0 or Logstash. */
-export function loadSome(
-  env: Record<string, string | undefined>,
-  names: string[],
-  options: { cwd?: string } = {},
-): Record<string, unknown> {
-  const raw = gatherSettings(env, options.cwd ?? process.cwd());
-  const problems: string[] = [];
+/** Parses the given rows' raw values; every problem is collected, none thrown. */
+function parseRows(raw: RawSettings, rows: SettingDefinition[], problems: string[]) {
   const parsed: Record<string, unknown> = {};
-  for (const setting of settings.filter((s) => names.includes(s.name))) {
-    const value = raw.values[setting.name];
-    if (value === undefined) continue;
-    const result = setting.schema.safeParse(value);
-    if (result.success) parsed[setting.name] = result.data;
-    else for (const issue of result.error.issues) problems.push(problem(setting, issue.message));
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return parsed;
-}
-
-export function loadConfig(
-  env: Record<string, string | undefined>,
-  options: { cwd?: string } = {},
-): Config {
-  const raw = gatherSettings(env, options.cwd ?? process.cwd());
-  const problems = [...raw.problems];
-  const parsed: Record<string, unknown> = {};
-  for (const setting of settings) {
+  for (const setting of rows) {
     const value = raw.values[setting.name];
     if (value === undefined) {
       if (setting.required) problems.push(problem(setting, "required but not set"));
@@ -158,29 +91,173 @@ export function loadConfig(
         problems.push(problem(setting, `${issue.message}${shown}`));
     }
   }
-  const warnings: string[] = [];
   // Registered before any message is made: a URL's password may end up quoted in one.
-  registerSecrets(...settings.filter((s) => s.secret).map((s) => raw.values[s.name]));
-  const logstash =
-    parsed.LOGSTASH_URL === undefined ? undefined : logstashTarget(parsed, problems, warnings);
-  if (logstash?.password)
-    registerSecrets(logstash.password, `${logstash.user}:${logstash.password}`);
+  registerSecrets(...rows.filter((s) => s.secret).map((s) => raw.values[s.name]));
+  return parsed;
+}
+
+/** Validates only the named settings: for commands that need the store, not Auth0 or a sink. */
+export function loadSome(
+  env: Record<string, string | undefined>,
+  names: string[],
+  options: { cwd?: string } = {},
+): Record<string, unknown> {
+  const raw = gatherSettings(env, options.cwd ?? process.cwd());
+  const problems: string[] = [];
+  const parsed = parseRows(
+    raw,
+    settings.filter((s) => names.includes(s.name)).map((s) => ({ ...s, required: false })),
+    problems,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
-  if (logstash === undefined) throw new ConfigError(["LOGSTASH_URL: required but not set"]);
+  return parsed;
+}
+
+/** The secrets a sink derives from its settings, in the forms it sends them. */
+function registerSinkSecrets(sink: SinkConfig | ElasticsearchConfig | undefined): void {
+  if (sink?.kind === "logstash") {
+    registerSecrets(sink.url, sink.password, sink.password && `${sink.user}:${sink.password}`);
+  } else if (sink?.auth.kind === "basic") {
+    registerSecrets(sink.auth.password, `${sink.auth.user}:${sink.auth.password}`);
+  } else if (sink?.auth.kind === "api-key") {
+    registerSecrets(sink.auth.key);
+  }
+}
+
+/**
+ * Exactly one sink: LOGSTASH_URL, or ELASTICSEARCH_URL / ELASTICSEARCH_CLOUD_ID. The cluster's
+ * settings are read with Logstash too, for `setup` (which prepares the cluster behind Logstash).
+ */
+function chooseSink(
+  raw: RawSettings,
+  parsed: Record<string, unknown>,
+  problems: string[],
+  warnings: string[],
+) {
+  // Given, valid or not: an invalid value is reported already, and still says which sink is meant.
+  const logstashSet = raw.values.LOGSTASH_URL !== undefined;
+  const clusterSet =
+    raw.values.ELASTICSEARCH_URL !== undefined || raw.values.ELASTICSEARCH_CLOUD_ID !== undefined;
+  if (logstashSet && clusterSet) {
+    problems.push(
+      "LOGSTASH_URL: set together with ELASTICSEARCH_URL (or ELASTICSEARCH_CLOUD_ID); choose one sink: Logstash's http input, or Elasticsearch/OpenSearch directly (`setup` alone reads the cluster's settings beside LOGSTASH_URL: set ELASTICSEARCH_URL only for that command)",
+    );
+    return { sink: undefined, elasticsearch: undefined };
+  }
+  if (!logstashSet && !clusterSet) {
+    problems.push(
+      "LOGSTASH_URL: required but not set, unless ELASTICSEARCH_URL or ELASTICSEARCH_CLOUD_ID selects the Elasticsearch sink (example: LOGSTASH_URL=https://logstash.example.com:8080)",
+    );
+    return { sink: undefined, elasticsearch: undefined };
+  }
+  if (logstashSet) {
+    if (parsed.LOGSTASH_URL === undefined) {
+      if (parsed.LOGSTASH_INDEX === undefined) {
+        problems.push(
+          "LOGSTASH_INDEX: required with LOGSTASH_URL (example: LOGSTASH_INDEX=auth0-logs)",
+        );
+      }
+      return { sink: undefined, elasticsearch: undefined };
+    }
+    return { sink: logstashConfig(parsed, problems, warnings), elasticsearch: undefined };
+  }
+  if (parsed.ELASTICSEARCH_URL === undefined && parsed.ELASTICSEARCH_CLOUD_ID === undefined) {
+    return { sink: undefined, elasticsearch: undefined };
+  }
+  const elasticsearch = elasticsearchConfig(parsed, problems, warnings);
+  return { sink: elasticsearch, elasticsearch };
+}
+
+function documentFormat(parsed: Record<string, unknown>, sink: "logstash" | "elasticsearch") {
+  return (
+    (parsed.DOCUMENT_FORMAT as DocumentFormat | undefined) ??
+    (sink === "logstash" ? "extension" : "ecs")
+  );
+}
+
+/** What `setup` needs: the cluster, and the document format the exporter (or Logstash) writes. */
+export interface SetupSettings {
+  elasticsearch: ElasticsearchConfig;
+  documentFormat: DocumentFormat;
+  requestTimeoutMs: number;
+  retryMaxTimeMs: number;
+  exporterLogLevel: string;
+  warnings: string[];
+}
+
+export function loadSetupSettings(
+  env: Record<string, string | undefined>,
+  options: { cwd?: string } = {},
+): SetupSettings {
+  const raw = gatherSettings(env, options.cwd ?? process.cwd());
+  const problems = [...raw.problems];
+  const rows = settings.filter(
+    (s) =>
+      s.name.startsWith("ELASTICSEARCH_") ||
+      [
+        "DOCUMENT_FORMAT",
+        "LOGSTASH_URL",
+        "REQUEST_TIMEOUT",
+        "RETRY_MAX_TIME",
+        "EXPORTER_LOG_LEVEL",
+        "ALLOW_INSECURE_HTTP",
+      ].includes(s.name),
+  );
+  const parsed = parseRows(raw, rows, problems);
+  const warnings: string[] = [];
+  if (parsed.ELASTICSEARCH_URL === undefined && parsed.ELASTICSEARCH_CLOUD_ID === undefined) {
+    problems.push(
+      "ELASTICSEARCH_URL: required by setup: the cluster to prepare (example: ELASTICSEARCH_URL=https://es.example.com:9200)",
+    );
+  }
+  const elasticsearch =
+    problems.length > 0 ? undefined : elasticsearchConfig(parsed, problems, warnings);
+  registerSinkSecrets(elasticsearch);
+  if (problems.length > 0 || elasticsearch === undefined) throw new ConfigError(problems);
+  return {
+    elasticsearch,
+    documentFormat: documentFormat(
+      parsed,
+      parsed.LOGSTASH_URL !== undefined ? "logstash" : "elasticsearch",
+    ),
+    requestTimeoutMs: parsed.REQUEST_TIMEOUT as number,
+    retryMaxTimeMs: parsed.RETRY_MAX_TIME as number,
+    exporterLogLevel: parsed.EXPORTER_LOG_LEVEL as string,
+    warnings,
+  };
+}
+
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: { cwd?: string } = {},
+): Config {
+  const raw = gatherSettings(env, options.cwd ?? process.cwd());
+  const problems = [...raw.problems];
+  const parsed = parseRows(raw, settings, problems);
+  const warnings: string[] = [];
+  const { sink, elasticsearch } = chooseSink(raw, parsed, problems, warnings);
+  registerSinkSecrets(sink);
+  if (sink?.kind === "elasticsearch" && parsed.KEEP_ID === true) {
+    problems.push(
+      "KEEP_ID: Elasticsearch and OpenSearch refuse a document field named _id; the Elasticsearch sink uses log_id as each document's id instead (remove KEEP_ID)",
+    );
+  }
+  if (problems.length > 0 || sink === undefined) throw new ConfigError(problems);
   const config: Config = {
     auth0: {
       origin: parsed.AUTH0_DOMAIN as string,
       clientId: parsed.AUTH0_CLIENT_ID as string,
       clientSecret: parsed.AUTH0_CLIENT_SECRET as string,
     },
-    logstash: { ...logstash, index: parsed.LOGSTASH_INDEX as string },
+    sink,
+    elasticsearch,
     batchSize: parsed.BATCH_SIZE as number,
     startFrom: parsed.START_FROM as string | undefined,
     logLevel: parsed.LOG_LEVEL as number | undefined,
     logTypes: (parsed.LOG_TYPES as string[] | undefined)?.length
       ? (parsed.LOG_TYPES as string[])
       : undefined,
-    documentFormat: parsed.DOCUMENT_FORMAT as DocumentFormat,
+    documentFormat: documentFormat(parsed, sink.kind),
     keepId: parsed.KEEP_ID as boolean,
     initialLookbackMs: parsed.INITIAL_LOOKBACK as number,
     retryMaxTimeMs: parsed.RETRY_MAX_TIME as number,
@@ -211,6 +288,5 @@ export function loadConfig(
       sessionTtlMs: parsed.DASHBOARD_SESSION_TTL as number,
     },
   };
-  registerSecrets(config.logstash.url);
   return config;
 }

@@ -5,70 +5,20 @@ import { z } from "zod";
 import { checkpointProblem } from "../auth0/checkpoint.ts";
 import { logTypes, parseLevel } from "../pipeline/log-types.ts";
 import { scheduleProblem } from "../runner/schedule.ts";
+import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
+import { logstashSettings } from "../sinks/logstash/config.ts";
 import { addressList } from "../util/addresses.ts";
-import { durationText, parseDuration } from "./duration.ts";
+import {
+  boolean,
+  duration,
+  httpUrl,
+  integer,
+  LOOPBACK,
+  type SettingDefinition,
+  text,
+} from "./schemas.ts";
 
-export interface SettingDefinition {
-  name: string;
-  group: string;
-  default?: string;
-  required?: boolean;
-  secret?: boolean;
-  example: string;
-  description: string;
-  /** Accepted values, for the docs, when the schema bounds them. */
-  range?: string;
-  /** Checks the raw text; the message says what was expected. */
-  schema: z.ZodType<unknown, string>;
-}
-
-const loopback = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-const text = z.string().trim().min(1, "must not be empty");
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
-const boolean = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
-  .transform((v) => ["true", "1", "yes"].includes(v));
-/** A duration within a range: out of range, timers overflow or switch off, dates go invalid. */
-const duration = (min: string, max: string) => {
-  const [low, high] = [parseDuration(min) as number, parseDuration(max) as number];
-  return z.string().transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined || ms < low || ms > high) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be a duration from ${durationText(low)} to ${durationText(high)}, such as 30s, 5m, 24h or 7d`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-};
-const httpUrl = (https: boolean) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (v) => {
-        try {
-          const url = new URL(v);
-          if (url.protocol === "https:") return true;
-          return url.protocol === "http:" && (!https || loopback.has(url.hostname));
-        } catch {
-          return false;
-        }
-      },
-      `must be an ${https ? "https URL (http only for loopback hosts)" : "http(s) URL"}`,
-    );
+export type { SettingDefinition };
 
 const domain = z
   .string()
@@ -82,7 +32,7 @@ const domain = z
       ctx.addIssue({ code: "custom", message: "must be a tenant host name or an origin URL" });
       return z.NEVER;
     }
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback.has(url.hostname))) {
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
       ctx.addIssue({
         code: "custom",
         message: "must use https:// (plain http:// only for loopback hosts)",
@@ -150,7 +100,10 @@ const logTypeList = z
     }
   });
 
-export const settings: SettingDefinition[] = [
+/** Where the sinks' rows go in the table. */
+const SINKS_MARK = {} as SettingDefinition;
+
+const core: SettingDefinition[] = [
   {
     name: "AUTH0_DOMAIN",
     group: "Auth0",
@@ -182,51 +135,11 @@ export const settings: SettingDefinition[] = [
     group: "Export",
     default: "100",
     example: "100",
-    description: "Logs per read from Auth0, and so per POST to Logstash (1 to 100).",
+    description:
+      "Logs per read from Auth0, and so per batch sent (1 to 100): one POST to Logstash, one or more _bulk requests to Elasticsearch.",
     schema: integer(1, 100),
   },
-  {
-    name: "LOGSTASH_URL",
-    group: "Logstash",
-    required: true,
-    secret: true,
-    example: "https://logstash.example.com:8080",
-    description:
-      "URL of the Logstash http input. Credentials in it (https://user:password@host) are sent as basic auth, like LOGSTASH_USER and LOGSTASH_PASSWORD.",
-    schema: httpUrl(false),
-  },
-  {
-    name: "LOGSTASH_INDEX",
-    group: "Logstash",
-    required: true,
-    example: "auth0-logs",
-    description: "Value of the `index` field added to every document.",
-    schema: text,
-  },
-  {
-    name: "LOGSTASH_TOKEN",
-    group: "Logstash",
-    secret: true,
-    example: "(a token)",
-    description:
-      "Appended to the URL's query as token=… (as the original extension did; hosted Logstash services authenticate this way).",
-    schema: text,
-  },
-  {
-    name: "LOGSTASH_USER",
-    group: "Logstash",
-    example: "auth0",
-    description: "Basic-auth user; needs LOGSTASH_PASSWORD.",
-    schema: text,
-  },
-  {
-    name: "LOGSTASH_PASSWORD",
-    group: "Logstash",
-    secret: true,
-    example: "(a password)",
-    description: "Basic-auth password; needs LOGSTASH_USER.",
-    schema: text,
-  },
+  SINKS_MARK,
   {
     name: "START_FROM",
     group: "Export",
@@ -307,18 +220,20 @@ export const settings: SettingDefinition[] = [
   {
     name: "DOCUMENT_FORMAT",
     group: "Export",
-    default: "extension",
-    example: "log-streams",
+    example: "ecs",
     description:
-      "extension: the event plus type_description, index and post_date, as the original; log-streams: {log_id, data} as Auth0 Log Streams send.",
-    schema: z.enum(["extension", "log-streams"], { error: "must be extension or log-streams" }),
+      "ecs: Elastic Common Schema 9 fields with the whole event under auth0.logs.data (default for Elasticsearch); extension: the event plus type_description (and for Logstash index and post_date), as the original (default for Logstash); log-streams: {log_id, data} as Auth0 Log Streams send.",
+    schema: z.enum(["extension", "log-streams", "ecs"], {
+      error: "must be ecs, extension or log-streams",
+    }),
   },
   {
     name: "KEEP_ID",
     group: "Export",
     default: "false",
     example: "true",
-    description: "Keep the `_id` field (Elasticsearch refuses it; the same value is in log_id).",
+    description:
+      "Keep the `_id` field in documents sent to Logstash (Elasticsearch refuses it; the same value is in log_id).",
     schema: boolean,
   },
   {
@@ -485,14 +400,19 @@ export const settings: SettingDefinition[] = [
   },
   {
     name: "ALLOW_INSECURE_HTTP",
-    group: "Logstash",
+    group: "Export",
     default: "false",
     example: "true",
     description:
-      "Allow a password or token to be sent over plain http:// to a host other than loopback (refused otherwise: anyone on the path could read it).",
+      "Allow a password, token or API key to be sent to Logstash or Elasticsearch over plain http:// to a host other than loopback (refused otherwise: anyone on the path could read it).",
     schema: boolean,
   },
 ];
+
+/** The core rows, with each sink's rows where the table lists sinks. */
+export const settings: SettingDefinition[] = core.flatMap((row) =>
+  row === SINKS_MARK ? [...logstashSettings, ...elasticsearchSettings] : [row],
+);
 
 export const settingsByName = new Map(settings.map((s) => [s.name, s]));
 

@@ -1,6 +1,10 @@
 // The validated settings, as the rest of the program sees them. Durations are milliseconds.
 
-export type DocumentFormat = "extension" | "log-streams";
+import type { ElasticsearchConfig } from "../sinks/elasticsearch/config.ts";
+import type { LogstashConfig } from "../sinks/logstash/config.ts";
+
+export type DocumentFormat = "extension" | "log-streams" | "ecs";
+export type SinkConfig = LogstashConfig | ElasticsearchConfig;
 
 export interface Config {
   auth0: {
@@ -9,14 +13,13 @@ export interface Config {
     clientId: string;
     clientSecret: string;
   };
-  logstash: {
-    /** The URL to POST to, without credentials, with token= appended when LOGSTASH_TOKEN is set. */
-    url: string;
-    index: string;
-    token: string | undefined;
-    user: string | undefined;
-    password: string | undefined;
-  };
+  /** Where the documents go: Logstash's http input, or Elasticsearch/OpenSearch. */
+  sink: SinkConfig;
+  /**
+   * The cluster `setup` prepares: the sink's with the Elasticsearch sink; with Logstash, the one
+   * behind it when ELASTICSEARCH_URL is set too (only `setup` reads it then).
+   */
+  elasticsearch: ElasticsearchConfig | undefined;
   /** Logs per read, 1..100. */
   batchSize: number;
   startFrom: string | undefined;

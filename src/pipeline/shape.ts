@@ -1,23 +1,25 @@
-// Turns Auth0 events into the documents sent. It runs on every event, so it takes ownership of the
-// events it is given (freshly parsed, used by nobody else) and extends them in place instead of
-// copying: a removed field is set to undefined, which JSON.stringify leaves out, so that objects
-// keep their shape and stay fast to serialize.
+// Turns Auth0 events into the documents sent, in the chosen DOCUMENT_FORMAT; what a particular sink
+// adds (Logstash's index and post_date, Elasticsearch's @timestamp) is that sink's encoder's.
+// It runs on every event, so it takes ownership of the events it is given (freshly parsed, used by
+// nobody else) and extends them in place instead of copying: a removed field is set to undefined,
+// which JSON.stringify leaves out, so that objects keep their shape and stay fast to serialize.
 
 import type { DocumentFormat } from "../config/types.ts";
 import type { LogEvent } from "../interfaces.ts";
+import { type EcsOptions, makeEcsShaper } from "./ecs.ts";
 import { describeType } from "./log-types.ts";
 
 export interface ShapeOptions {
   format: DocumentFormat;
-  index: string;
   keepId: boolean;
-  now?: () => Date;
+  /** The data stream's parts, for the ECS format's data_stream and event.dataset fields. */
+  ecs: EcsOptions;
 }
 
 export type Shaper = (events: LogEvent[]) => Record<string, unknown>[];
 
 export function makeShaper(options: ShapeOptions): Shaper {
-  const now = options.now ?? (() => new Date());
+  if (options.format === "ecs") return makeEcsShaper(options.ecs);
   const dropId = !options.keepId;
   if (options.format === "log-streams") {
     return (events) =>
@@ -27,19 +29,9 @@ export function makeShaper(options: ShapeOptions): Shaper {
       });
   }
   return (events) => {
-    const postDate = now().toISOString();
     for (const event of events) {
-      const document = event as Record<string, unknown>;
-      if (dropId && document._id !== undefined) document._id = undefined;
-      // Logstash's http input (ECS mode) sets an object user_agent on every event: a string
-      // user_agent from Auth0 would collide with it.
-      if (typeof document.user_agent === "string") {
-        document.auth0_user_agent = document.user_agent;
-        document.user_agent = undefined;
-      }
-      document.type_description = describeType(event.type);
-      document.index = options.index;
-      document.post_date = postDate;
+      if (dropId && event._id !== undefined) event._id = undefined;
+      (event as Record<string, unknown>).type_description = describeType(event.type);
     }
     return events;
   };

@@ -1,24 +1,33 @@
 // One execution: read from the checkpoint until caught up, sending each page as a batch and
-// committing the checkpoint only after the sink acknowledged it. This is the one place that orders
-// read, send and commit. Pages are read ahead (at most READ_AHEAD) while the current batch is
+// committing the checkpoint only once the sink accounted for every document of it: acknowledged, or
+// refused for good and stored as a dead letter in the same transaction. This is the one place that
+// orders read, send and commit. Pages are read ahead (at most READ_AHEAD) while the current batch is
 // being sent; one batch is in flight at a time, and commits happen in page order.
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import type { Config } from "../config/types.ts";
-import { AbortedError, CheckpointMovedError, describe, LeaseLostError } from "../errors.ts";
+import {
+  AbortedError,
+  CheckpointMovedError,
+  describe,
+  LeaseLostError,
+  SinkError,
+} from "../errors.ts";
 import type {
-  Batch,
   Checkpoint,
+  DeliveryReport,
   ExecutionStats,
   Fence,
+  PageBatch,
+  RunCounts,
   RunOutcome,
   RunTrigger,
   Sink,
   Source,
   Store,
 } from "../interfaces.ts";
-import { makeBatcher } from "../pipeline/batch.ts";
+import type { Batcher } from "../pipeline/batch.ts";
+import type { RetryBudget } from "../util/retry.ts";
 import { mask } from "../util/secrets.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { retentionWarning, staleWarning } from "./warnings.ts";
@@ -26,11 +35,7 @@ import { retentionWarning, staleWarning } from "./warnings.ts";
 /** Pages read ahead of the batch being sent: enough to hide reading behind sending. */
 const READ_AHEAD = 2;
 
-export interface Progress {
-  read: number;
-  sent: number;
-  filtered: number;
-  batches: number;
+export interface Progress extends RunCounts {
   checkpoint: Checkpoint;
   /** How far the checkpoint is behind now, by the time embedded in it. */
   lagMs: number | null;
@@ -50,13 +55,23 @@ export interface ExecutionResult extends Progress {
   leaseLost: boolean;
 }
 
+/** The settings an execution reads. */
+export interface ExecutionSettings {
+  startFrom: string | undefined;
+  initialLookbackMs: number;
+  auth0LogRetentionMs: number;
+  staleAfterMs: number;
+}
+
 export interface ExecutionDeps {
-  config: Config;
+  settings: ExecutionSettings;
   store: Store;
   source: Source;
   sink: Sink;
+  batcher: Batcher;
   logger: Logger;
   stats: ExecutionStats;
+  budget: RetryBudget;
   trigger: RunTrigger;
   /** The lease this process holds the job by; every commit is fenced by it. */
   fence: Fence | null;
@@ -65,29 +80,31 @@ export interface ExecutionDeps {
   /** Abandons the batch in flight as well. */
   abandon?: AbortSignal | undefined;
   onProgress?: (progress: Progress) => void;
-  /** Warnings raised by the source or sink during the execution are pushed here. */
-  warnings?: string[];
+  onRetry?: (side: "auth0" | "sink", message: string, delayMs: number) => void;
 }
 
 /** The checkpoint to read from: START_FROM when new or changed, else the stored one, else a look-back. */
 export async function resolveCheckpoint(
-  config: Config,
+  settings: ExecutionSettings,
   store: Store,
   logger: Logger,
 ): Promise<Checkpoint> {
   const state = await store.getCheckpoint();
-  if (config.startFrom !== undefined && config.startFrom !== state.startFromApplied) {
-    await store.setCheckpoint(config.startFrom, {
+  if (settings.startFrom !== undefined && settings.startFrom !== state.startFromApplied) {
+    await store.setCheckpoint(settings.startFrom, {
       kind: "start-from",
-      startFrom: config.startFrom,
+      startFrom: settings.startFrom,
     });
-    logger.info({ checkpoint: config.startFrom, previous: state.checkpoint }, "applied START_FROM");
-    return config.startFrom;
+    logger.info(
+      { checkpoint: settings.startFrom, previous: state.checkpoint },
+      "applied START_FROM",
+    );
+    return settings.startFrom;
   }
   if (state.checkpoint !== null) return state.checkpoint;
   // Stored at once: a first execution that fails must not let the look-back window slide forward.
-  const initial = checkpointAt(new Date(Date.now() - config.initialLookbackMs));
-  await store.setCheckpoint(initial, { kind: "initial", lookbackMs: config.initialLookbackMs });
+  const initial = checkpointAt(new Date(Date.now() - settings.initialLookbackMs));
+  await store.setCheckpoint(initial, { kind: "initial", lookbackMs: settings.initialLookbackMs });
   logger.info({ checkpoint: initial }, "no checkpoint yet: starting from the initial look-back");
   return initial;
 }
@@ -97,61 +114,109 @@ export function lagOf(checkpoint: Checkpoint, now = Date.now()): number | null {
   return time ? Math.max(0, now - time.getTime()) : null;
 }
 
+/** Sends a batch and checks that the sink accounted for every document of it. */
+async function deliver(deps: ExecutionDeps, batch: PageBatch): Promise<DeliveryReport> {
+  const size = batch.payload.documents.length;
+  if (size === 0) return { delivered: 0, rejected: [] };
+  const report = await deps.sink.send(batch.payload, {
+    signal: deps.abandon,
+    budget: deps.budget,
+    stats: deps.stats,
+    onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
+  });
+  if (report.delivered + report.rejected.length !== size) {
+    // Committing would skip the documents unaccounted for: stop instead, nothing committed.
+    throw new SinkError(
+      `${deps.sink.info.target} accounted for ${report.delivered + report.rejected.length} of ${size} documents; nothing was committed`,
+      { retryable: false },
+    );
+  }
+  return report;
+}
+
 export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult> {
-  const { config, store, source, sink, logger, stats, stop, abandon } = deps;
+  const { settings, store, source, logger, stats, stop, abandon } = deps;
   const started = Date.now();
-  const warnings = deps.warnings ?? [];
+  const warnings: string[] = [];
+  const warn = (message: string | null) => {
+    if (message === null) return;
+    if (!warnings.includes(message)) logger.warn(message);
+    warnings.push(message);
+  };
   await store.verify();
-  const startCheckpoint = await resolveCheckpoint(config, store, logger);
+  const startCheckpoint = await resolveCheckpoint(settings, store, logger);
   const runId = await store.startRun(deps.trigger, startCheckpoint);
   const progress: Progress = {
     read: 0,
     sent: 0,
     filtered: 0,
+    rejected: 0,
     batches: 0,
     checkpoint: startCheckpoint,
     lagMs: lagOf(startCheckpoint),
   };
-  const batcher = makeBatcher(config);
 
-  const commit = async (batch: Batch) => {
-    await store.commit(runId, progress.checkpoint, batch, batch.documents.length, deps.fence);
-    progress.read += batch.read;
-    progress.sent += batch.documents.length;
-    progress.filtered += batch.filtered;
-    progress.batches++;
+  const commit = async (batch: PageBatch, report: DeliveryReport) => {
+    const counts: RunCounts = {
+      read: batch.read,
+      sent: report.delivered,
+      filtered: batch.filtered,
+      rejected: report.rejected.length,
+      batches: 1,
+    };
+    await store.commit(
+      runId,
+      progress.checkpoint,
+      {
+        checkpoint: batch.checkpoint,
+        counts,
+        deadLetters: report.rejected,
+        sink: deps.sink.info.target,
+      },
+      deps.fence,
+    );
+    for (const key of ["read", "sent", "filtered", "rejected", "batches"] as const) {
+      progress[key] += counts[key];
+    }
     progress.checkpoint = batch.checkpoint;
     progress.lagMs = lagOf(batch.checkpoint);
-    logger.debug({ checkpoint: batch.checkpoint, sent: batch.documents.length }, "batch committed");
+    if (report.rejected.length > 0) {
+      const [first] = report.rejected;
+      warn(
+        `${report.rejected.length} document(s) refused by ${deps.sink.info.target} and kept as dead letters (first: ${first?.status} ${first?.reason}); see 'dead-letters list'`,
+      );
+    }
+    logger.debug({ checkpoint: batch.checkpoint, ...counts }, "batch committed");
     deps.onProgress?.({ ...progress });
   };
 
   let outcome: RunOutcome = "success";
   let error: string | null = null;
-  const warn = (message: string | null) => {
-    if (message === null) return;
-    logger.warn(message);
-    warnings.push(message);
-  };
   let replayed = false;
   let leaseLost = false;
   const reader = new ReadAhead(source, source.firstRead(startCheckpoint), {
     limit: READ_AHEAD,
     stop,
+    context: {
+      signal: stop,
+      budget: deps.budget,
+      stats,
+      onRetry: (message, delayMs) => deps.onRetry?.("auth0", message, delayMs),
+      warn,
+    },
   });
   try {
     for (let first = true; ; first = false) {
       const page = await reader.next();
       if (first && !page.caughtUp) {
-        warn(retentionWarning(startCheckpoint, config.auth0LogRetentionMs));
+        warn(retentionWarning(startCheckpoint, settings.auth0LogRetentionMs));
       }
       if (page.caughtUp || page.next === null) {
-        warn(staleWarning(progress.checkpoint, config.staleAfterMs));
+        warn(staleWarning(progress.checkpoint, settings.staleAfterMs));
         break;
       }
-      const batch = batcher(page.events);
-      if (batch.documents.length > 0) await sink.send(batch, abandon);
-      await commit(batch);
+      const batch = deps.batcher(page.events);
+      await commit(batch, await deliver(deps, batch));
     }
   } catch (caught) {
     // A lost lease aborts the batch in flight; the abort's reason says so.

@@ -1,13 +1,10 @@
-// Wires one execution: a source and a sink sharing one retry budget, then runExecution.
+// One execution of an assembled job: a fresh retry budget and counters, then runExecution.
 
 import type { Logger } from "pino";
-import { Auth0Source } from "../auth0/source.ts";
 import type { Config } from "../config/types.ts";
 import type { ExecutionStats, Fence, RunTrigger, Store } from "../interfaces.ts";
-import { logstashSinkConfig } from "../sinks/logstash/config.ts";
-import { LogstashSink } from "../sinks/logstash/sink.ts";
-import { newAgent } from "../util/http.ts";
 import { newBudget } from "../util/retry.ts";
+import type { Job } from "./assemble.ts";
 import { type ExecutionResult, type Progress, runExecution } from "./execution.ts";
 
 export function newStats(): ExecutionStats {
@@ -16,6 +13,7 @@ export function newStats(): ExecutionStats {
 
 export interface OnceOptions {
   config: Config;
+  job: Job;
   store: Store;
   logger: Logger;
   trigger: RunTrigger;
@@ -28,49 +26,24 @@ export interface OnceOptions {
 export async function executeOnce(
   options: OnceOptions,
 ): Promise<ExecutionResult & { stats: ExecutionStats }> {
-  const { config, store, logger } = options;
+  const { config, job, store, logger } = options;
   const stats = newStats();
-  const budget = newBudget(config.retryMaxTimeMs);
-  const warnings: string[] = [];
-  const agent = newAgent(config.requestTimeoutMs);
-  const onRetry = (side: string) => (message: string, delayMs: number) =>
-    logger.warn({ side, delayMs }, `${message}; retrying in ${(delayMs / 1000).toFixed(1)}s`);
-  const source = new Auth0Source({
-    ...config.auth0,
-    batchSize: config.batchSize,
+  const result = await runExecution({
+    settings: config,
     store,
-    dispatcher: agent,
-    budget,
+    source: job.source,
+    sink: job.sink,
+    batcher: job.batcher,
+    logger,
     stats,
-    onRetry: onRetry("auth0"),
-    onWarning: (message) => {
-      if (!warnings.includes(message)) logger.warn(message);
-      warnings.push(message);
-    },
+    budget: newBudget(config.retryMaxTimeMs),
+    trigger: options.trigger,
+    fence: options.fence,
+    stop: options.stop,
+    abandon: options.abandon,
+    onProgress: options.onProgress,
+    onRetry: (side, message, delayMs) =>
+      logger.warn({ side, delayMs }, `${message}; retrying in ${(delayMs / 1000).toFixed(1)}s`),
   });
-  const sink = new LogstashSink({
-    config: logstashSinkConfig(config),
-    budget,
-    stats,
-    onRetry: onRetry("logstash"),
-  });
-  try {
-    const result = await runExecution({
-      config,
-      store,
-      source,
-      sink,
-      logger,
-      stats,
-      trigger: options.trigger,
-      fence: options.fence,
-      stop: options.stop,
-      abandon: options.abandon,
-      onProgress: options.onProgress,
-      warnings,
-    });
-    return { ...result, stats };
-  } finally {
-    await Promise.allSettled([sink.close(), agent.close()]);
-  }
+  return { ...result, stats };
 }

@@ -2,13 +2,14 @@
 // overlaps sending the current one without either waiting on the other in lockstep.
 
 import { AbortedError } from "../errors.ts";
-import type { Page, Source } from "../interfaces.ts";
+import type { Page, ReadContext, Source } from "../interfaces.ts";
 
 export class ReadAhead {
   private readonly queue: Page[] = [];
   private readonly limit: number;
   private readonly source: Source;
   private readonly stop: AbortSignal | undefined;
+  private readonly context: ReadContext;
   private readonly controller = new AbortController();
   private failure: { error: unknown } | null = null;
   private ended = false;
@@ -18,11 +19,12 @@ export class ReadAhead {
   constructor(
     source: Source,
     firstUrl: string,
-    options: { limit: number; stop?: AbortSignal | undefined },
+    options: { limit: number; stop?: AbortSignal | undefined; context: ReadContext },
   ) {
     this.source = source;
     this.limit = options.limit;
     this.stop = options.stop;
+    this.context = options.context;
     void this.run(firstUrl);
   }
 
@@ -39,7 +41,7 @@ export class ReadAhead {
           });
         }
         if (signal.aborted) throw new AbortedError();
-        const page = await this.source.read(url, signal);
+        const page = await this.source.read(url, { ...this.context, signal });
         this.queue.push(page);
         this.wakeConsumer?.();
         if (page.caughtUp || page.next === null) return;

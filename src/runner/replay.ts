@@ -1,7 +1,14 @@
 // A replay moves the checkpoint on purpose and is recorded in the run history like an execution.
 
 import { checkpointAt, checkpointProblem, timeProblem } from "../auth0/checkpoint.ts";
-import type { Checkpoint, RunOutcome, RunRecord, RunTrigger, Store } from "../interfaces.ts";
+import {
+  type Checkpoint,
+  NO_COUNTS,
+  type RunOutcome,
+  type RunRecord,
+  type RunTrigger,
+  type Store,
+} from "../interfaces.ts";
 import { retentionWarning } from "./warnings.ts";
 
 /**
@@ -43,10 +50,7 @@ export function instantRun(
     startedAt: now,
     endedAt: now,
     outcome,
-    read: 0,
-    sent: 0,
-    filtered: 0,
-    batches: 0,
+    ...NO_COUNTS,
     retries: 0,
     firstCheckpoint: from,
     lastCheckpoint: to,

@@ -55,7 +55,7 @@ export async function exchange(
   dispatcher: Dispatcher,
   url: string,
   options: {
-    method: "GET" | "POST";
+    method: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
     headers?: Record<string, string>;
     body?: string | Buffer;
     signal?: AbortSignal | undefined;

@@ -69,3 +69,30 @@ export async function withRetry<T>(operation: () => Promise<T>, options: RetryOp
     }
   }
 }
+
+/** What a source or sink call carries to retry: the execution's budget, counters and signal. */
+export interface RetryContext {
+  signal?: AbortSignal | undefined;
+  budget: RetryBudget;
+  stats: {
+    retries: { source: number; sink: number };
+    rateLimited: { source: number; sink: number };
+  };
+  onRetry?: ((message: string, delayMs: number) => void) | undefined;
+}
+
+/**
+ * withRetry with the execution's accounting done once for every caller: each retry is counted for
+ * its side, a 429 also as rate limiting, and reported to onRetry (the logs).
+ */
+export function retryFor(side: "source" | "sink", context: RetryContext): RetryOptions {
+  return {
+    budget: context.budget,
+    signal: context.signal,
+    onRetry: ({ delayMs, error }) => {
+      context.stats.retries[side]++;
+      if (error instanceof ExporterError && error.status === 429) context.stats.rateLimited[side]++;
+      context.onRetry?.(describe(error), delayMs);
+    },
+  };
+}

@@ -1,4 +1,5 @@
-// A simulated tenant and Logstash with an exporter pointed at them, torn down after each test.
+// A simulated tenant and sink (Logstash, or an Elasticsearch/OpenSearch cluster) with an exporter
+// pointed at them, torn down after each test.
 
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -8,6 +9,11 @@ import {
   type LogstashOptions,
   startLogstash,
 } from "../../src/simulator/logstash.ts";
+import {
+  type SearchFake,
+  type SearchOptions,
+  startSearch,
+} from "../../src/simulator/search/index.ts";
 import {
   startTenant,
   type TenantOptions,
@@ -19,14 +25,17 @@ import { exporterEnv } from "./env.ts";
 
 export interface World {
   tenant: TenantSimulator;
+  /** The Logstash fake (also present, unused, when the world has a cluster). */
   logstash: LogstashFake;
+  /** The cluster, when the world was made with `search`. */
+  search: SearchFake | null;
   dir: string;
   env: Record<string, string>;
   once(overrides?: Record<string, string>, args?: string[]): ReturnType<typeof runCli>;
   stored(): Promise<{ checkpoint: string | null; runs: RunRecord[] }>;
-  /** Ids the tenant holds that Logstash never received. */
+  /** Ids the tenant holds that the sink never received (or indexed). */
   missing(): string[];
-  /** Ids Logstash received more than once. */
+  /** Ids the sink received (or indexed) more than once. */
   duplicates(): string[];
 }
 
@@ -35,20 +44,30 @@ export async function world(
   options: {
     tenant?: TenantOptions;
     logstash?: LogstashOptions;
+    /** A cluster instead of Logstash: the exporter gets ELASTICSEARCH_URL. */
+    search?: SearchOptions;
     env?: Record<string, string>;
   } = {},
 ): Promise<World> {
   const tenant = await startTenant(options.tenant);
   const logstash = await startLogstash(options.logstash);
+  const search = options.search ? await startSearch(options.search) : null;
   const dir = tempDir();
-  const env = exporterEnv(tenant, logstash, dir, options.env);
+  const { LOGSTASH_URL, LOGSTASH_INDEX, ...common } = exporterEnv(tenant, logstash, dir);
+  const sink: Record<string, string> = search
+    ? { ELASTICSEARCH_URL: search.url }
+    : { LOGSTASH_URL: LOGSTASH_URL as string, LOGSTASH_INDEX: LOGSTASH_INDEX as string };
+  const env = { ...common, ...sink, ...options.env };
   t.after(async () => {
     await tenant.close();
     await logstash.close();
+    await search?.close();
   });
+  const idCounts = () => (search ? search.idCounts() : logstash.idCounts());
   return {
     tenant,
     logstash,
+    search,
     dir,
     env,
     once: (overrides = {}, args = []) => runCli(["once", ...args], { ...env, ...overrides }, dir),
@@ -63,7 +82,10 @@ export async function world(
         await store.close();
       }
     },
-    missing: () => tenant.eventIds().filter((id) => !logstash.idCounts().has(id)),
-    duplicates: () => [...logstash.idCounts()].filter(([, n]) => n > 1).map(([id]) => id),
+    missing: () => {
+      const counts = idCounts();
+      return tenant.eventIds().filter((id) => !counts.has(id));
+    },
+    duplicates: () => [...idCounts()].filter(([, n]) => n > 1).map(([id]) => id),
   };
 }

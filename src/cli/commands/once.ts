@@ -1,3 +1,4 @@
+import { assembleJob } from "../../runner/assemble.ts";
 import { holderFor, JobLease } from "../../runner/lease.ts";
 import { executeOnce } from "../../runner/once.ts";
 import { type Command, EXIT, loadSettings, loggerFor, withStore } from "../command.ts";
@@ -12,7 +13,8 @@ export const once: Command = {
   usage: `Usage: auth0-logs-to-logstash once [--json]
 
 Reads the tenant's logs from the stored checkpoint (or START_FROM, or the initial look-back),
-sends them to LOGSTASH_URL in batches and moves the checkpoint after each acknowledged batch.
+sends them to the sink (LOGSTASH_URL, or ELASTICSEARCH_URL) in batches and moves the checkpoint
+after each batch the sink accounted for (documents it refused for good are kept as dead letters).
 
 Options:
   --json      print the summary as JSON on stdout
@@ -51,9 +53,11 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
     try {
       const result = await withStore(config, async (store) => {
         const lease = await JobLease.claim(store, holderFor("once"));
+        const job = await assembleJob(config, { store, logger });
         try {
           return await executeOnce({
             config,
+            job,
             store,
             logger,
             trigger: "manual",
@@ -69,6 +73,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
             },
           });
         } finally {
+          await job.close();
           await lease.release();
         }
       });
@@ -85,6 +90,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
         read: result.read,
         sent: result.sent,
         filtered: result.filtered,
+        rejected: result.rejected,
         batches: result.batches,
         retries: result.retries,
         checkpoint: result.checkpoint,

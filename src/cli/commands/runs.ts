@@ -1,6 +1,7 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
 import type { RunRecord } from "../../interfaces.ts";
+import { countsText } from "../../util/counts-text.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT } from "../command.ts";
 import { runsTable } from "../runs-table.ts";
@@ -21,7 +22,7 @@ function details(run: RunRecord): string {
     `Run ${run.id}: ${run.outcome} (${run.trigger})`,
     `Started:     ${run.startedAt}`,
     `Ended:       ${run.endedAt ?? "—"} (${took})`,
-    `Counts:      read ${run.read}, sent ${run.sent}, filtered ${run.filtered}, ${run.batches} batches, ${run.retries} retries`,
+    `Counts:      ${countsText(run)}, ${run.batches} batches, ${run.retries} retries`,
     `From:        ${at(run.firstCheckpoint)}`,
     `To:          ${at(run.lastCheckpoint)}`,
   ];

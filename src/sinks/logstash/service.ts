@@ -3,25 +3,17 @@
 import type { Dispatcher } from "undici";
 import { SinkError } from "../../errors.ts";
 import { excerpt, exchange } from "../../util/http.ts";
-import type { LogstashSinkConfig } from "./config.ts";
-
-const USER_AGENT = "auth0-logs-to-logstash";
+import type { LogstashRequest } from "./request-builder.ts";
 
 export async function postBatch(
   dispatcher: Dispatcher,
-  config: LogstashSinkConfig,
-  body: string,
+  request: LogstashRequest,
   signal?: AbortSignal,
 ): Promise<void> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "user-agent": USER_AGENT,
-  };
-  if (config.authorization) headers.authorization = config.authorization;
-  const answer = await exchange(dispatcher, config.url, {
+  const answer = await exchange(dispatcher, request.url, {
     method: "POST",
-    headers,
-    body,
+    headers: request.headers,
+    body: request.body,
     signal,
     peer: "Logstash",
     errorClass: SinkError,
@@ -35,27 +27,29 @@ export async function postBatch(
     // Logstash's back-pressure: its pipeline is full. Slow down and send the same batch again.
     throw new SinkError("Logstash is backed up (429)", { retryable: true, status });
   }
-  if (status >= 500 || status === 408 || status === 502 || status === 503) {
-    throw new SinkError(`Logstash answered ${status}`, { retryable: true });
+  if (status >= 500 || status === 408) {
+    throw new SinkError(`Logstash answered ${status}`, { retryable: true, status });
   }
   if (status === 401 || status === 403) {
     throw new SinkError(
       `Logstash refused the request (${status}): check LOGSTASH_USER and LOGSTASH_PASSWORD, or LOGSTASH_TOKEN`,
-      { retryable: false },
+      { retryable: false, status },
     );
   }
   if (status === 413) {
     throw new SinkError(
       "Logstash refused the batch as too large (413): lower BATCH_SIZE or raise the input's max_content_length",
-      { retryable: false },
+      { retryable: false, status },
     );
   }
   if (status === 404) {
     throw new SinkError("Logstash answered 404: check the path of LOGSTASH_URL", {
       retryable: false,
+      status,
     });
   }
   throw new SinkError(`Logstash rejected the batch (${status}): ${excerpt(answer.body)}`, {
     retryable: false,
+    status,
   });
 }

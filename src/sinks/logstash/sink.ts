@@ -1,51 +1,40 @@
 // The Logstash sink: one POST of a JSON array per batch over a keep-alive connection, retried with
-// the shared backoff until acknowledged or the execution's retry budget is spent.
+// the shared backoff until acknowledged or the execution's retry budget is spent. Logstash answers
+// for the whole batch, so a batch is delivered whole or not at all: it never rejects a document.
 
 import type { Agent } from "undici";
-import { SinkError } from "../../errors.ts";
-import type { Batch, ExecutionStats, Sink } from "../../interfaces.ts";
+import type { DeliveryReport, SendContext, Sink, SinkBatch, SinkInfo } from "../../interfaces.ts";
 import { newAgent } from "../../util/http.ts";
-import { type RetryBudget, withRetry } from "../../util/retry.ts";
+import { retryFor, withRetry } from "../../util/retry.ts";
+import { redactUrl } from "../../util/secrets.ts";
 import type { LogstashSinkConfig } from "./config.ts";
 import { encodeBatch } from "./encoder.ts";
+import { buildRequest } from "./request-builder.ts";
 import { postBatch } from "./service.ts";
 
-export interface LogstashSinkOptions {
-  config: LogstashSinkConfig;
-  budget: RetryBudget;
-  stats: ExecutionStats;
-  onRetry?: (message: string, delayMs: number) => void;
-}
-
 export class LogstashSink implements Sink {
-  private readonly options: LogstashSinkOptions;
+  readonly info: SinkInfo;
+  private readonly config: LogstashSinkConfig;
   private readonly agent: Agent;
 
-  constructor(options: LogstashSinkOptions) {
-    this.options = options;
-    this.agent = newAgent(options.config.timeoutMs);
+  constructor(config: LogstashSinkConfig) {
+    this.config = config;
+    this.agent = newAgent(config.timeoutMs);
+    this.info = { kind: "logstash", target: `Logstash ${redactUrl(config.url)}` };
   }
 
-  async send(batch: Batch, signal?: AbortSignal): Promise<void> {
-    const body = encodeBatch(batch.documents);
-    await this.post(body, signal);
+  async send(batch: SinkBatch, context: SendContext): Promise<DeliveryReport> {
+    const request = buildRequest(this.config, encodeBatch(batch.documents, this.config));
+    await withRetry(
+      () => postBatch(this.agent, request, context.signal),
+      retryFor("sink", context),
+    );
+    return { delivered: batch.documents.length, rejected: [] };
   }
 
-  async check(signal?: AbortSignal): Promise<void> {
-    await postBatch(this.agent, this.options.config, "[]", signal);
-  }
-
-  private async post(body: string, signal?: AbortSignal): Promise<void> {
-    const { budget, stats, onRetry } = this.options;
-    await withRetry(() => postBatch(this.agent, this.options.config, body, signal), {
-      budget,
-      signal,
-      onRetry: ({ delayMs, error }) => {
-        stats.retries.sink++;
-        if (error instanceof SinkError && error.status === 429) stats.rateLimited.sink++;
-        onRetry?.(error instanceof Error ? error.message : String(error), delayMs);
-      },
-    });
+  async check(context: SendContext): Promise<string | undefined> {
+    await postBatch(this.agent, buildRequest(this.config, "[]"), context.signal);
+    return "POST [] accepted";
   }
 
   async close(): Promise<void> {

@@ -7,19 +7,23 @@ import { dirname, resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import { CheckpointMovedError, describe, LeaseLostError, StoreError } from "../../errors.ts";
 import type {
-  Batch,
   CachedToken,
   Checkpoint,
   CheckpointMove,
   CheckpointState,
+  CommitStep,
+  DeadLetter,
+  DeadLetterState,
   Fence,
   LeaseClaim,
   LeaseHolder,
+  Rejection,
   RunOutcome,
   RunRecord,
   RunTrigger,
   Store,
 } from "../../interfaces.ts";
+import * as deadLetters from "./dead-letters.ts";
 import * as leases from "./leases.ts";
 import { migrations } from "./schema.ts";
 
@@ -35,6 +39,7 @@ interface RunRow {
   read: number;
   sent: number;
   filtered: number;
+  rejected: number;
   batches: number;
   retries: number;
   first_checkpoint: string | null;
@@ -53,6 +58,7 @@ function toRun(row: RunRow): RunRecord {
     read: row.read,
     sent: row.sent,
     filtered: row.filtered,
+    rejected: row.rejected,
     batches: row.batches,
     retries: row.retries,
     firstCheckpoint: row.first_checkpoint,
@@ -208,16 +214,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  async commit(
-    runId: number,
-    expected: Checkpoint,
-    batch: Pick<Batch, "checkpoint" | "read" | "filtered">,
-    sent: number,
-    fence: Fence | null,
-  ) {
+  async commit(runId: number, expected: Checkpoint, step: CommitStep, fence: Fence | null) {
     const now = new Date().toISOString();
-    if (batch.checkpoint <= expected) {
-      throw new StoreError(`refused to move the checkpoint backwards to ${batch.checkpoint}`, {
+    if (step.checkpoint <= expected) {
+      throw new StoreError(`refused to move the checkpoint backwards to ${step.checkpoint}`, {
         retryable: false,
       });
     }
@@ -234,18 +234,28 @@ export class SqliteStore implements Store {
         // Compare-and-set: a replay that moved the checkpoint meanwhile must not be overwritten.
         const result = this.db
           .prepare("UPDATE checkpoint SET log_id = ?, updated_at = ? WHERE id = 1 AND log_id = ?")
-          .run(batch.checkpoint, now, expected);
+          .run(step.checkpoint, now, expected);
         if (result.changes !== 1) {
           conflict = "moved";
           reason = leases.lastMoveReason(this.db);
           return;
         }
+        const { counts } = step;
         this.db
           .prepare(
-            `UPDATE runs SET read = read + ?, sent = sent + ?, filtered = filtered + ?, batches = batches + 1,
-               last_checkpoint = ? WHERE id = ?`,
+            `UPDATE runs SET read = read + ?, sent = sent + ?, filtered = filtered + ?,
+               rejected = rejected + ?, batches = batches + ?, last_checkpoint = ? WHERE id = ?`,
           )
-          .run(batch.read, sent, batch.filtered, batch.checkpoint, runId);
+          .run(
+            counts.read,
+            counts.sent,
+            counts.filtered,
+            counts.rejected,
+            counts.batches,
+            step.checkpoint,
+            runId,
+          );
+        deadLetters.insertDeadLetters(this.db, runId, step.sink, step.deadLetters, now);
       });
     } catch (error) {
       throw this.failure("written", error);
@@ -292,6 +302,39 @@ export class SqliteStore implements Store {
     this.run("written", "DELETE FROM job WHERE key = ?", key);
   }
 
+  private attempt<T>(action: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw this.failure(action, error);
+    }
+  }
+
+  async listDeadLetters(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]> {
+    return this.attempt("read", () =>
+      deadLetters.listDeadLetters(this.db, query.state, query.limit),
+    );
+  }
+
+  async countDeadLetters(): Promise<{ pending: number; resolved: number }> {
+    return this.attempt("read", () => deadLetters.countDeadLetters(this.db));
+  }
+
+  async getDeadLetters(ids: number[]): Promise<DeadLetter[]> {
+    return this.attempt("read", () => deadLetters.getDeadLetters(this.db, ids));
+  }
+
+  async retriedDeadLetters(outcomes: { id: number; rejection: Rejection | null }[]): Promise<void> {
+    const now = new Date().toISOString();
+    this.attempt("written", () =>
+      this.transaction(() => deadLetters.recordRetries(this.db, outcomes, now)),
+    );
+  }
+
+  async deleteDeadLetters(which: number[] | "resolved"): Promise<number> {
+    return this.attempt("written", () => deadLetters.deleteDeadLetters(this.db, which));
+  }
+
   async getJob(key: string): Promise<string | null> {
     return this.get<{ value: string }>("SELECT value FROM job WHERE key = ?", key)?.value ?? null;
   }
@@ -310,9 +353,9 @@ export class SqliteStore implements Store {
   async recordRun(run: Omit<RunRecord, "id">): Promise<number> {
     const result = this.run(
       "written",
-      `INSERT INTO runs (trigger, started_at, ended_at, outcome, read, sent, filtered, batches, retries,
-         first_checkpoint, last_checkpoint, warnings, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (trigger, started_at, ended_at, outcome, read, sent, filtered, rejected,
+         batches, retries, first_checkpoint, last_checkpoint, warnings, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       run.trigger,
       run.startedAt,
       run.endedAt,
@@ -320,6 +363,7 @@ export class SqliteStore implements Store {
       run.read,
       run.sent,
       run.filtered,
+      run.rejected,
       run.batches,
       run.retries,
       run.firstCheckpoint,
