@@ -5,24 +5,28 @@ import { ConfigError, describe, ExporterError } from "../errors.ts";
 import { mask } from "../util/secrets.ts";
 import { type Command, EXIT, type Io, parseCommandArgs } from "./command.ts";
 import { check } from "./commands/check.ts";
+import { deadLetters } from "./commands/dead-letters.ts";
 import { disable, enable } from "./commands/enable.ts";
 import { once } from "./commands/once.ts";
 import { replay } from "./commands/replay.ts";
 import { run } from "./commands/run.ts";
 import { runs } from "./commands/runs.ts";
 import { schedule } from "./commands/schedule.ts";
+import { setup } from "./commands/setup.ts";
 import { status } from "./commands/status.ts";
 
 export const commands: Command[] = [
   run,
   once,
   check,
+  setup,
   status,
   runs,
   replay,
   schedule,
   enable,
   disable,
+  deadLetters,
 ];
 
 function version(): string {
@@ -32,7 +36,7 @@ function version(): string {
 
 export function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
-  return `auth0-logs-to-logstash ${version()}: export an Auth0 tenant's logs to Logstash, at least once
+  return `auth0-logs-to-logstash ${version()}: export an Auth0 tenant's logs to Logstash, Elasticsearch or OpenSearch, at least once
 
 Usage: auth0-logs-to-logstash <command> [options]
 
