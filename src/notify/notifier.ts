@@ -7,12 +7,15 @@ import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { Config } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { ExecutionEnd, Notifier, RunRecord, Store } from "../interfaces.ts";
+import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
 import { type AlertState, causeOf, decide, initialAlertState } from "./alerts.ts";
 import { type Field, layout, SlackClient } from "./slack.ts";
 
 const ALERT_STATE = "alert_state";
 const WARNING_STATE = "warning_state";
+/** How an execution's warning about dead letters reads (runner/execution.ts). */
+const DEAD_LETTERED = "kept as dead letters";
 
 export class NullNotifier implements Notifier {
   async executionEnded(): Promise<void> {}
@@ -24,7 +27,7 @@ function runFields(run: RunRecord | null): Field[] {
   if (!run) return [];
   const fields: Field[] = [
     { label: "Run", value: `#${run.id} (${run.trigger})` },
-    { label: "Counts", value: `read ${run.read}, sent ${run.sent}, filtered ${run.filtered}` },
+    { label: "Counts", value: countsText(run) },
     { label: "Started", value: run.startedAt },
     { label: "Ended", value: run.endedAt ?? "—" },
   ];
@@ -113,7 +116,15 @@ export class SlackNotifier implements Notifier {
     if (fresh.length === 0) return;
     for (const warning of fresh) posted[causeOf(warning)] = now;
     await this.store.setJob(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
-    this.client.post(layout("Auth0 log export: warning", fresh.join("\n"), runFields(end.run)));
+    const refused = fresh.filter((warning) => warning.includes(DEAD_LETTERED));
+    const others = fresh.filter((warning) => !warning.includes(DEAD_LETTERED));
+    if (refused.length > 0) {
+      const text = `${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
+      this.client.post(layout("Auth0 log export: documents refused", text, runFields(end.run)));
+    }
+    if (others.length > 0) {
+      this.client.post(layout("Auth0 log export: warning", others.join("\n"), runFields(end.run)));
+    }
   }
 
   async dailyReport(): Promise<void> {

@@ -5,12 +5,15 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
 import { describe } from "../errors.ts";
-import type { Notifier, RunRecord, RunTrigger, Store } from "../interfaces.ts";
+import type { Notifier, RunRecord, RunTrigger, SinkInfo, Store } from "../interfaces.ts";
+import { newBudget } from "../util/retry.ts";
 import type { Metrics } from "../web/metrics.ts";
+import { assembleJob, type Job } from "./assemble.ts";
+import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
 import type { ExecutionResult, Progress } from "./execution.ts";
 import { isEnabled, JOB_SCHEDULE } from "./job.ts";
 import { holderFor, JobLease, StoreBusyError } from "./lease.ts";
-import { executeOnce } from "./once.ts";
+import { executeOnce, newStats } from "./once.ts";
 import { instantRun } from "./replay.ts";
 import { parseSchedule, type Schedule, scheduleProblem } from "./schedule.ts";
 
@@ -60,6 +63,8 @@ export class Service {
   /** The one tail timer: armed after a successful execution, cleared when any execution starts. */
   private tailTimer: NodeJS.Timeout | null = null;
   private lease: JobLease | null = null;
+  /** Source, sink and pipeline, built at the first execution and kept for the next ones. */
+  private job: Promise<Job> | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
   private busyReported = false;
   private stopping = false;
@@ -217,6 +222,7 @@ export class Service {
     try {
       result = await executeOnce({
         config: this.config,
+        job: await this.assembled(),
         store: this.store,
         logger: this.logger,
         trigger,
@@ -246,7 +252,14 @@ export class Service {
     trigger: RunTrigger,
     result: ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[2] },
   ): Promise<void> {
-    this.metrics.executionEnded(result.outcome, result.durationMs, result.stats, result.lagMs);
+    this.metrics.executionEnded(
+      result.outcome,
+      result.durationMs,
+      result.stats,
+      result.lagMs,
+      this.config.sink.kind,
+    );
+    await this.countDeadLetters();
     this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
     const line = {
       runId: result.runId,
@@ -255,6 +268,7 @@ export class Service {
       read: result.read,
       sent: result.sent,
       filtered: result.filtered,
+      rejected: result.rejected,
       checkpoint: result.checkpoint,
       durationMs: result.durationMs,
     };
@@ -285,6 +299,42 @@ export class Service {
     }
   }
 
+  /** The pending dead letters, for the metric; a store that cannot say keeps the last count. */
+  async countDeadLetters(): Promise<void> {
+    try {
+      this.metrics.deadLetters.set((await this.store.countDeadLetters()).pending);
+    } catch {
+      // Reported by the executions themselves.
+    }
+  }
+
+  private async assembled(): Promise<Job> {
+    this.job ??= assembleJob(this.config, { store: this.store, logger: this.logger }).catch(
+      (error) => {
+        this.job = null;
+        throw error;
+      },
+    );
+    return this.job;
+  }
+
+  /** Re-sends dead letters through this service's sink (the dashboard's button). */
+  async retryDeadLetters(which: number[] | "all"): Promise<RetryOutcome> {
+    const job = await this.assembled();
+    const outcome = await retryDeadLetters(this.store, job.sink, which, {
+      budget: newBudget(this.config.retryMaxTimeMs),
+      stats: newStats(),
+    });
+    await this.countDeadLetters();
+    this.logger.info({ ...outcome }, "dead letters re-sent");
+    return outcome;
+  }
+
+  /** Which sink the job writes to, fit to show. */
+  async sinkInfo(): Promise<SinkInfo | null> {
+    return (await this.job?.catch(() => null))?.sink.info ?? null;
+  }
+
   private async prune(): Promise<void> {
     try {
       const before = new Date(Date.now() - this.config.runsRetentionMs).toISOString();
@@ -313,6 +363,7 @@ export class Service {
       clearTimeout(timer);
     }
     await this.lease?.release();
+    await (await this.job?.catch(() => null))?.close();
   }
 
   lastRun(): Promise<RunRecord | null> {

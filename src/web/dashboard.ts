@@ -10,6 +10,7 @@ import { schedule } from "../config/settings.ts";
 import { isEnabled, JOB_ENABLED } from "../runner/job.ts";
 import { parseReplayTarget, recordReplay } from "../runner/replay.ts";
 import { retentionWarning } from "../runner/warnings.ts";
+import { describeSink } from "../sinks/open.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { clientOf } from "./client.ts";
 import type { DashboardDeps, Env } from "./context.ts";
@@ -84,6 +85,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
     ["/runs", "runs"],
     ["/logs", "logs"],
     ["/replay", "replay"],
+    ["/dead-letters", "dead-letters"],
     ["/settings", "settings"],
   ] as const) {
     app.get(path, (c) =>
@@ -108,6 +110,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
     const perHour = await todayByHour(deps);
     return c.json({
       ...status,
+      sink: (await deps.service.sinkInfo())?.target ?? describeSink(deps.config),
+      deadLetters: await deps.store.countDeadLetters(),
       checkpoint: state.checkpoint,
       checkpointTime: time?.toISOString() ?? null,
       lagSeconds: time ? Math.round((Date.now() - time.getTime()) / 1000) : null,
@@ -201,6 +205,43 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
     );
     void deps.service.tick("replay");
     return c.json({ ...result, checkpoint: target.checkpoint }, 202);
+  });
+
+  app.get("/api/dead-letters", async (c) => {
+    const state = c.req.query("state");
+    const letters = await deps.store.listDeadLetters({
+      state: state === "resolved" || state === "all" ? state : "pending",
+      limit: clampLimit(c.req.query("limit")),
+    });
+    // The list shows reasons; a document can be large, and is shown on its own (below).
+    return c.json({
+      counts: await deps.store.countDeadLetters(),
+      deadLetters: letters.map(({ document: _document, ...letter }) => letter),
+    });
+  });
+
+  app.get("/api/dead-letters/:id{[0-9]+}", async (c) => {
+    const [letter] = await deps.store.getDeadLetters([Number(c.req.param("id"))]);
+    return letter ? c.json(letter) : c.json({ error: "no such dead letter" }, 404);
+  });
+
+  app.post("/api/dead-letters/retry", async (c) => {
+    const body = await jsonObject(c);
+    const ids =
+      Array.isArray(body.ids) && body.ids.every((id) => Number.isSafeInteger(id))
+        ? (body.ids as number[]).slice(0, 1000)
+        : null;
+    if (body.all !== true && ids === null) {
+      return c.json({ error: "give ids (an array of dead letter numbers) or all: true" }, 400);
+    }
+    const outcome = await deps.service.retryDeadLetters(
+      body.all === true ? "all" : (ids as number[]),
+    );
+    deps.logger.info(
+      { user: c.get("session").user, ...outcome },
+      "dead letters re-sent from the dashboard",
+    );
+    return c.json(outcome);
   });
 
   app.get("/api/settings", async (c) => {

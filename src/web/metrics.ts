@@ -1,7 +1,7 @@
 // Prometheus metrics of the service, in a registry of its own (no global state between tests).
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { ExecutionStats } from "../interfaces.ts";
+import { type ExecutionStats, NO_COUNTS } from "../interfaces.ts";
 import type { Progress } from "../runner/execution.ts";
 
 export class Metrics {
@@ -19,6 +19,16 @@ export class Metrics {
   readonly eventsFiltered = new Counter({
     name: "a2l_events_filtered_total",
     help: "Log events left out by LOG_TYPES / LOG_LEVEL",
+    registers: [this.registry],
+  });
+  readonly eventsRejected = new Counter({
+    name: "a2l_events_rejected_total",
+    help: "Log events the sink refused for good, kept as dead letters",
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Gauge({
+    name: "a2l_dead_letters",
+    help: "Dead letters waiting to be re-sent (dead-letters retry)",
     registers: [this.registry],
   });
   readonly batches = new Counter({
@@ -69,10 +79,11 @@ export class Metrics {
 
   /** Adds what an execution did since its previous progress report. */
   progress(progress: Progress): void {
-    const last = this.last ?? { read: 0, sent: 0, filtered: 0, batches: 0 };
+    const last = this.last ?? NO_COUNTS;
     this.eventsRead.inc(progress.read - last.read);
     this.eventsSent.inc(progress.sent - last.sent);
     this.eventsFiltered.inc(progress.filtered - last.filtered);
+    this.eventsRejected.inc(progress.rejected - last.rejected);
     this.batches.inc(progress.batches - last.batches);
     if (progress.lagMs !== null) this.lag.set(progress.lagMs / 1000);
     this.last = progress;
@@ -82,20 +93,20 @@ export class Metrics {
     this.last = null;
   }
 
+  /** `sink` names the sink's side in labels: logstash or elasticsearch. */
   executionEnded(
     outcome: string,
     durationMs: number,
     stats: ExecutionStats,
     lagMs: number | null,
+    sink: string,
   ): void {
     this.executions.inc({ outcome });
     this.duration.observe({ outcome }, durationMs / 1000);
     for (const side of ["source", "sink"] as const) {
-      this.retries.inc({ side: side === "source" ? "auth0" : "logstash" }, stats.retries[side]);
-      this.rateLimited.inc(
-        { side: side === "source" ? "auth0" : "logstash" },
-        stats.rateLimited[side],
-      );
+      const label = { side: side === "source" ? "auth0" : sink };
+      this.retries.inc(label, stats.retries[side]);
+      this.rateLimited.inc(label, stats.rateLimited[side]);
     }
     if (lagMs !== null) this.lag.set(lagMs / 1000);
     if (outcome === "success") this.lastSuccess.set(Date.now() / 1000);

@@ -6,6 +6,7 @@ const PAGES = [
   { path: "/runs", id: "runs", title: "Runs" },
   { path: "/logs", id: "logs", title: "Live logs" },
   { path: "/replay", id: "replay", title: "Replay" },
+  { path: "/dead-letters", id: "dead-letters", title: "Dead letters" },
   { path: "/settings", id: "settings", title: "Settings" },
 ];
 

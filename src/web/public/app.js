@@ -1,78 +1,19 @@
 // The dashboard's browser code: plain ES module, no build. Each page is filled from the JSON API.
 
-const main = document.getElementById("main");
-const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-const LEVELS = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false)
-      el.append(child instanceof Node ? child : String(child));
-  }
-  return el;
-}
-
-async function api(path, options = {}) {
-  const response = await fetch(path, {
-    ...options,
-    headers: {
-      "content-type": "application/json",
-      "x-csrf-token": csrf,
-      ...(options.headers ?? {}),
-    },
-  });
-  if (response.status === 401) {
-    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
-    throw new Error("signed out");
-  }
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
-}
-
-function toast(text) {
-  const el = document.getElementById("toast");
-  el.textContent = text;
-  el.classList.add("show");
-  setTimeout(() => el.classList.remove("show"), 4000);
-}
-
-function duration(seconds) {
-  if (seconds === null || seconds === undefined) return "—";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  const hours = Math.floor(m / 60);
-  if (hours < 48) return `${hours}h ${String(m % 60).padStart(2, "0")}m`;
-  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
-}
-
-const time = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
-const badge = (outcome) => h("span", { class: `badge ${outcome}` }, outcome);
-const tookOf = (run) =>
-  run.endedAt ? duration((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000) : "running";
-
-function content(...nodes) {
-  main.querySelector("[data-loading]")?.remove();
-  let body = main.querySelector(".body");
-  if (!body) {
-    body = h("div", { class: "body" });
-    main.append(body);
-  }
-  // Pages refresh themselves: keep the keyboard focus where it was.
-  const focused = document.activeElement?.dataset?.key;
-  body.replaceChildren(
-    ...nodes.filter((node) => node !== null && node !== undefined && node !== false),
-  );
-  if (focused) body.querySelector(`[data-key="${focused}"]`)?.focus();
-}
+import { deadLetters } from "./dead-letters.js";
+import {
+  api,
+  badge,
+  content,
+  countsText,
+  duration,
+  h,
+  LEVELS,
+  main,
+  time,
+  toast,
+  tookOf,
+} from "./lib.js";
 
 function chart(perHour) {
   const max = Math.max(1, ...perHour);
@@ -142,7 +83,7 @@ async function overview() {
           ? h(
               "p",
               {},
-              `read ${s.running.progress.read}, sent ${s.running.progress.sent}, filtered ${s.running.progress.filtered} in ${s.running.progress.batches} batches; ${duration((s.running.progress.lagMs ?? 0) / 1000)} behind`,
+              `${countsText(s.running.progress)} in ${s.running.progress.batches} batches; ${duration((s.running.progress.lagMs ?? 0) / 1000)} behind`,
             )
           : h("p", {}, "starting…"),
       )
@@ -184,14 +125,25 @@ async function overview() {
               ` · ${last.trigger} · ${time(last.startedAt)}`,
             )
           : h("p", { class: "muted" }, "No runs yet"),
-        last
-          ? h(
-              "p",
-              {},
-              `read ${last.read}, sent ${last.sent}, filtered ${last.filtered}, took ${tookOf(last)}`,
-            )
-          : null,
+        last ? h("p", {}, `${countsText(last)}, took ${tookOf(last)}`) : null,
         last?.error ? h("p", { class: "error" }, last.error) : null,
+      ),
+      h(
+        "section",
+        { class: "card" },
+        h("h2", {}, "Sink"),
+        h("p", {}, s.sink),
+        h(
+          "p",
+          {},
+          s.deadLetters.pending > 0
+            ? h(
+                "a",
+                { href: "/dead-letters", class: "error" },
+                `${s.deadLetters.pending} dead letter(s) waiting`,
+              )
+            : h("span", { class: "muted" }, "No dead letters"),
+        ),
       ),
       h(
         "section",
@@ -252,6 +204,7 @@ async function runs() {
       h("td", { class: "num" }, run.read),
       h("td", { class: "num" }, run.sent),
       h("td", { class: "num" }, run.filtered),
+      h("td", { class: "num" }, run.rejected),
       h(
         "td",
         { class: "note" },
@@ -280,6 +233,7 @@ async function runs() {
                 "Read",
                 "Sent",
                 "Filtered",
+                "Dead letters",
                 "Note",
               ].map((t) => h("th", { scope: "col" }, t)),
             ),
@@ -300,10 +254,7 @@ async function run() {
       { class: "details" },
       field("Started", time(r.startedAt)),
       field("Ended", time(r.endedAt), ` (${tookOf(r)})`),
-      field(
-        "Counts",
-        `read ${r.read}, sent ${r.sent}, filtered ${r.filtered}, ${r.batches} batches`,
-      ),
+      field("Counts", `${countsText(r)}, ${r.batches} batches`),
       field("Retries", r.retries),
       field("From checkpoint", h("code", { class: "id" }, r.firstCheckpoint ?? "—")),
       field("To checkpoint", h("code", { class: "id" }, r.lastCheckpoint ?? "—")),
@@ -558,7 +509,7 @@ async function settings() {
   );
 }
 
-const pages = { overview, runs, run, logs, replay, settings };
+const pages = { overview, runs, run, logs, replay, settings, "dead-letters": deadLetters };
 const render = pages[main.dataset.page];
 async function refresh() {
   try {

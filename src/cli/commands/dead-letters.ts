@@ -1,0 +1,139 @@
+import { ConfigError } from "../../errors.ts";
+import type { DeadLetter, DeadLetterState } from "../../interfaces.ts";
+import { assembleJob } from "../../runner/assemble.ts";
+import { retryDeadLetters } from "../../runner/dead-letters.ts";
+import { newStats } from "../../runner/once.ts";
+import { newBudget } from "../../util/retry.ts";
+import { type Command, EXIT, loadSettings, loggerFor, withStore } from "../command.ts";
+import { withSettingsStore } from "../store-command.ts";
+import { parseLimit } from "./status.ts";
+
+const STATES = ["pending", "resolved", "all"];
+
+function table(letters: DeadLetter[]): string {
+  const rows = letters.map((letter) => [
+    String(letter.id),
+    letter.logId,
+    letter.createdAt.replace("T", " ").slice(0, 19),
+    String(letter.attempts),
+    letter.resolvedAt ? "resolved" : "pending",
+    `${letter.status} ${letter.reason}`.slice(0, 80),
+  ]);
+  const header = ["ID", "LOG ID", "KEPT (UTC)", "TRIES", "STATE", "REASON"];
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+function ids(values: string[], what: string): number[] {
+  if (values.length === 0 || values.some((v) => !/^\d+$/.test(v))) {
+    throw new ConfigError([
+      `dead-letters ${what}: give dead letter numbers (see: dead-letters list)`,
+    ]);
+  }
+  return values.map(Number);
+}
+
+export const deadLetters: Command = {
+  name: "dead-letters",
+  summary: "List, show, re-send or delete the documents the sink refused for good",
+  usage: `Usage: auth0-logs-to-logstash dead-letters [list] [--state pending|resolved|all] [--limit N] [--json]
+       auth0-logs-to-logstash dead-letters show ID [--json]
+       auth0-logs-to-logstash dead-letters retry ID... | --all
+       auth0-logs-to-logstash dead-letters delete ID... | --resolved
+
+A document that Elasticsearch or OpenSearch refuses for what it is (a field whose type conflicts
+with the index's mapping, say) is never dropped: it is kept in the store with the cluster's reason,
+in the same transaction that moves the checkpoint past it. Fix the cause (usually: run 'setup' so
+that the index template applies), then 'retry' sends them again: delivered ones are marked
+resolved, refused ones keep the new reason. Nothing is deleted unless you ask ('delete').
+
+Options:
+  --state STATE  list pending (default), resolved or all letters
+  --limit N      how many to list (default 20)
+  --all          retry every pending letter (up to 10 000 at a time)
+  --resolved     delete every resolved letter
+  --json         print JSON
+  -h, --help     show this help
+
+Exit status: 0; 1 when a retry left letters refused, or a letter does not exist; 2 bad arguments.`,
+  options: {
+    state: { type: "string" },
+    limit: { type: "string" },
+    all: { type: "boolean" },
+    resolved: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  async run(values, positionals, io) {
+    const [action = "list", ...rest] = positionals;
+    if (action === "retry") {
+      const which = values.all ? "all" : ids(rest, "retry");
+      if (values.all && rest.length > 0) {
+        throw new ConfigError(["dead-letters retry: give numbers or --all, not both"]);
+      }
+      const config = loadSettings(io);
+      const logger = loggerFor(config, io);
+      return withStore(config, async (store) => {
+        const job = await assembleJob(config, { store, logger });
+        try {
+          const outcome = await retryDeadLetters(store, job.sink, which, {
+            budget: newBudget(config.retryMaxTimeMs),
+            stats: newStats(),
+          });
+          io.stdout.write(
+            `Re-sent ${outcome.tried}: ${outcome.delivered} delivered, ${outcome.refused} refused again.\n`,
+          );
+          for (const reason of outcome.reasons) io.stdout.write(`Refused: ${reason}\n`);
+          return outcome.refused > 0 ? EXIT.failed : EXIT.ok;
+        } finally {
+          await job.close();
+        }
+      });
+    }
+    return withSettingsStore(io, async (store) => {
+      if (action === "list") {
+        const state = (values.state as string | undefined) ?? "pending";
+        if (!STATES.includes(state)) {
+          throw new ConfigError([`--state: must be one of ${STATES.join(", ")}, got "${state}"`]);
+        }
+        const letters = await store.listDeadLetters({
+          state: state as DeadLetterState,
+          limit: parseLimit(values.limit, 20),
+        });
+        const counts = await store.countDeadLetters();
+        if (values.json) {
+          io.stdout.write(`${JSON.stringify({ counts, deadLetters: letters }, null, 2)}\n`);
+        } else {
+          io.stdout.write(
+            `${counts.pending} pending, ${counts.resolved} resolved.\n${letters.length ? `${table(letters)}\n` : ""}`,
+          );
+        }
+        return EXIT.ok;
+      }
+      if (action === "show") {
+        const [letter] = await store.getDeadLetters(ids(rest.slice(0, 1), "show"));
+        if (!letter) {
+          io.stderr.write(`error: there is no dead letter ${rest[0]}\n`);
+          return EXIT.failed;
+        }
+        io.stdout.write(`${JSON.stringify(letter, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      if (action === "delete") {
+        const which = values.resolved ? "resolved" : ids(rest, "delete");
+        const deleted = await store.deleteDeadLetters(which);
+        io.stdout.write(`Deleted ${deleted} dead letter(s).\n`);
+        return EXIT.ok;
+      }
+      throw new ConfigError([
+        `dead-letters: unknown action "${action}"; use list, show, retry or delete`,
+      ]);
+    });
+  },
+};
