@@ -4,8 +4,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { startSlack } from "../src/simulator/slack.ts";
 import { runCli, spawnCli } from "./helpers/cli.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
+import { serviceFor } from "./helpers/service.ts";
 import { world } from "./helpers/world.ts";
 
 const TARGET = "logs-auth0.export-default";
@@ -157,6 +159,28 @@ describe("Elasticsearch sink: dead letters", () => {
     const outcome = (await retry.json()) as { tried: number; refused: number };
     assert.equal(outcome.tried, status.deadLetters.pending);
     assert.match(await (await d.request("/metrics")).text(), /^a2l_dead_letters \d+/m);
+  });
+});
+
+describe("Elasticsearch sink: Slack", () => {
+  it("posts refused documents once per cause, saying how to re-send them", async (t) => {
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const w = await world(t, {
+      tenant: { backlog: 200, variedDetails: true },
+      search: {},
+      env: { ELASTICSEARCH_SETUP: "off" },
+    });
+    const { service, notifier } = await serviceFor(t, w, { SLACK_INCOMING_WEBHOOK: slack.url });
+    await service.tick("manual");
+    w.tenant.addBacklog(200, 1000);
+    await service.tick("manual");
+    await notifier.idle();
+    const refused = slack.messages.filter((m) =>
+      m.text?.startsWith("Auth0 log export: documents refused"),
+    );
+    assert.equal(refused.length, 1, slack.messages.map((m) => m.text?.split("\n")[0]).join(" | "));
+    assert.match(refused[0]?.text ?? "", /dead-letters retry --all/);
   });
 });
 

@@ -1,12 +1,13 @@
-// Crash safety: a 50 000-event backlog (more if it drains before 30 kills) drained while the
-// exporter is killed with SIGKILL at random moments, some of them exactly between a send and its
-// commit, with 5 % faults on both sides.
-// Nothing may be lost; duplicates stay within what was in flight; the checkpoint never moves back.
+// Crash safety, for each sink: a 50 000-event backlog (more if it drains before 30 kills) drained
+// while the exporter is killed with SIGKILL at random moments, some of them exactly between a send
+// and its commit, with 5 % faults on both sides. Nothing may be lost and the checkpoint never
+// moves back; into Logstash, duplicates stay within what was in flight; into Elasticsearch, where
+// each document's id is its log_id, there are none.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { it } from "node:test";
+import { describe, it } from "node:test";
 import { seededRandom } from "../../src/simulator/faults.ts";
 import { SqliteStore } from "../../src/store/sqlite/store.ts";
 import { spawnCli } from "../helpers/cli.ts";
@@ -16,145 +17,193 @@ import { report } from "./report.ts";
 const EVENTS = 50_000;
 const KILLS = 30;
 
-it("loses nothing across 30 SIGKILLs and 5 % faults on both sides", {
-  timeout: 600_000,
-}, async (t) => {
-  const w = await world(t, {
-    tenant: {
-      backlog: EVENTS,
-      slowMs: 1200,
-      faults: {
-        rate: 0.05,
-        seed: 3,
-        kinds: [
-          "429",
-          "500-html",
-          "503",
-          "reset",
-          "truncated",
-          "slow",
-          "expired-token",
-          "non-json",
-        ],
-      },
-    },
-    logstash: {
-      slowMs: 1200,
-      faults: {
-        rate: 0.05,
-        seed: 5,
-        kinds: ["429", "500", "503", "reset-before", "reset-after", "slow"],
-      },
-    },
-    env: { RETRY_MAX_TIME: "60s", REQUEST_TIMEOUT: "1s", EXPORTER_LOG_LEVEL: "warn" },
-  });
-  w.tenant.tokenFaults.set({ rate: 0.05, seed: 9, kinds: ["503", "429", "reset"] });
-  const random = seededRandom(42);
-  const storePath = join(w.dir, "state.sqlite");
-  const readCheckpoint = async () => {
-    const store = new SqliteStore(storePath);
-    try {
-      return (await store.getCheckpoint()).checkpoint;
-    } finally {
-      await store.close();
-    }
-  };
-  const observed: string[] = [];
-  let kills = 0;
-  let betweenSendAndCommit = 0;
-  let runs = 0;
-  const hooks = w.logstash as unknown as { options: { onRecorded?: (ids: string[]) => void } };
-  while (kills < KILLS) {
-    runs++;
-    const run = spawnCli(["once"], w.env, w.dir);
-    // Every third kill lands the instant Logstash has the batch, before the exporter hears so.
-    const atRecord = kills % 3 === 0;
-    let killed = false;
-    const kill = () => {
-      if (killed) return;
-      killed = true;
-      run.child.kill("SIGKILL");
-    };
-    if (atRecord) {
-      const after = 1 + Math.floor(random() * 20);
-      let seen = 0;
-      hooks.options.onRecorded = () => {
-        if (++seen === after) kill();
+const SINKS = ["logstash", "elasticsearch"] as const;
+
+for (const sink of SINKS) {
+  describe(`into ${sink}`, () => {
+    it("loses nothing across 30 SIGKILLs and 5 % faults on both sides", {
+      timeout: 600_000,
+    }, async (t) => {
+      const elasticsearch = sink === "elasticsearch";
+      const w = await world(t, {
+        tenant: {
+          backlog: EVENTS,
+          slowMs: 1200,
+          faults: {
+            rate: 0.05,
+            seed: 3,
+            kinds: [
+              "429",
+              "500-html",
+              "503",
+              "reset",
+              "truncated",
+              "slow",
+              "expired-token",
+              "non-json",
+            ],
+          },
+        },
+        logstash: {
+          slowMs: 1200,
+          faults: {
+            rate: 0.05,
+            seed: 5,
+            kinds: ["429", "500", "503", "reset-before", "reset-after", "slow"],
+          },
+        },
+        ...(elasticsearch
+          ? {
+              search: {
+                slowMs: 1200,
+                faults: {
+                  rate: 0.05,
+                  seed: 5,
+                  kinds: [
+                    "429",
+                    "503",
+                    "reset-before",
+                    "reset-after",
+                    "slow",
+                    "item-429",
+                    "item-503",
+                  ] as const,
+                },
+              },
+            }
+          : {}),
+        env: { RETRY_MAX_TIME: "60s", REQUEST_TIMEOUT: "1s", EXPORTER_LOG_LEVEL: "warn" },
+      });
+      w.tenant.tokenFaults.set({ rate: 0.05, seed: 9, kinds: ["503", "429", "reset"] });
+      const random = seededRandom(42);
+      const storePath = join(w.dir, "state.sqlite");
+      const readCheckpoint = async () => {
+        const store = new SqliteStore(storePath);
+        try {
+          return (await store.getCheckpoint()).checkpoint;
+        } finally {
+          await store.close();
+        }
       };
-    }
-    const timer = setTimeout(kill, atRecord ? 30_000 : 200 + Math.floor(random() * 1500));
-    const result = await run.done;
-    clearTimeout(timer);
-    hooks.options.onRecorded = undefined;
-    if (killed) {
-      kills++;
-      if (atRecord) betweenSendAndCommit++;
-    } else {
+      const observed: string[] = [];
+      let kills = 0;
+      let betweenSendAndCommit = 0;
+      let runs = 0;
+      // The instant the sink has the batch, before the exporter hears so.
+      const hooks = {
+        set: (hook: (() => void) | undefined) => {
+          if (elasticsearch) {
+            (w.search as unknown as { options: { onIndexed?: () => void } }).options.onIndexed =
+              hook;
+          } else {
+            (w.logstash as unknown as { options: { onRecorded?: () => void } }).options.onRecorded =
+              hook;
+          }
+        },
+      };
+      while (kills < KILLS) {
+        runs++;
+        const run = spawnCli(["once"], w.env, w.dir);
+        // Every third kill lands the instant Logstash has the batch, before the exporter hears so.
+        const atRecord = kills % 3 === 0;
+        let killed = false;
+        const kill = () => {
+          if (killed) return;
+          killed = true;
+          run.child.kill("SIGKILL");
+        };
+        if (atRecord) {
+          const after = 1 + Math.floor(random() * 20);
+          let seen = 0;
+          hooks.set(() => {
+            if (++seen === after) kill();
+          });
+        }
+        const timer = setTimeout(kill, atRecord ? 30_000 : 200 + Math.floor(random() * 1500));
+        const result = await run.done;
+        clearTimeout(timer);
+        hooks.set(undefined);
+        if (killed) {
+          kills++;
+          if (atRecord) betweenSendAndCommit++;
+        } else {
+          assert.ok(
+            result.code === 0 || result.code === 1,
+            `exit ${result.code}: ${result.stderr.slice(-400)}`,
+          );
+        }
+        const checkpoint = await readCheckpoint();
+        if (checkpoint !== null) {
+          const previous = observed.at(-1);
+          assert.ok(
+            previous === undefined || checkpoint >= previous,
+            "the checkpoint never moves backwards",
+          );
+          observed.push(checkpoint);
+        }
+        if (!killed && result.code === 0 && w.missing().length === 0) {
+          // Caught up before enough kills (a fast machine): more events, more chances to kill.
+          w.tenant.addBacklog(5_000, 60_000);
+        }
+      }
+      // Then let it finish, faults still on.
+      for (let attempt = 0; attempt < 10 && w.missing().length > 0; attempt++) {
+        await spawnCli(["once"], w.env, w.dir).done;
+        runs++;
+      }
+      const missing = w.missing();
+      const counts = elasticsearch
+        ? (w.search as NonNullable<typeof w.search>).idCounts()
+        : w.logstash.idCounts();
+      const duplicates = [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
+      const sinkFaults = elasticsearch
+        ? (w.search as NonNullable<typeof w.search>).faults.injected
+        : w.logstash.faults.injected;
+      const injected = (faults: Map<string, number>) => Object.fromEntries(faults);
+      // A duplicate needs a batch that arrived but whose acknowledgement was lost: a kill, a reset
+      // after recording, or a slow answer that timed out. Each is one batch of at most 100 events.
+      const lostAcks =
+        kills +
+        ((sinkFaults as Map<string, number>).get("reset-after") ?? 0) +
+        ((sinkFaults as Map<string, number>).get("slow") ?? 0);
+      const db = new DatabaseSync(storePath, { readOnly: true });
+      const integrity = db.prepare("PRAGMA integrity_check").get() as { integrity_check: string };
+      const moves = db.prepare("SELECT reason FROM checkpoint_moves").all() as { reason: string }[];
+      const last = db.prepare("SELECT log_id FROM checkpoint").get() as { log_id: string };
+      db.close();
+      const figures = {
+        events: w.tenant.log.size,
+        kills,
+        killsBetweenSendAndCommit: betweenSendAndCommit,
+        executions: runs,
+        faultsInjected: {
+          auth0: injected(w.tenant.logFaults.injected),
+          auth0Token: injected(w.tenant.tokenFaults.injected),
+          [sink]: injected(sinkFaults as Map<string, number>),
+        },
+        lost: missing.length,
+        duplicates,
+        duplicateBound: lostAcks * 100,
+      };
+      report(elasticsearch ? "crash-elasticsearch" : "crash", figures);
+      t.diagnostic(JSON.stringify(figures));
+      assert.deepEqual(missing, [], "zero loss");
+      assert.equal(kills, KILLS);
+      assert.ok(betweenSendAndCommit >= 8);
+      if (elasticsearch) {
+        assert.equal(duplicates, 0, "each document indexed once, by its log_id");
+      } else {
+        assert.ok(
+          duplicates <= lostAcks * 100,
+          `${duplicates} duplicates > ${lostAcks} lost acknowledgements × 100`,
+        );
+      }
+      assert.equal(integrity.integrity_check, "ok");
       assert.ok(
-        result.code === 0 || result.code === 1,
-        `exit ${result.code}: ${result.stderr.slice(-400)}`,
+        moves.every((m) => m.reason === "initial"),
+        "moved back only by replay (none here)",
       );
-    }
-    const checkpoint = await readCheckpoint();
-    if (checkpoint !== null) {
-      const previous = observed.at(-1);
-      assert.ok(
-        previous === undefined || checkpoint >= previous,
-        "the checkpoint never moves backwards",
-      );
-      observed.push(checkpoint);
-    }
-    if (!killed && result.code === 0 && w.missing().length === 0) {
-      // Caught up before enough kills (a fast machine): more events, more chances to kill.
-      w.tenant.addBacklog(5_000, 60_000);
-    }
-  }
-  // Then let it finish, faults still on.
-  for (let attempt = 0; attempt < 10 && w.missing().length > 0; attempt++) {
-    await spawnCli(["once"], w.env, w.dir).done;
-    runs++;
-  }
-  const missing = w.missing();
-  const duplicates = [...w.logstash.idCounts().values()].reduce((sum, n) => sum + n - 1, 0);
-  const injected = (faults: Map<string, number>) => Object.fromEntries(faults);
-  // A duplicate needs a batch that arrived but whose acknowledgement was lost: a kill, a reset
-  // after recording, or a slow answer that timed out. Each is one batch of at most 100 events.
-  const lostAcks =
-    kills +
-    (w.logstash.faults.injected.get("reset-after") ?? 0) +
-    (w.logstash.faults.injected.get("slow") ?? 0);
-  const db = new DatabaseSync(storePath, { readOnly: true });
-  const integrity = db.prepare("PRAGMA integrity_check").get() as { integrity_check: string };
-  const moves = db.prepare("SELECT reason FROM checkpoint_moves").all() as { reason: string }[];
-  const last = db.prepare("SELECT log_id FROM checkpoint").get() as { log_id: string };
-  db.close();
-  const figures = {
-    events: w.tenant.log.size,
-    kills,
-    killsBetweenSendAndCommit: betweenSendAndCommit,
-    executions: runs,
-    faultsInjected: {
-      auth0: injected(w.tenant.logFaults.injected),
-      auth0Token: injected(w.tenant.tokenFaults.injected),
-      logstash: injected(w.logstash.faults.injected),
-    },
-    lost: missing.length,
-    duplicates,
-    duplicateBound: lostAcks * 100,
-  };
-  report("crash", figures);
-  t.diagnostic(JSON.stringify(figures));
-  assert.deepEqual(missing, [], "zero loss");
-  assert.equal(kills, KILLS);
-  assert.ok(betweenSendAndCommit >= 8);
-  assert.ok(
-    duplicates <= lostAcks * 100,
-    `${duplicates} duplicates > ${lostAcks} lost acknowledgements × 100`,
-  );
-  assert.equal(integrity.integrity_check, "ok");
-  assert.ok(
-    moves.every((m) => m.reason === "initial"),
-    "moved back only by replay (none here)",
-  );
-  assert.equal(last.log_id, w.tenant.eventIds().at(-1));
-});
+      assert.equal(last.log_id, w.tenant.eventIds().at(-1));
+    });
+  });
+}

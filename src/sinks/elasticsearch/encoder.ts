@@ -16,10 +16,9 @@ function timestampOf(event: Record<string, unknown> | undefined): string | undef
 /** One document's source line. Takes ownership of the document, as the pipeline does. */
 export function encodeDocument(document: Record<string, unknown>, format: DocumentFormat): string {
   if (document._id !== undefined) document._id = undefined;
-  if (format !== "ecs" && document["@timestamp"] === undefined) {
-    const event = format === "log-streams" ? (document.data as Record<string, unknown>) : document;
-    if (event && event._id !== undefined) event._id = undefined;
-    document["@timestamp"] = timestampOf(event);
-  }
+  const event = format === "log-streams" ? (document.data as Record<string, unknown>) : document;
+  if (format === "log-streams" && event?._id !== undefined) event._id = undefined;
+  // The ECS shaper sets it; anything else (or an ECS document made elsewhere) gets it here.
+  if (document["@timestamp"] === undefined) document["@timestamp"] = timestampOf(event);
   return JSON.stringify(document);
 }

@@ -70,8 +70,8 @@ export class ElasticsearchSink implements Sink {
           );
           if (items.some((item) => item.state !== "ok")) {
             this.logger.info(
-              { setup: describeItems(items), rolledOver },
-              "installed the index template and lifecycle policy",
+              { before: describeItems(items), rolledOver },
+              "index template and lifecycle policy installed (ELASTICSEARCH_SETUP=auto)",
             );
           }
         }
