@@ -1,14 +1,22 @@
 // npm run demo: the whole product on loopback with no Auth0 account. A simulated tenant with a
 // live stream of realistic events, the Logstash fake, and the service with its dashboard.
+// npm run demo -- --elasticsearch (or --opensearch): the same into a fake cluster instead, with
+// events whose details vary in type, so that the index template and dead letters can be seen.
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { startLogstash } from "../src/simulator/logstash.ts";
+import { startSearch } from "../src/simulator/search/index.ts";
 import { SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
 
+const { values: flags } = parseArgs({
+  options: { elasticsearch: { type: "boolean" }, opensearch: { type: "boolean" } },
+});
+const product = flags.opensearch ? "opensearch" : flags.elasticsearch ? "elasticsearch" : null;
 const port = process.env.HTTP_PORT ?? "3000";
 const password = `demo-${randomBytes(9).toString("base64url")}`;
 const tenant = await startTenant({
@@ -16,9 +24,14 @@ const tenant = await startTenant({
   backlogSpanMs: 6 * 3_600_000,
   rateLimit: { burst: 10, perSecond: 100 / 60 },
   name: "demo",
+  variedDetails: product !== null,
 });
 tenant.startStream(3);
 const logstash = await startLogstash({ keepEvents: false, delayMs: 20 });
+const search = product ? await startSearch({ product, keepDocuments: false }) : null;
+const sink = search
+  ? { ELASTICSEARCH_URL: search.url }
+  : { LOGSTASH_URL: logstash.url, LOGSTASH_INDEX: "auth0-demo" };
 const dir = mkdtempSync(join(tmpdir(), "a2l-demo-"));
 const service = spawn(new URL("../bin/auth0-logs-to-logstash", import.meta.url).pathname, ["run"], {
   env: {
@@ -26,8 +39,7 @@ const service = spawn(new URL("../bin/auth0-logs-to-logstash", import.meta.url).
     AUTH0_DOMAIN: tenant.url,
     AUTH0_CLIENT_ID: SIMULATED_CLIENT.id,
     AUTH0_CLIENT_SECRET: SIMULATED_CLIENT.secret,
-    LOGSTASH_URL: logstash.url,
-    LOGSTASH_INDEX: "auth0-demo",
+    ...sink,
     DATABASE_URL: `sqlite:${join(dir, "state.sqlite")}`,
     INITIAL_LOOKBACK: "7h",
     AUTH0_LOG_RETENTION: "1d",
@@ -47,7 +59,7 @@ auth0-logs-to-logstash demo (simulated tenant, rate-limited like an Essentials p
   User:       admin
   Password:   ${password}
 
-  Tenant simulator ${tenant.url} (5 000 events, 3 new per second), Logstash fake ${logstash.url}
+  Tenant simulator ${tenant.url} (5 000 events, 3 new per second), ${search ? `${product === "opensearch" ? "OpenSearch" : "Elasticsearch"} fake ${search.url} (ECS documents into logs-auth0.export-default)` : `Logstash fake ${logstash.url}`}
   Press Ctrl-C to stop.
 
 `);
@@ -59,5 +71,6 @@ process.on("SIGTERM", stop);
 service.on("exit", async (code) => {
   await tenant.close();
   await logstash.close();
+  await search?.close();
   process.exit(code ?? 0);
 });
