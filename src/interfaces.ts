@@ -95,6 +95,11 @@ export interface SinkInfo {
   kind: "logstash" | "elasticsearch";
   /** Where it writes, fit to show (no credentials, no query). */
   target: string;
+  /**
+   * Batches it may have in flight at once (default 1): more than one only where a re-send cannot
+   * duplicate a document, since every batch in flight is re-sent after a crash.
+   */
+  concurrency?: number;
 }
 
 export interface Sink {

@@ -33,10 +33,14 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
 
+/** Auth0's own form, already what @timestamp wants: kept as it is, without a round trip. */
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+
 /** ISO 8601 of a date Auth0 sent, or of the time embedded in log_id, or of now. */
 function timestamp(event: LogEvent, now: () => Date): string {
   const date = event.date;
   if (typeof date === "string") {
+    if (CANONICAL.test(date)) return date;
     const ms = Date.parse(date);
     if (Number.isFinite(ms)) return new Date(ms).toISOString();
   }
@@ -170,10 +174,11 @@ function shapeOne(event: LogEvent, options: EcsOptions, now: () => Date): Doc {
 
 /**
  * The event as sent, but for `_id`: Elasticsearch refuses a source field of that name (its value
- * is log_id, which is kept). A shallow copy, and only when there is an `_id` to leave out.
+ * is log_id, which is kept). The pipeline owns the event (freshly parsed, used by nobody else), so
+ * the field is cleared in place, as shape.ts does: undefined is left out by JSON.stringify, and a
+ * copy of every event would cost more than the rest of the shaping.
  */
 function withoutId(event: LogEvent): Doc {
-  if (!("_id" in event)) return event;
-  const { _id, ...rest } = event;
-  return rest;
+  if (event._id !== undefined) event._id = undefined;
+  return event;
 }

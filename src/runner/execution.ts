@@ -29,6 +29,7 @@ import type {
 import type { Batcher } from "../pipeline/batch.ts";
 import type { RetryBudget } from "../util/retry.ts";
 import { mask } from "../util/secrets.ts";
+import { InFlight } from "./in-flight.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { retentionWarning, staleWarning } from "./warnings.ts";
 
@@ -205,6 +206,8 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       warn,
     },
   });
+  const window = new InFlight(deps.sink.info.concurrency ?? 1, commit);
+  let caught: unknown = null;
   try {
     for (let first = true; ; first = false) {
       const page = await reader.next();
@@ -212,21 +215,29 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         warn(retentionWarning(startCheckpoint, settings.auth0LogRetentionMs));
       }
       if (page.caughtUp || page.next === null) {
+        await window.drain();
         warn(staleWarning(progress.checkpoint, settings.staleAfterMs));
         break;
       }
       const batch = deps.batcher(page.events);
-      await commit(batch, await deliver(deps, batch));
+      await window.add(batch, () => deliver(deps, batch));
     }
-  } catch (caught) {
+  } catch (error) {
+    caught = error;
+    // A stop or a read failure does not waste what was sent: commit it, in order, unless a send
+    // failed (then nothing behind it may be committed).
+    await window.drain().catch(() => {});
+    await window.abandon();
+  } finally {
+    reader.close();
+  }
+  if (caught !== null) {
     // A lost lease aborts the batch in flight; the abort's reason says so.
     const failure = abandon?.reason instanceof LeaseLostError ? abandon.reason : caught;
     replayed = failure instanceof CheckpointMovedError;
     leaseLost = failure instanceof LeaseLostError;
     outcome = failure instanceof AbortedError || replayed || leaseLost ? "aborted" : "failed";
     error = mask(describe(failure));
-  } finally {
-    reader.close();
   }
   const retries = stats.retries.source + stats.retries.sink;
   const unique = [...new Set(warnings.map(mask))];

@@ -136,7 +136,9 @@ export function runBulk(input: BulkInput, text: string): BulkResult {
         index.name,
       );
     }
-    const parsed = index.mapping.parse(source as Json, id, raw);
+    const parsed = input.options.skipMapping
+      ? { ok: true as const, updates: new Map<string, Json>() }
+      : index.mapping.parse(source as Json, id, raw);
     if (!parsed.ok) return failed(400, parsed.error, index.name);
     const existing = index.docs.get(id);
     if (existing && item.op === "create") {
@@ -147,7 +149,7 @@ export function runBulk(input: BulkInput, text: string): BulkResult {
         index.name,
       );
     }
-    index.mapping.commit(parsed.updates);
+    if (parsed.updates.size > 0) index.mapping.commit(parsed.updates);
     const stored = {
       source: input.options.keepDocuments === false ? EMPTY : (source as Json),
       version: (existing?.version ?? 0) + 1,

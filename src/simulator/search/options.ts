@@ -40,6 +40,12 @@ export interface SearchOptions {
   slowMs?: number;
   faults?: FaultPlan<SearchFault> | null;
   keepDocuments?: boolean;
+  /**
+   * Benchmarks only: skip mapping each document (ids, 409s and data-stream rules still apply).
+   * On a real cluster that work runs on the cluster's machines; here it would share the
+   * exporter's two cores and measure the fake instead of the exporter.
+   */
+  skipMapping?: boolean;
   onIndexed?: (ids: string[]) => void;
 }
 
