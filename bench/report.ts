@@ -24,6 +24,17 @@ export function renderTable(output: Any): string {
       `| CPU per 1 000 events | exporter ${f.exporterCpuMsPer1000.toFixed(1)} ms, floor ${f.floorCpuMsPer1000.toFixed(1)} ms | — | — |`,
     );
   }
+  const e = results.elasticsearch;
+  if (e) {
+    // The two sinks run back to back, so their ratios are as noisy as any two runs: 5 % is allowed.
+    const ok = e.elasticsearchRatio >= e.logstashRatio * 0.95;
+    const rssMb = Math.round(e.elasticsearchPeakRssMb);
+    lines.push(
+      `| Elasticsearch sink vs floor, ${num(e.events)} events | Elasticsearch sink ${num(e.elasticsearchEventsPerSecond)} events/s, Logstash sink ${num(e.logstashEventsPerSecond)} events/s, floor ${num(e.floorEventsPerSecond)} events/s | at least the Logstash sink's ratio (within 5 %, for noise) | ${pct(e.elasticsearchRatio)} vs ${pct(e.logstashRatio)} ${ok ? "✅" : "❌"} |`,
+      `| CPU per 1 000 events (Elasticsearch sink) | Elasticsearch sink ${e.elasticsearchCpuMsPer1000.toFixed(1)} ms, Logstash sink ${e.logstashCpuMsPer1000.toFixed(1)} ms | — | — |`,
+      `| Peak RSS (Elasticsearch sink) | Elasticsearch sink ${rssMb} MB, Logstash sink ${Math.round(e.logstashPeakRssMb)} MB | < 150 MB | ${rssMb} MB ${e.elasticsearchPeakRssMb < 150 ? "✅" : "❌"} |`,
+    );
+  }
   const d = results.drain;
   if (d) {
     for (const drain of d.drains) {
