@@ -1,32 +1,46 @@
 // The effective settings for people (the dashboard): each value with secrets masked, and where it
 // came from.
 
-import { gatherSettings, type SettingSource } from "./load.ts";
+import { type SettingSource, tenantSettings } from "./load.ts";
 import { settings } from "./settings.ts";
 
 export interface SettingView {
   name: string;
   group: string;
+  /** "process": one value for the whole deployment; "job": each tenant may have its own. */
+  scope: "process" | "job";
   value: string | null;
   source: SettingSource;
+  /** Where the tenants file sets it (`tenants.yaml:12`), when it does. */
+  where: string | null;
   secret: boolean;
   description: string;
 }
 
+/**
+ * The settings of one tenant (`tenant`), or of the process (`scope: "process"`), as loaded now.
+ * Values made with ${VAR} are masked like secrets: the variable may hold one.
+ */
 export function describeSettings(
   env: Record<string, string | undefined>,
   cwd: string,
+  options: { tenant?: string; scope?: "process" | "job" } = {},
 ): SettingView[] {
-  const raw = gatherSettings(env, cwd);
-  return settings.map((setting) => {
-    const value = raw.values[setting.name];
-    return {
-      name: setting.name,
-      group: setting.group,
-      value: value === undefined ? null : setting.secret ? "•••••• (set)" : value,
-      source: raw.sources[setting.name] ?? "unset",
-      secret: Boolean(setting.secret),
-      description: setting.description,
-    };
-  });
+  const { raw, where } = tenantSettings(env, cwd, options.tenant);
+  return settings
+    .filter((setting) => options.scope === undefined || setting.scope === options.scope)
+    .map((setting) => {
+      const value = raw.values[setting.name];
+      const masked = setting.secret || raw.concealed?.has(setting.name);
+      return {
+        name: setting.name,
+        group: setting.group,
+        scope: setting.scope,
+        value: value === undefined ? null : masked ? "•••••• (set)" : value,
+        source: raw.sources[setting.name] ?? "unset",
+        where: where.get(setting.name) ?? null,
+        secret: Boolean(setting.secret),
+        description: setting.description,
+      };
+    });
 }

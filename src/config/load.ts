@@ -2,21 +2,31 @@
 // and reports every problem at once, each naming the setting and showing a good example.
 
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError } from "../errors.ts";
 import { type ElasticsearchConfig, elasticsearchConfig } from "../sinks/elasticsearch/config.ts";
 import { logstashConfig } from "../sinks/logstash/config.ts";
-import { registerSecrets } from "../util/secrets.ts";
-import { ALIASES, type SettingDefinition, settings } from "./settings.ts";
-import type { Config, DocumentFormat, SinkConfig } from "./types.ts";
+import { redactUrl, registerSecrets } from "../util/secrets.ts";
+import { ALIASES, processSettings, type SettingDefinition, settings } from "./settings.ts";
+import { type FileValue, readTenantsFile, type TenantEntry } from "./tenants-file.ts";
+import type {
+  Config,
+  Deployment,
+  DocumentFormat,
+  JobConfig,
+  ProcessConfig,
+  SinkConfig,
+} from "./types.ts";
 
-export type SettingSource = "environment" | ".env" | "default" | "unset";
+export type SettingSource = "environment" | ".env" | "file" | "default" | "unset";
 
 export interface RawSettings {
   values: Record<string, string | undefined>;
   sources: Record<string, SettingSource>;
   problems: string[];
+  /** Settings whose value was made with ${VAR}: never quoted, since it may be a secret. */
+  concealed?: Set<string>;
 }
 
 function readDotEnv(cwd: string): { values: Record<string, string>; problem?: string } {
@@ -72,6 +82,17 @@ function shownValue(setting: SettingDefinition, value: string): string {
   return `, got "${short.replace(/\/\/[^/@]*@/, "//***@")}"`;
 }
 
+/** An issue's message without the value (or any item of a list) it may quote. */
+function conceal(message: string, value: string): string {
+  let out = message;
+  for (const piece of [value, ...value.split(/[,\s]+/)]) {
+    if (piece.trim() === "") continue;
+    out = out.split(`"${piece}"`).join('"***"');
+    if (piece.length >= 4) out = out.split(piece).join("***");
+  }
+  return out;
+}
+
 /** Parses the given rows' raw values; every problem is collected, none thrown. */
 function parseRows(raw: RawSettings, rows: SettingDefinition[], problems: string[]) {
   const parsed: Record<string, unknown> = {};
@@ -84,6 +105,10 @@ function parseRows(raw: RawSettings, rows: SettingDefinition[], problems: string
     const result = setting.schema.safeParse(value);
     if (result.success) {
       parsed[setting.name] = result.data;
+    } else if (raw.concealed?.has(setting.name)) {
+      // Made with ${VAR}: it may be a secret whatever the setting, so it is not quoted at all.
+      for (const issue of result.error.issues)
+        problems.push(problem(setting, conceal(issue.message, value)));
     } else {
       // Never echo a secret's value; for the others, quoting the value helps to spot the typo.
       const shown = shownValue(setting, value);
@@ -231,7 +256,16 @@ export function loadConfig(
   env: Record<string, string | undefined>,
   options: { cwd?: string } = {},
 ): Config {
-  const raw = gatherSettings(env, options.cwd ?? process.cwd());
+  const { config, problems } = buildConfig(gatherSettings(env, options.cwd ?? process.cwd()));
+  if (config === undefined) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * One tenant's settings from their raw values, or every problem with them (none thrown): what
+ * loadConfig does with the environment, and loadDeployment with each tenant of the tenants file.
+ */
+function buildConfig(raw: RawSettings): { config: Config | undefined; problems: string[] } {
   const problems = [...raw.problems];
   const parsed = parseRows(raw, settings, problems);
   const warnings: string[] = [];
@@ -242,7 +276,7 @@ export function loadConfig(
       "KEEP_ID: Elasticsearch and OpenSearch refuse a document field named _id; the Elasticsearch sink uses log_id as each document's id instead (remove KEEP_ID)",
     );
   }
-  if (problems.length > 0 || sink === undefined) throw new ConfigError(problems);
+  if (problems.length > 0 || sink === undefined) return { config: undefined, problems };
   const config: Config = {
     auth0: {
       origin: parsed.AUTH0_DOMAIN as string,
@@ -288,5 +322,170 @@ export function loadConfig(
       sessionTtlMs: parsed.DASHBOARD_SESSION_TTL as number,
     },
   };
-  return config;
+  return { config, problems };
+}
+
+function processConfig(config: Config, configFile: string | undefined): ProcessConfig {
+  return {
+    databaseUrl: config.databaseUrl,
+    exporterLogLevel: config.exporterLogLevel,
+    http: config.http,
+    dashboard: config.dashboard,
+    readyMaxFailures: config.readyMaxFailures,
+    runsRetentionMs: config.runsRetentionMs,
+    configFile,
+    warnings: [],
+  };
+}
+
+/**
+ * One tenant's raw values, each from the first level that sets it: the tenant's entry (job
+ * settings only), the file's top level, then the environment, .env and the default. `labels` says
+ * how problems name each setting: by where it was written, or for a job setting set nowhere, by
+ * the tenant's path; `failed` are those whose value could not be read (a problem says why).
+ */
+function layered(gathered: RawSettings, top: Map<string, FileValue>, tenant?: TenantEntry) {
+  const raw: RawSettings = { values: {}, sources: {}, problems: [], concealed: new Set() };
+  const labels = new Map<string, string>();
+  const failed = new Set<string>();
+  for (const setting of settings) {
+    const { name } = setting;
+    const own = setting.scope === "job" ? tenant?.values.get(name) : undefined;
+    const written = own ?? top.get(name);
+    if (written === undefined) {
+      raw.values[name] = gathered.values[name];
+      raw.sources[name] = gathered.sources[name] ?? "unset";
+      if (raw.values[name] === undefined && tenant && setting.scope === "job") {
+        labels.set(name, `tenants.${tenant.id}.${name}`);
+      }
+      continue;
+    }
+    // Written empty: unset at this level, whatever the levels below say (the default applies).
+    raw.values[name] = written.value === "" ? setting.default : written.value;
+    raw.sources[name] = "file";
+    labels.set(name, written.where);
+    if (written.value === undefined) failed.add(name);
+    if (written.expanded) raw.concealed?.add(name);
+  }
+  /** A problem named as the file names its setting; undefined when already reported. */
+  const relabel = (problem: string): string | undefined => {
+    const name = /^([A-Z][A-Z0-9_]*): /.exec(problem)?.[1];
+    if (name === undefined) return problem;
+    if (failed.has(name)) return undefined;
+    const label = labels.get(name);
+    return label === undefined ? problem : `${label}${problem.slice(name.length)}`;
+  };
+  return { raw, relabel, labels };
+}
+
+/**
+ * One tenant's raw settings as loadDeployment layers them, and where each written one was written
+ * (`tenants.yaml:12`): for showing them. Without a tenants file, the environment's and .env's.
+ * A tenant missing from the file (removed since the start) gets the file's top level.
+ */
+export function tenantSettings(
+  env: Record<string, string | undefined>,
+  cwd: string,
+  tenant: string | undefined,
+): { raw: RawSettings; where: Map<string, string> } {
+  const gathered = gatherSettings(env, cwd);
+  const file = gathered.values.CONFIG_FILE?.trim();
+  if (file === undefined || file === "") return { raw: gathered, where: new Map() };
+  const dotEnv = readDotEnv(cwd).values;
+  const lookup = (name: string) => (env[name] || undefined) ?? (dotEnv[name] || undefined);
+  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const entry = tenantsFile.tenants.find((t) => t.id === tenant);
+  const { raw, labels } = layered(gathered, tenantsFile.top, entry);
+  return { raw, where: labels };
+}
+
+/** Tenants that read the same Auth0 application, or write to the same place: said, not refused. */
+function overlaps(jobs: JobConfig[]): string[] {
+  const warnings: string[] = [];
+  const group = (key: (job: JobConfig) => string, what: (job: JobConfig) => string) => {
+    const groups = new Map<string, JobConfig[]>();
+    for (const job of jobs) groups.set(key(job), [...(groups.get(key(job)) ?? []), job]);
+    for (const same of groups.values()) {
+      if (same.length < 2) continue;
+      const ids = same.map((job) => job.id).join(", ");
+      warnings.push(`tenants ${ids} ${what(same[0] as JobConfig)}`);
+    }
+  };
+  group(
+    (job) => `${job.auth0.origin}\n${job.auth0.clientId}`,
+    (job) =>
+      `read the same Auth0 tenant with the same AUTH0_CLIENT_ID (${hostOf(job.auth0.origin)}): each exports the same logs, sent once per tenant`,
+  );
+  group(
+    (job) =>
+      job.sink.kind === "logstash"
+        ? `logstash\n${job.sink.url}\n${job.sink.index}`
+        : `elasticsearch\n${job.sink.urls.join(",")}\n${job.sink.index}`,
+    (job) =>
+      `write to the same place (${sinkTarget(job.sink)}): their logs are mixed there; give each its own ${job.sink.kind === "logstash" ? "LOGSTASH_INDEX" : "ELASTICSEARCH_INDEX"}`,
+  );
+  return warnings;
+}
+
+const hostOf = (origin: string) => origin.replace(/^https:\/\//, "");
+
+function sinkTarget(sink: SinkConfig): string {
+  return sink.kind === "logstash"
+    ? `Logstash ${redactUrl(sink.url)} index ${sink.index}`
+    : `Elasticsearch ${sink.urls.map(redactUrl).join(", ")} index ${sink.index}`;
+}
+
+/**
+ * The whole deployment: the process's settings and one job per tenant. Without a tenants file
+ * (`file`, else CONFIG_FILE), exactly loadConfig's settings as one job, `default`. With one, each
+ * tenant's setting comes from its entry, else the file's top level, else the environment/.env,
+ * else the default; process settings from the top level, else the environment, else the default.
+ * Every problem of every tenant is reported at once, named by where it was written.
+ */
+export function loadDeployment(
+  env: Record<string, string | undefined>,
+  options: { cwd?: string; file?: string } = {},
+): Deployment {
+  const cwd = options.cwd ?? process.cwd();
+  const gathered = gatherSettings(env, cwd);
+  const file = options.file ?? gathered.values.CONFIG_FILE?.trim();
+  if (file === undefined || file === "") {
+    const config = loadConfig(env, { cwd });
+    return {
+      process: processConfig(config, undefined),
+      jobs: [{ id: "default", ...config }],
+      file: undefined,
+    };
+  }
+  const dotEnv = readDotEnv(cwd).values;
+  const lookup = (name: string) => (env[name] || undefined) ?? (dotEnv[name] || undefined);
+  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const problems = [...gathered.problems, ...tenantsFile.problems];
+  const topLevel = layered(gathered, tenantsFile.top);
+  const processProblems: string[] = [];
+  parseRows(topLevel.raw, processSettings, processProblems);
+  problems.push(...processProblems.map(topLevel.relabel).filter((p) => p !== undefined));
+  const jobs: JobConfig[] = [];
+  for (const tenant of tenantsFile.tenants) {
+    const { raw, relabel } = layered(gathered, tenantsFile.top, tenant);
+    const built = buildConfig(raw);
+    problems.push(...built.problems.map(relabel).filter((p) => p !== undefined));
+    if (built.config) jobs.push({ id: tenant.id, ...built.config });
+  }
+  const unique = [...new Set(problems)];
+  const first = jobs[0];
+  if (unique.length > 0 || first === undefined || jobs.length < tenantsFile.tenants.length) {
+    throw new ConfigError(unique.length > 0 ? unique : [`CONFIG_FILE (${file}): no tenant`]);
+  }
+  const shared = processConfig(first, file);
+  shared.warnings.push(...overlaps(jobs));
+  return { process: shared, jobs, file: resolve(cwd, file) };
+}
+
+/** The deployment for people: one line per tenant, its Auth0 domain and where its logs go. */
+export function describeDeployment(deployment: Deployment): string {
+  const width = Math.max(...deployment.jobs.map((job) => job.id.length));
+  return deployment.jobs
+    .map((job) => `${job.id.padEnd(width)}  ${hostOf(job.auth0.origin)} → ${sinkTarget(job.sink)}`)
+    .join("\n");
 }

@@ -7,6 +7,11 @@ import { durationText, parseDuration } from "./duration.ts";
 export interface SettingDefinition {
   name: string;
   group: string;
+  /**
+   * process: one value for the whole service (its listener, store, dashboard, own logs); job: one
+   * value per exported tenant, which the tenants file may set for each tenant (CONFIG_FILE).
+   */
+  scope: "process" | "job";
   default?: string;
   required?: boolean;
   secret?: boolean;

@@ -107,6 +107,7 @@ const core: SettingDefinition[] = [
   {
     name: "AUTH0_DOMAIN",
     group: "Auth0",
+    scope: "job",
     required: true,
     example: "acme.eu.auth0.com",
     description: "The tenant's domain, or its origin URL (plain http:// only for loopback hosts).",
@@ -115,6 +116,7 @@ const core: SettingDefinition[] = [
   {
     name: "AUTH0_CLIENT_ID",
     group: "Auth0",
+    scope: "job",
     required: true,
     example: "Xo2v…",
     description:
@@ -124,6 +126,7 @@ const core: SettingDefinition[] = [
   {
     name: "AUTH0_CLIENT_SECRET",
     group: "Auth0",
+    scope: "job",
     required: true,
     secret: true,
     example: "(the application's client secret)",
@@ -133,6 +136,7 @@ const core: SettingDefinition[] = [
   {
     name: "BATCH_SIZE",
     group: "Export",
+    scope: "job",
     default: "100",
     example: "100",
     description:
@@ -143,6 +147,7 @@ const core: SettingDefinition[] = [
   {
     name: "START_FROM",
     group: "Export",
+    scope: "job",
     example: "90020261124101500123000000000000000000000000000000000042",
     description:
       "Checkpoint (a 56-digit Auth0 log id) to start or replay from. Applied once, when new or changed.",
@@ -158,6 +163,7 @@ const core: SettingDefinition[] = [
   {
     name: "LOG_LEVEL",
     group: "Export",
+    scope: "job",
     example: "error",
     description:
       "Send events of at least this level: 0-4 or debug, info, warning, error, critical. Combines with LOG_TYPES by OR.",
@@ -172,13 +178,24 @@ const core: SettingDefinition[] = [
   {
     name: "LOG_TYPES",
     group: "Export",
+    scope: "job",
     example: "s,f,fp,fu",
     description: "Comma-separated event type codes to send. Combines with LOG_LEVEL by OR.",
     schema: logTypeList,
   },
   {
+    name: "CONFIG_FILE",
+    group: "Service",
+    scope: "process",
+    example: "/etc/auth0-logs-to-logstash/tenants.yaml",
+    description:
+      "The tenants file: YAML whose top level holds process settings and defaults for every tenant, and whose tenants: map gives each tenant its own settings (docs/settings.md, The tenants file). Unset: the environment describes one tenant, `default`.",
+    schema: text,
+  },
+  {
     name: "SCHEDULE",
     group: "Service",
+    scope: "job",
     default: "*/5 * * * *",
     example: "*/5 * * * *",
     description:
@@ -188,6 +205,7 @@ const core: SettingDefinition[] = [
   {
     name: "SLACK_INCOMING_WEBHOOK",
     group: "Slack",
+    scope: "job",
     secret: true,
     example: "https://hooks.slack.com/services/T000/B000/XXXX",
     description:
@@ -197,6 +215,7 @@ const core: SettingDefinition[] = [
   {
     name: "SLACK_SEND_SUCCESS",
     group: "Slack",
+    scope: "job",
     default: "false",
     example: "true",
     description: "Also post successful executions to Slack.",
@@ -205,6 +224,7 @@ const core: SettingDefinition[] = [
   {
     name: "DATABASE_URL",
     group: "Store",
+    scope: "process",
     default: "sqlite:./data/state.sqlite",
     example: "sqlite:./data/state.sqlite",
     description:
@@ -220,6 +240,7 @@ const core: SettingDefinition[] = [
   {
     name: "DOCUMENT_FORMAT",
     group: "Export",
+    scope: "job",
     example: "ecs",
     description:
       "ecs: Elastic Common Schema 9 fields with the whole event under auth0.logs.data (default for Elasticsearch); extension: the event plus type_description (and for Logstash index and post_date), as the original (default for Logstash); log-streams: {log_id, data} as Auth0 Log Streams send.",
@@ -230,6 +251,7 @@ const core: SettingDefinition[] = [
   {
     name: "KEEP_ID",
     group: "Export",
+    scope: "job",
     default: "false",
     example: "true",
     description:
@@ -239,6 +261,7 @@ const core: SettingDefinition[] = [
   {
     name: "INITIAL_LOOKBACK",
     group: "Export",
+    scope: "job",
     default: "24h",
     example: "7d",
     description: "On the very first start without checkpoint or START_FROM, start this far back.",
@@ -248,6 +271,7 @@ const core: SettingDefinition[] = [
   {
     name: "RETRY_MAX_TIME",
     group: "Export",
+    scope: "job",
     default: "10m",
     example: "30m",
     description:
@@ -258,6 +282,7 @@ const core: SettingDefinition[] = [
   {
     name: "REQUEST_TIMEOUT",
     group: "Export",
+    scope: "job",
     default: "30s",
     example: "60s",
     description: "Timeout of one HTTP request to Auth0 or Logstash.",
@@ -267,6 +292,7 @@ const core: SettingDefinition[] = [
   {
     name: "TAIL",
     group: "Service",
+    scope: "job",
     default: "false",
     example: "true",
     description:
@@ -276,6 +302,7 @@ const core: SettingDefinition[] = [
   {
     name: "TAIL_INTERVAL",
     group: "Service",
+    scope: "job",
     default: "5s",
     example: "2s",
     description: "With TAIL=true, the pause between polls once caught up.",
@@ -285,6 +312,7 @@ const core: SettingDefinition[] = [
   {
     name: "RUNS_RETENTION",
     group: "Service",
+    scope: "process",
     default: "30d",
     example: "90d",
     description: "How long run records are kept.",
@@ -294,6 +322,7 @@ const core: SettingDefinition[] = [
   {
     name: "AUTH0_LOG_RETENTION",
     group: "Service",
+    scope: "job",
     default: "1d",
     example: "30d",
     description:
@@ -304,6 +333,7 @@ const core: SettingDefinition[] = [
   {
     name: "STALE_AFTER",
     group: "Service",
+    scope: "job",
     default: "24h",
     example: "6h",
     description:
@@ -314,6 +344,7 @@ const core: SettingDefinition[] = [
   {
     name: "ALERT_REMINDER",
     group: "Slack",
+    scope: "job",
     default: "1h",
     example: "4h",
     description:
@@ -324,6 +355,7 @@ const core: SettingDefinition[] = [
   {
     name: "SLACK_DAILY_REPORT_HOUR",
     group: "Slack",
+    scope: "job",
     example: "8",
     description:
       "Hour (0-23, UTC) of a daily Slack report: logs exported, failures, warnings, checkpoint and lag. Unset: no report.",
@@ -332,6 +364,7 @@ const core: SettingDefinition[] = [
   {
     name: "READY_MAX_FAILURES",
     group: "Service",
+    scope: "process",
     default: "3",
     example: "1",
     description: "GET /readyz answers 503 after this many executions in a row failed.",
@@ -340,6 +373,7 @@ const core: SettingDefinition[] = [
   {
     name: "DASHBOARD_USER",
     group: "Dashboard",
+    scope: "process",
     default: "admin",
     example: "ops",
     description: "User name for signing in to the dashboard.",
@@ -348,6 +382,7 @@ const core: SettingDefinition[] = [
   {
     name: "DASHBOARD_PASSWORD",
     group: "Dashboard",
+    scope: "process",
     secret: true,
     example: "(a long passphrase)",
     description:
@@ -357,6 +392,7 @@ const core: SettingDefinition[] = [
   {
     name: "DASHBOARD_SESSION_TTL",
     group: "Dashboard",
+    scope: "process",
     default: "12h",
     example: "1h",
     description: "How long a dashboard sign-in lasts.",
@@ -366,6 +402,7 @@ const core: SettingDefinition[] = [
   {
     name: "EXPORTER_LOG_LEVEL",
     group: "Service",
+    scope: "process",
     default: "info",
     example: "debug",
     description:
@@ -377,6 +414,7 @@ const core: SettingDefinition[] = [
   {
     name: "HTTP_HOST",
     group: "Service",
+    scope: "process",
     default: "127.0.0.1",
     example: "0.0.0.0",
     description: "Address the service's HTTP listener (health, metrics) binds to.",
@@ -385,6 +423,7 @@ const core: SettingDefinition[] = [
   {
     name: "HTTP_PORT",
     group: "Service",
+    scope: "process",
     default: "3000",
     example: "8080",
     description: "Port of that listener (0 picks a free one).",
@@ -393,6 +432,7 @@ const core: SettingDefinition[] = [
   {
     name: "TRUSTED_PROXIES",
     group: "Dashboard",
+    scope: "process",
     example: "10.0.0.0/8,loopback",
     description:
       "Reverse proxies in front of the dashboard (addresses, CIDR ranges or loopback, comma-separated): their X-Forwarded-For names the client for the sign-in limit and their X-Forwarded-Proto=https makes cookies Secure and turns on HSTS. Headers from anyone else are ignored.",
@@ -401,6 +441,7 @@ const core: SettingDefinition[] = [
   {
     name: "ALLOW_INSECURE_HTTP",
     group: "Export",
+    scope: "job",
     default: "false",
     example: "true",
     description:
@@ -415,6 +456,12 @@ export const settings: SettingDefinition[] = core.flatMap((row) =>
 );
 
 export const settingsByName = new Map(settings.map((s) => [s.name, s]));
+
+/** One value for the whole service: the top level of the tenants file, or the environment. */
+export const processSettings: SettingDefinition[] = settings.filter((s) => s.scope === "process");
+
+/** One value per tenant (job): its entry in the tenants file, else the file's top level, etc. */
+export const jobSettings: SettingDefinition[] = settings.filter((s) => s.scope === "job");
 
 export const ALIASES: Record<string, string> = {
   SLACK_INCOMING_WEBHOOK_URL: "SLACK_INCOMING_WEBHOOK",

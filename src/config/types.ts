@@ -53,3 +53,30 @@ export interface Config {
   /** Risks the settings accept but that must be said at every start (ALLOW_INSECURE_HTTP). */
   warnings: string[];
 }
+
+/** The settings of the service itself, one value for all its tenants. */
+export interface ProcessConfig {
+  databaseUrl: string;
+  exporterLogLevel: string;
+  http: Config["http"];
+  dashboard: Config["dashboard"];
+  readyMaxFailures: number;
+  runsRetentionMs: number;
+  /** The tenants file read, as given; undefined: the environment describes one tenant. */
+  configFile: string | undefined;
+  /**
+   * What the deployment as a whole should be told at every start: tenants that read the same
+   * Auth0 application or write to the same target. Each job's own warnings are in its `warnings`.
+   */
+  warnings: string[];
+}
+
+/** One tenant's full settings (its process settings are the deployment's), and its id. */
+export type JobConfig = Config & { id: string };
+
+export interface Deployment {
+  process: ProcessConfig;
+  jobs: JobConfig[];
+  /** The tenants file read (absolute), or undefined without one. */
+  file: string | undefined;
+}

@@ -53,6 +53,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_URL",
     group: "Elasticsearch",
+    scope: "job",
     secret: true,
     example: "https://es1.example.com:9200,https://es2.example.com:9200",
     description:
@@ -62,6 +63,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_CLOUD_ID",
     group: "Elasticsearch",
+    scope: "job",
     example: "my-deployment:ZXUtd2VzdC0xLmF3cy5mb3VuZC5pbyRhYmMxMjMkZGVmNDU2",
     description:
       "Elastic Cloud deployment id, instead of ELASTICSEARCH_URL (decoded into the deployment's https URL).",
@@ -70,6 +72,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_USER",
     group: "Elasticsearch",
+    scope: "job",
     example: "auth0_writer",
     description: "Basic-auth user; needs ELASTICSEARCH_PASSWORD.",
     schema: text,
@@ -77,6 +80,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_PASSWORD",
     group: "Elasticsearch",
+    scope: "job",
     secret: true,
     example: "(a password)",
     description: "Basic-auth password; needs ELASTICSEARCH_USER.",
@@ -85,6 +89,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_API_KEY",
     group: "Elasticsearch",
+    scope: "job",
     secret: true,
     example: "(base64 of id:api_key)",
     description:
@@ -94,6 +99,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_AWS_REGION",
     group: "Elasticsearch",
+    scope: "job",
     example: "eu-west-1",
     description:
       "Sign requests with AWS SigV4 for Amazon OpenSearch Service in this region; credentials come from the standard AWS chain (environment, profile, container or instance role, IRSA).",
@@ -102,6 +108,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_AWS_SERVICE",
     group: "Elasticsearch",
+    scope: "job",
     default: "es",
     example: "aoss",
     description:
@@ -111,6 +118,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_INDEX",
     group: "Elasticsearch",
+    scope: "job",
     default: DEFAULT_INDEX,
     example: "logs-auth0.export-prod",
     description:
@@ -120,6 +128,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_CA_FILE",
     group: "Elasticsearch",
+    scope: "job",
     example: "/etc/ssl/certs/cluster-ca.pem",
     description:
       "PEM file of the CA that signed the cluster's certificate, when it is not a public one (NODE_EXTRA_CA_CERTS works too).",
@@ -128,6 +137,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_SETUP",
     group: "Elasticsearch",
+    scope: "job",
     default: "auto",
     example: "off",
     description:
@@ -137,6 +147,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_RETENTION",
     group: "Elasticsearch",
+    scope: "job",
     example: "400d",
     description:
       "Delete indexed logs this long after their index rolls over (ILM on Elasticsearch, ISM on OpenSearch). Unset: kept until you delete them.",
@@ -146,6 +157,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_BULK_MAX_MB",
     group: "Elasticsearch",
+    scope: "job",
     default: "5",
     example: "10",
     description:
@@ -155,6 +167,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
   {
     name: "ELASTICSEARCH_GZIP",
     group: "Elasticsearch",
+    scope: "job",
     default: "true",
     example: "false",
     description: "Send _bulk bodies gzip-compressed.",

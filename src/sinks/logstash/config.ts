@@ -24,6 +24,7 @@ export const logstashSettings: SettingDefinition[] = [
   {
     name: "LOGSTASH_URL",
     group: "Logstash",
+    scope: "job",
     secret: true,
     example: "https://logstash.example.com:8080",
     description:
@@ -33,6 +34,7 @@ export const logstashSettings: SettingDefinition[] = [
   {
     name: "LOGSTASH_INDEX",
     group: "Logstash",
+    scope: "job",
     example: "auth0-logs",
     description:
       "Value of the `index` field added to every document (DOCUMENT_FORMAT=extension); required with LOGSTASH_URL.",
@@ -41,6 +43,7 @@ export const logstashSettings: SettingDefinition[] = [
   {
     name: "LOGSTASH_TOKEN",
     group: "Logstash",
+    scope: "job",
     secret: true,
     example: "(a token)",
     description:
@@ -50,6 +53,7 @@ export const logstashSettings: SettingDefinition[] = [
   {
     name: "LOGSTASH_USER",
     group: "Logstash",
+    scope: "job",
     example: "auth0",
     description: "Basic-auth user; needs LOGSTASH_PASSWORD.",
     schema: text,
@@ -57,6 +61,7 @@ export const logstashSettings: SettingDefinition[] = [
   {
     name: "LOGSTASH_PASSWORD",
     group: "Logstash",
+    scope: "job",
     secret: true,
     example: "(a password)",
     description: "Basic-auth password; needs LOGSTASH_USER.",
