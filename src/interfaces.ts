@@ -166,55 +166,140 @@ export type LeaseClaim =
   | { held: true; epoch: number }
   | { held: false; holder: LeaseHolder; expiresAt: number };
 
-export interface Store {
-  /** Checks that the store is still there and writable, before an execution sends anything. */
-  verify(): Promise<void>;
-  getCheckpoint(): Promise<CheckpointState>;
+/** Which job a store record belongs to: a tenant's id, "default" for the one the environment describes. */
+export type JobId = string;
+
+/** The job's checkpoint, and why it moved other than by delivery. */
+export interface Checkpoints {
+  get(): Promise<CheckpointState>;
   /** Moves the checkpoint by replay or START_FROM, recording why; not a delivery commit. */
-  setCheckpoint(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;
+  set(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;
   /**
-   * Atomically moves the checkpoint from `expected` to the batch's after an acknowledged batch and
-   * adds to the run's counts. Throws LeaseLostError when `fence` no longer matches the lease
-   * (another process took the job over), and CheckpointMovedError when the stored checkpoint is
-   * no longer `expected` (a replay moved it meanwhile): either way the execution must stop.
+   * Atomically moves the checkpoint from `expected` to the step's, adds to the run's counts and
+   * stores the step's dead letters. Throws LeaseLostError when `fence` no longer matches the lease
+   * (another process took the job over), and CheckpointMovedError when the stored checkpoint is no
+   * longer `expected` (a replay moved it meanwhile): either way the execution must stop.
    */
   commit(runId: number, expected: Checkpoint, step: CommitStep, fence: Fence | null): Promise<void>;
+  /** The latest move other than a commit (a replay, START_FROM), so a holder notices one made elsewhere. */
+  lastMove(): Promise<{ id: number; reason: string } | null>;
+}
+
+export interface RunQuery {
+  limit: number;
+  outcome?: RunOutcome | undefined;
+  /** Runs started at or after this ISO time. */
+  since?: string | undefined;
+}
+
+/** The job's run history. */
+export interface RunLog {
+  start(trigger: RunTrigger, checkpoint: Checkpoint | null, fence: Fence | null): Promise<number>;
+  finish(
+    runId: number,
+    end: { outcome: RunOutcome; retries: number; warnings: string[]; error: string | null },
+  ): Promise<void>;
+  /** A run record that is not an execution: a replay, a skipped tick. */
+  record(run: Omit<RunRecord, "id">): Promise<number>;
+  get(runId: number): Promise<RunRecord | null>;
+  /** Newest first. */
+  list(query: RunQuery): Promise<RunRecord[]>;
+  /** Events sent per hour (UTC) from `since` on, for the dashboard's chart: 24 numbers. */
+  sentPerHour(since: string): Promise<number[]>;
+  /** Deletes finished runs that started before `before` (ISO time); returns how many. */
+  prune(before: string): Promise<number>;
+}
+
+/** Small named values of the job: enabled, schedule, alert state, requests from other replicas. */
+export interface JobState {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface TokenCache {
+  get(key: string): Promise<CachedToken | null>;
+  put(key: string, token: CachedToken): Promise<void>;
+}
+
+/** Documents the sink refused for good: kept until re-sent or deleted on request. */
+export interface DeadLetters {
+  list(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]>;
+  count(): Promise<Record<Exclude<DeadLetterState, "all">, number>>;
+  get(ids: number[]): Promise<DeadLetter[]>;
+  /** Records a re-send: delivered letters are resolved, refused ones get the new reason. */
+  retried(outcomes: { id: number; rejection: Rejection | null }[]): Promise<void>;
+  /** Deletes the given letters, or every resolved one; returns how many. */
+  delete(which: number[] | "resolved"): Promise<number>;
+}
+
+/** The job's lease: one process exports the job at a time; commits are fenced by its epoch. */
+export interface Leases {
   /**
-   * Takes the job's lease for `ttlMs` (a new epoch), or renews it when `holder` has it already,
-   * unless another holder has it unexpired and `isStale` does not prove that holder dead.
+   * Takes the lease for `ttlMs` (a new epoch), or renews it when `holder` has it already, unless
+   * another holder has it unexpired and `isStale` does not prove that holder dead.
    */
-  claimLease(
+  claim(
     holder: LeaseHolder,
     ttlMs: number,
     isStale: (other: LeaseHolder) => boolean,
   ): Promise<LeaseClaim>;
   /** Extends the lease; false when it is no longer this fence's (taken over meanwhile). */
-  renewLease(fence: Fence, ttlMs: number): Promise<boolean>;
-  releaseLease(fence: Fence): Promise<void>;
-  deleteJob(key: string): Promise<void>;
-  listDeadLetters(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]>;
-  countDeadLetters(): Promise<Record<Exclude<DeadLetterState, "all">, number>>;
-  getDeadLetters(ids: number[]): Promise<DeadLetter[]>;
-  /** Records a re-send: delivered letters are resolved, refused ones get the new reason. */
-  retriedDeadLetters(outcomes: { id: number; rejection: Rejection | null }[]): Promise<void>;
-  /** Deletes the given letters, or every resolved one; returns how many. */
-  deleteDeadLetters(which: number[] | "resolved"): Promise<number>;
-  /** Small named values of the job: enabled, schedule, alert state. */
-  getJob(key: string): Promise<string | null>;
-  setJob(key: string, value: string): Promise<void>;
-  /** A run record that is not an execution: a replay, a skipped tick. */
-  recordRun(run: Omit<RunRecord, "id">): Promise<number>;
-  /** Deletes finished runs that started before `before` (ISO time); returns how many. */
-  pruneRuns(before: string): Promise<number>;
-  getToken(key: string): Promise<CachedToken | null>;
-  putToken(key: string, token: CachedToken): Promise<void>;
-  startRun(trigger: RunTrigger, checkpoint: Checkpoint | null): Promise<number>;
-  finishRun(
-    runId: number,
-    end: { outcome: RunOutcome; retries: number; warnings: string[]; error: string | null },
-  ): Promise<void>;
-  getRun(runId: number): Promise<RunRecord | null>;
-  listRuns(limit: number): Promise<RunRecord[]>;
+  renew(fence: Fence, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once, keeping its epoch so that the old fence never matches again. */
+  release(fence: Fence): Promise<void>;
+  /** Who holds the lease now, if anyone (expired leases are no one's). */
+  holder(): Promise<{ holder: LeaseHolder; epoch: number } | null>;
+}
+
+/** Everything the store keeps about one job, each concern behind its own narrow port. */
+export interface JobStore {
+  readonly job: JobId;
+  /** Checks that the store is reachable and writable, before an execution sends anything. */
+  verify(): Promise<void>;
+  readonly checkpoints: Checkpoints;
+  readonly runs: RunLog;
+  readonly state: JobState;
+  readonly tokens: TokenCache;
+  readonly deadLetters: DeadLetters;
+  readonly leases: Leases;
+}
+
+/** A dashboard session, shared by every replica so that any of them can serve its user. */
+export interface StoredSession {
+  user: string;
+  csrf: string;
+  expiresAt: number;
+}
+
+/** What the store keeps for the process (every replica) rather than for a job. */
+export interface ProcessState {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+  /** Sets the value unless one is there already (replicas starting together). */
+  setIfAbsent(key: string, value: string): Promise<void>;
+  getSession(idHash: string): Promise<StoredSession | null>;
+  putSession(idHash: string, session: StoredSession): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+}
+
+/** The replicas sharing the store, by heartbeat: how many there are decides each one's share. */
+export interface Replicas {
+  heartbeat(replica: LeaseHolder, ttlMs: number): Promise<void>;
+  /** The replicas seen within their ttl, this one included. */
+  live(): Promise<LeaseHolder[]>;
+  leave(replica: LeaseHolder): Promise<void>;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  /** Where it is, for people (no credentials). */
+  readonly shown: string;
+  forJob(job: JobId): JobStore;
+  readonly process: ProcessState;
+  readonly replicas: Replicas;
+  /** Checks that the store is reachable and writable, before an execution sends anything. */
+  verify(): Promise<void>;
   close(): Promise<void>;
 }
 

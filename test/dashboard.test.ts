@@ -9,15 +9,30 @@ import { world } from "./helpers/world.ts";
 describe("dashboard safety", () => {
   it("refuses every page and API call without a session: 401 for the API, the sign-in page for browsers", async (t) => {
     const d = await dashboardFor(t, await world(t));
-    for (const path of ["/api/status", "/api/runs", "/api/settings", "/api/logs"]) {
+    for (const path of [
+      "/api/tenants/default/status",
+      "/api/tenants/default/runs",
+      "/api/settings",
+      "/api/logs",
+    ]) {
       assert.equal((await d.request(path)).status, 401, path);
     }
-    for (const path of ["/", "/runs", "/runs/1", "/logs", "/settings", "/replay"]) {
+    for (const path of [
+      "/",
+      "/tenants/default",
+      "/tenants/default/runs/1",
+      "/logs",
+      "/settings",
+      "/tenants/default/replay",
+    ]) {
       const response = await d.request(path);
       assert.equal(response.status, 302, path);
       assert.match(response.headers.get("location") ?? "", /^\/login\?next=/);
     }
-    assert.equal((await d.request("/api/job", { method: "POST", body: "{}" })).status, 401);
+    assert.equal(
+      (await d.request("/api/tenants/default/job", { method: "POST", body: "{}" })).status,
+      401,
+    );
     assert.equal((await d.request("/healthz")).status, 200, "probes stay open");
   });
 
@@ -31,7 +46,7 @@ describe("dashboard safety", () => {
       ok.headers.get("set-cookie") ?? "",
       /HttpOnly.*SameSite=Strict|SameSite=Strict.*HttpOnly/,
     );
-    assert.equal((await d.request("/api/status")).status, 200);
+    assert.equal((await d.request("/api/tenants/default/status")).status, 200);
   });
 
   it("rate-limits failed sign-ins", async (t) => {
@@ -47,10 +62,13 @@ describe("dashboard safety", () => {
     const d = await dashboardFor(t, w);
     await d.signIn();
     const body = JSON.stringify({ enabled: false });
-    assert.equal((await d.request("/api/job", { method: "POST", body })).status, 403);
+    assert.equal(
+      (await d.request("/api/tenants/default/job", { method: "POST", body })).status,
+      403,
+    );
     assert.equal(
       (
-        await d.request("/api/job", {
+        await d.request("/api/tenants/default/job", {
           method: "POST",
           body,
           csrf: true,
@@ -59,21 +77,27 @@ describe("dashboard safety", () => {
       ).status,
       403,
     );
-    assert.equal((await d.request("/api/job", { method: "POST", body, csrf: true })).status, 200);
-    assert.equal(await d.store.getJob("enabled"), "false");
+    assert.equal(
+      (await d.request("/api/tenants/default/job", { method: "POST", body, csrf: true })).status,
+      200,
+    );
+    assert.equal(await d.store.state.get("enabled"), "false");
   });
 
   it("sends security headers, a strict CSP among them", async (t) => {
     const d = await dashboardFor(t, await world(t));
     await d.signIn();
-    const response = await d.request("/");
+    const response = await d.request("/settings");
     const csp = response.headers.get("content-security-policy") ?? "";
     assert.match(csp, /default-src 'self'/);
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
     assert.equal(response.headers.get("x-content-type-options"), "nosniff");
     assert.ok(response.headers.get("x-frame-options"));
-    assert.equal((await d.request("/api/status")).headers.get("cache-control"), "no-store");
+    assert.equal(
+      (await d.request("/api/tenants/default/status")).headers.get("cache-control"),
+      "no-store",
+    );
   });
 
   it("keeps only a salted hash of the password", async () => {
@@ -90,18 +114,23 @@ describe("dashboard API", () => {
     const w = await world(t, { tenant: { backlog: 120 } });
     const d = await dashboardFor(t, w);
     await d.signIn();
-    assert.equal((await d.request("/api/run-now", { method: "POST", csrf: true })).status, 202);
+    assert.equal(
+      (await d.request("/api/tenants/default/run-now", { method: "POST", csrf: true })).status,
+      202,
+    );
     for (let i = 0; i < 50 && w.missing().length > 0; i++)
       await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 100));
-    const runs = (await (await d.request("/api/runs?outcome=success")).json()) as {
+    const runs = (await (await d.request("/api/tenants/default/runs?outcome=success")).json()) as {
       id: number;
       sent: number;
     }[];
     assert.equal(runs[0]?.sent, 121);
-    const run = (await (await d.request(`/api/runs/${runs[0]?.id}`)).json()) as { outcome: string };
+    const run = (await (await d.request(`/api/tenants/default/runs/${runs[0]?.id}`)).json()) as {
+      outcome: string;
+    };
     assert.equal(run.outcome, "success");
-    const status = (await (await d.request("/api/status")).json()) as {
+    const status = (await (await d.request("/api/tenants/default/status")).json()) as {
       today: { sent: number; perHour: number[] };
     };
     assert.equal(status.today.sent, 121);
@@ -111,14 +140,14 @@ describe("dashboard API", () => {
   it("validates and applies a new schedule", async (t) => {
     const d = await dashboardFor(t, await world(t));
     await d.signIn();
-    const bad = await d.request("/api/schedule", {
+    const bad = await d.request("/api/tenants/default/schedule", {
       method: "POST",
       csrf: true,
       body: JSON.stringify({ schedule: "every day" }),
     });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /cron expression/);
-    const good = await d.request("/api/schedule", {
+    const good = await d.request("/api/tenants/default/schedule", {
       method: "POST",
       csrf: true,
       body: JSON.stringify({ schedule: "*/15 * * * *" }),
@@ -133,13 +162,18 @@ describe("dashboard API", () => {
     await d.signIn();
     await d.service.tick("manual");
     const id = w.tenant.eventIds()[99] as string;
-    const preview = (await (await d.request(`/api/replay/preview?checkpoint=${id}`)).json()) as {
+    const preview = (await (
+      await d.request(`/api/tenants/default/replay/preview?checkpoint=${id}`)
+    ).json()) as {
       time: string;
     };
     assert.match(preview.time, /^\d{4}-\d{2}-\d{2}T/);
-    assert.equal((await d.request("/api/replay/preview?checkpoint=123")).status, 400);
-    assert.equal((await d.request("/api/replay/preview?since=soon")).status, 400);
-    const replay = await d.request("/api/replay", {
+    assert.equal(
+      (await d.request("/api/tenants/default/replay/preview?checkpoint=123")).status,
+      400,
+    );
+    assert.equal((await d.request("/api/tenants/default/replay/preview?since=soon")).status, 400);
+    const replay = await d.request("/api/tenants/default/replay", {
       method: "POST",
       csrf: true,
       body: JSON.stringify({ checkpoint: id }),

@@ -138,7 +138,7 @@ describe("Elasticsearch sink: dead letters", () => {
     const d = await dashboardFor(t, w);
     await d.signIn();
     await d.service.tick("manual");
-    const status = (await (await d.request("/api/status")).json()) as {
+    const status = (await (await d.request("/api/tenants/default/status")).json()) as {
       sink: string;
       deadLetters: { pending: number };
     };
@@ -147,11 +147,11 @@ describe("Elasticsearch sink: dead letters", () => {
       /^Elasticsearch 8\.17\.0 http:\/\/127\.0\.0\.1:\d+\/? \(logs-auth0\.export-default\)$/,
     );
     assert.ok(status.deadLetters.pending > 0);
-    const list = (await (await d.request("/api/dead-letters")).json()) as {
+    const list = (await (await d.request("/api/tenants/default/dead-letters")).json()) as {
       deadLetters: { id: number; reason: string }[];
     };
     assert.equal(list.deadLetters.length, status.deadLetters.pending);
-    const retry = await d.request("/api/dead-letters/retry", {
+    const retry = await d.request("/api/tenants/default/dead-letters/retry", {
       method: "POST",
       csrf: true,
       body: JSON.stringify({ all: true }),
@@ -159,7 +159,10 @@ describe("Elasticsearch sink: dead letters", () => {
     assert.equal(retry.status, 200);
     const outcome = (await retry.json()) as { tried: number; refused: number };
     assert.equal(outcome.tried, status.deadLetters.pending);
-    assert.match(await (await d.request("/metrics")).text(), /^a2l_dead_letters \d+/m);
+    assert.match(
+      await (await d.request("/metrics")).text(),
+      /^a2l_dead_letters\{tenant="default"\} \d+/m,
+    );
   });
 });
 

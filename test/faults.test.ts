@@ -171,7 +171,7 @@ describe("a crash between send and commit", () => {
     };
     await run.done;
     const store = new SqliteStore(join(w.dir, "state.sqlite"));
-    const atCrash = (await store.getCheckpoint()).checkpoint;
+    const atCrash = (await store.forJob("default").checkpoints.get()).checkpoint;
     await store.close();
     const ids = w.tenant.eventIds();
     // At most the 4 acknowledged batches are committed; the 5th is not.

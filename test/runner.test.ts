@@ -8,12 +8,12 @@ import { SinkError } from "../src/errors.ts";
 import type {
   CommitStep,
   DeliveryReport,
+  JobStore,
   LogEvent,
   Page,
   Sink,
   SinkBatch,
   Source,
-  Store,
 } from "../src/interfaces.ts";
 import { makeBatcher } from "../src/pipeline/batch.ts";
 import { runExecution } from "../src/runner/execution.ts";
@@ -48,17 +48,18 @@ function store() {
   const commits: string[] = [];
   const stub = {
     verify: async () => {},
-    getCheckpoint: async () => ({ checkpoint, startFromApplied: null, updatedAt: null }),
-    setCheckpoint: async () => {},
-    startRun: async () => 1,
-    finishRun: async () => {},
-    async commit(_run: number, expected: string, step: CommitStep) {
-      assert.equal(expected, checkpoint, "commits come in page order");
-      checkpoint = step.checkpoint;
-      commits.push(step.checkpoint);
+    checkpoints: {
+      get: async () => ({ checkpoint, startFromApplied: null, updatedAt: null }),
+      set: async () => {},
+      async commit(_run: number, expected: string, step: CommitStep) {
+        assert.equal(expected, checkpoint, "commits come in page order");
+        checkpoint = step.checkpoint;
+        commits.push(step.checkpoint);
+      },
     },
+    runs: { start: async () => 1, finish: async () => {} },
   };
-  return { store: stub as unknown as Store, commits, checkpoint: () => checkpoint };
+  return { store: stub as unknown as JobStore, commits, checkpoint: () => checkpoint };
 }
 
 /** A sink whose batches take `delay(n)` ms (n: the batch's number) and may fail. */
@@ -81,7 +82,7 @@ function sink(
   };
 }
 
-function run(parts: { source: Source; store: Store; sink: Sink }, stop?: AbortSignal) {
+function run(parts: { source: Source; store: JobStore; sink: Sink }, stop?: AbortSignal) {
   return runExecution({
     settings: {
       startFrom: undefined,

@@ -40,7 +40,7 @@ describe("run (the service process)", () => {
     const result = await service.done;
     assert.equal(result.code, 0, result.stderr);
     assert.ok(Date.now() - stoppedAt < 12_000, "stopped within the grace period");
-    assert.match(result.stderr, /SIGTERM: stopping after the batch in flight/);
+    assert.match(result.stderr, /SIGTERM: stopping after the batches in flight/);
     assert.ok(w.missing().length > 0, "it stopped before caught up");
     const { runs } = await w.stored();
     assert.equal(runs[0]?.outcome, "aborted");

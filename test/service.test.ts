@@ -16,7 +16,7 @@ describe("schedule", () => {
     await service.start();
     await sleep(4500);
     await service.stop(5000);
-    const runs = await store.listRuns(100);
+    const runs = await store.runs.list({ limit: 100 });
     const executions = runs.filter((r) => r.outcome !== "skipped").reverse();
     assert.ok(executions.length >= 2, `${executions.length} executions`);
     assert.ok(
@@ -66,7 +66,7 @@ describe("schedule", () => {
     await service.start();
     await service.reschedule("*/10 * * * *");
     assert.equal((await service.status()).schedule, "*/10 * * * *");
-    assert.equal(await store.getJob("schedule"), "*/10 * * * *");
+    assert.equal(await store.state.get("schedule"), "*/10 * * * *");
   });
 });
 
@@ -129,7 +129,7 @@ describe("Slack", () => {
     slack.failNext("410");
     await service.tick("schedule");
     await notifier.idle();
-    assert.equal((await store.listRuns(1))[0]?.outcome, "success");
+    assert.equal((await store.runs.list({ limit: 1 }))[0]?.outcome, "success");
     assert.equal(slack.messages.length, 0);
     slack.failNext("429");
     w.tenant.addEvents(3);
@@ -199,14 +199,14 @@ describe("replay", () => {
     const replayTo = w.tenant.eventIds()[9] as string;
     assert.equal((await runCli(["replay", "--from", replayTo], w.env, w.dir)).code, 0);
     await running;
-    const runs = await store.listRuns(10);
+    const runs = await store.runs.list({ limit: 10 });
     assert.equal(runs.find((r) => r.trigger === "manual")?.outcome, "aborted");
     // No schedule tick needed: the replay execution starts by itself and re-sends event 11 on.
     const eleventh = w.tenant.eventIds()[10] as string;
     for (let i = 0; i < 100 && (w.logstash.idCounts().get(eleventh) ?? 0) < 2; i++) await sleep(50);
     assert.equal(w.logstash.idCounts().get(eleventh), 2);
     assert.ok(
-      (await store.listRuns(10)).some(
+      (await store.runs.list({ limit: 10 })).some(
         (r) => r.trigger === "replay" && r.outcome !== "skipped" && r.read > 0,
       ),
     );
@@ -260,18 +260,18 @@ describe("health and metrics", () => {
     assert.equal((await app.request("/readyz")).status, 200);
     await service.tick("schedule");
     const metrics = await (await app.request("/metrics")).text();
-    assert.match(metrics, /a2l_events_sent_total 251/);
-    assert.match(metrics, /a2l_events_read_total 251/);
-    assert.match(metrics, /a2l_batches_total 3/);
-    assert.match(metrics, /a2l_executions_total\{outcome="success"\} 1/);
-    assert.match(metrics, /a2l_checkpoint_lag_seconds \d/);
-    assert.match(metrics, /a2l_last_success_timestamp_seconds \d/);
+    assert.match(metrics, /a2l_events_sent_total\{tenant="default"\} 251/);
+    assert.match(metrics, /a2l_events_read_total\{tenant="default"\} 251/);
+    assert.match(metrics, /a2l_batches_total\{tenant="default"\} 3/);
+    assert.match(metrics, /a2l_executions_total\{tenant="default",outcome="success"\} 1/);
+    assert.match(metrics, /a2l_checkpoint_lag_seconds\{tenant="default"\} \d/);
+    assert.match(metrics, /a2l_last_success_timestamp_seconds\{tenant="default"\} \d/);
     w.logstash.failNext("503", 1000);
     w.tenant.addEvents(1);
     await service.tick("schedule");
     await service.tick("schedule");
     const after = await (await app.request("/metrics")).text();
-    assert.match(after, /a2l_retries_total\{side="logstash"\} [1-9]/);
+    assert.match(after, /a2l_retries_total\{tenant="default",side="logstash"\} [1-9]/);
     const ready = await app.request("/readyz");
     assert.equal(ready.status, 503);
     assert.match(await ready.text(), /2 executions in a row failed/);
@@ -290,7 +290,7 @@ describe("warnings", () => {
     });
     await service.tick("schedule");
     await notifier.idle();
-    const [run] = await store.listRuns(1);
+    const [run] = await store.runs.list({ limit: 1 });
     assert.ok(
       run?.warnings.some((w) =>
         /beyond the tenant's log retention of 24h 00m \(AUTH0_LOG_RETENTION\)/.test(w),
@@ -308,7 +308,7 @@ describe("warnings", () => {
     });
     const { service, store } = await serviceFor(t, w, { SLACK_INCOMING_WEBHOOK: "" });
     await service.tick("schedule");
-    const [run] = await store.listRuns(1);
+    const [run] = await store.runs.list({ limit: 1 });
     assert.equal(run?.outcome, "success");
     assert.ok(
       run?.warnings.every((w) => !w.includes("STALE_AFTER")),

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Agent } from "undici";
 import { AbortedError, SourceError } from "../errors.ts";
-import type { Checkpoint, LogEvent, Page, ReadContext, Source, Store } from "../interfaces.ts";
+import type { Checkpoint, LogEvent, Page, ReadContext, Source, TokenCache } from "../interfaces.ts";
 import { JsonInputError, parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, type HttpAnswer, header, newAgent } from "../util/http.ts";
 import { retryFor, withRetry } from "../util/retry.ts";
@@ -27,7 +27,7 @@ export interface Auth0SourceOptions {
   clientSecret: string;
   batchSize: number;
   /** The token cache. */
-  store: Pick<Store, "getToken" | "putToken">;
+  store: TokenCache;
   requestTimeoutMs: number;
 }
 

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { SourceError } from "../errors.ts";
-import type { CachedToken, Store } from "../interfaces.ts";
+import type { CachedToken, TokenCache } from "../interfaces.ts";
 import { parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, header } from "../util/http.ts";
 
@@ -23,7 +23,7 @@ export function usableUntil(issuedAt: number, expiresInSeconds: number): number 
 
 export class TokenProvider {
   private readonly settings: TokenSettings;
-  private readonly store: Pick<Store, "getToken" | "putToken">;
+  private readonly store: TokenCache;
   private readonly dispatcher: Dispatcher;
   private readonly key: string;
   /** Kept in memory too: the source lives across executions, the token until it is due. */
@@ -31,11 +31,7 @@ export class TokenProvider {
   /** How many tokens this provider obtained from Auth0 (not the cache). */
   issued = 0;
 
-  constructor(
-    settings: TokenSettings,
-    store: Pick<Store, "getToken" | "putToken">,
-    dispatcher: Dispatcher,
-  ) {
+  constructor(settings: TokenSettings, store: TokenCache, dispatcher: Dispatcher) {
     this.settings = settings;
     this.store = store;
     this.dispatcher = dispatcher;
@@ -47,7 +43,7 @@ export class TokenProvider {
 
   async get(signal?: AbortSignal): Promise<string> {
     if (this.cached && this.cached.expiresAt > Date.now()) return this.cached.accessToken;
-    const stored = await this.store.getToken(this.key);
+    const stored = await this.store.get(this.key);
     if (stored && stored.expiresAt > Date.now()) {
       this.cached = stored;
       return stored.accessToken;
@@ -115,7 +111,7 @@ export class TokenProvider {
       typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 86_400;
     this.issued++;
     this.cached = { accessToken: parsed.access_token, expiresAt: usableUntil(issuedAt, expiresIn) };
-    await this.store.putToken(this.key, this.cached);
+    await this.store.put(this.key, this.cached);
     return parsed.access_token;
   }
 }

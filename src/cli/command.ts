@@ -1,9 +1,10 @@
-// The shape every CLI command has, and the helpers they share: settings, logger, store, exit codes.
+// The shape every CLI command has, and the helpers they share: settings (one tenant from the
+// environment, or several from a tenants file), choosing a tenant, the logger, the store, exit codes.
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Logger } from "pino";
-import { loadConfig } from "../config/load.ts";
-import type { Config } from "../config/types.ts";
+import { loadDeployment } from "../config/load.ts";
+import type { Deployment, JobConfig } from "../config/types.ts";
 import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import { openStore } from "../store/open.ts";
@@ -26,6 +27,10 @@ export interface Command {
   run(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number>;
 }
 
+/** Every command that works on a job takes it: with one tenant it may be left out. */
+export const TENANT_OPTION = { tenant: { type: "string" } } as const;
+export const TENANT_HELP = `  --tenant ID        the tenant (of the tenants file) to work on; with one tenant it may be left out`;
+
 export function parseCommandArgs(command: Command, argv: string[]) {
   try {
     return parseArgs({
@@ -43,12 +48,30 @@ export function parseCommandArgs(command: Command, argv: string[]) {
   }
 }
 
-export function loadSettings(io: Io): Config {
-  return loadConfig(io.env, { cwd: io.cwd });
+export function loadSettings(io: Io): Deployment {
+  return loadDeployment(io.env, { cwd: io.cwd });
+}
+
+/** The job `--tenant` names, or the only one; several without --tenant is a usage error. */
+export function chooseJob(deployment: Deployment, tenant: unknown): JobConfig {
+  const ids = deployment.jobs.map((job) => job.id);
+  if (typeof tenant === "string") {
+    const job = deployment.jobs.find((candidate) => candidate.id === tenant);
+    if (!job) {
+      throw new ConfigError([
+        `--tenant: no tenant "${tenant.slice(0, 64)}"; tenants: ${ids.join(", ")}`,
+      ]);
+    }
+    return job;
+  }
+  if (deployment.jobs.length === 1) return deployment.jobs[0] as JobConfig;
+  throw new ConfigError([
+    `--tenant: this deployment has ${ids.length} tenants; name one: ${ids.join(", ")}`,
+  ]);
 }
 
 export function loggerFor(
-  config: Pick<Config, "exporterLogLevel">,
+  config: { exporterLogLevel: string },
   io: Io,
   tee?: { write(line: string): void },
 ): Logger {
@@ -60,8 +83,11 @@ export function loggerFor(
   });
 }
 
-export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(config.databaseUrl);
+export async function withStore<T>(
+  databaseUrl: string,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(databaseUrl);
   try {
     return await work(store);
   } finally {

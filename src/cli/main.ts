@@ -44,16 +44,42 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Options:
+  --config PATH  a tenants file (YAML): several tenants in one deployment (or CONFIG_FILE)
   -h, --help     show this help (or a command's: <command> --help)
   -v, --version  print the version
 
-Settings come from environment variables and a .env file in the working directory;
-the README lists them all. Exit status: 0 ok, 1 failed, 2 bad settings or arguments.
+Settings come from environment variables and a .env file in the working directory, and
+from a tenants file when one is given; the README lists them all. Exit status: 0 ok, 1 failed, 2 bad settings or arguments.
 `;
 }
 
+/** `--config PATH` (or `--config=PATH`) anywhere: the tenants file, as CONFIG_FILE would name it. */
+function takeConfigOption(argv: string[], io: Io): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--config") {
+      const path = argv[++i];
+      if (path === undefined) throw new ConfigError(["--config: needs the path of a tenants file"]);
+      io.env = { ...io.env, CONFIG_FILE: path };
+    } else if (arg.startsWith("--config=")) {
+      io.env = { ...io.env, CONFIG_FILE: arg.slice("--config=".length) };
+    } else {
+      rest.push(arg);
+    }
+  }
+  return rest;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  let args: string[];
+  try {
+    args = takeConfigOption(argv, io);
+  } catch (error) {
+    io.stderr.write(`error: ${(error as ConfigError).problems.join("\n")}\n`);
+    return EXIT.usage;
+  }
+  const [name, ...rest] = args;
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
     const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
     io.stdout.write(topic ? `${topic.usage}\n` : mainHelp());

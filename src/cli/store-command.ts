@@ -1,36 +1,78 @@
-// Commands that work on the store alone (status, runs, replay, enable, disable) need only the
-// settings that locate and describe it, not the Auth0 or Logstash credentials.
+// Commands that work on the store alone (status, runs, replay, enable, disable, schedule,
+// dead-letters) need only the settings that locate the store and describe each job, not the
+// Auth0 or sink credentials: without a tenants file a few settings are read; with one, the file.
 
-import { loadSome } from "../config/load.ts";
+import { loadDeployment, loadSome } from "../config/load.ts";
+import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import { openStore } from "../store/open.ts";
 import type { Io } from "./command.ts";
 
-export interface StoreSettings {
-  databaseUrl: string;
+/** What a store command knows of a job. */
+export interface StoredJob {
+  id: string;
   schedule: string;
   auth0LogRetentionMs: number;
 }
 
-export function storeSettings(io: Io): StoreSettings {
+export interface StoreView {
+  databaseUrl: string;
+  jobs: StoredJob[];
+}
+
+export function storeView(io: Io): StoreView {
+  const file = io.env.CONFIG_FILE;
+  if (file) {
+    const deployment = loadDeployment(io.env, { cwd: io.cwd });
+    return {
+      databaseUrl: deployment.process.databaseUrl,
+      jobs: deployment.jobs.map((job) => ({
+        id: job.id,
+        schedule: job.schedule,
+        auth0LogRetentionMs: job.auth0LogRetentionMs,
+      })),
+    };
+  }
   const values = loadSome(io.env, ["DATABASE_URL", "SCHEDULE", "AUTH0_LOG_RETENTION"], {
     cwd: io.cwd,
   });
   return {
     databaseUrl: values.DATABASE_URL as string,
-    schedule: values.SCHEDULE as string,
-    auth0LogRetentionMs: values.AUTH0_LOG_RETENTION as number,
+    jobs: [
+      {
+        id: "default",
+        schedule: values.SCHEDULE as string,
+        auth0LogRetentionMs: values.AUTH0_LOG_RETENTION as number,
+      },
+    ],
   };
 }
 
-export async function withSettingsStore<T>(
+/** The job `--tenant` names, or the only one. */
+export function storedJob(view: StoreView, tenant: unknown): StoredJob {
+  const ids = view.jobs.map((job) => job.id);
+  if (typeof tenant === "string") {
+    const job = view.jobs.find((candidate) => candidate.id === tenant);
+    if (!job)
+      throw new ConfigError([
+        `--tenant: no tenant "${tenant.slice(0, 64)}"; tenants: ${ids.join(", ")}`,
+      ]);
+    return job;
+  }
+  if (view.jobs.length === 1) return view.jobs[0] as StoredJob;
+  throw new ConfigError([
+    `--tenant: this deployment has ${ids.length} tenants; name one: ${ids.join(", ")}`,
+  ]);
+}
+
+export async function withStoreView<T>(
   io: Io,
-  work: (store: Store, settings: StoreSettings) => Promise<T>,
+  work: (store: Store, view: StoreView) => Promise<T>,
 ): Promise<T> {
-  const settings = storeSettings(io);
-  const store = await openStore(settings.databaseUrl);
+  const view = storeView(io);
+  const store = await openStore(view.databaseUrl);
   try {
-    return await work(store, settings);
+    return await work(store, view);
   } finally {
     await store.close();
   }

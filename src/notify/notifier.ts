@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { Config } from "../config/types.ts";
 import { describe } from "../errors.ts";
-import type { ExecutionEnd, Notifier, RunRecord, Store } from "../interfaces.ts";
+import type { ExecutionEnd, JobStore, Notifier, RunRecord } from "../interfaces.ts";
 import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
 import { type AlertState, causeOf, decide, initialAlertState } from "./alerts.ts";
@@ -46,19 +46,25 @@ function runFields(run: RunRecord | null): Field[] {
 export class SlackNotifier implements Notifier {
   private readonly client: SlackClient;
   private readonly config: Config;
-  private readonly store: Store;
+  private readonly store: JobStore;
   private readonly logger: Logger;
 
-  constructor(config: Config, store: Store, logger: Logger, webhookUrl: string) {
+  constructor(config: Config, store: JobStore, logger: Logger, webhookUrl: string) {
     this.client = new SlackClient(webhookUrl, logger);
     this.config = config;
     this.store = store;
     this.logger = logger;
   }
 
+  /** Messages name the tenant, unless the deployment has just the one from the environment. */
+  private title(text: string): string {
+    const tenant = this.store.job;
+    return tenant === "default" ? text : `${text} (tenant ${tenant})`;
+  }
+
   private async state(): Promise<AlertState> {
     try {
-      const raw = await this.store.getJob(ALERT_STATE);
+      const raw = await this.store.state.get(ALERT_STATE);
       return raw ? (JSON.parse(raw) as AlertState) : initialAlertState;
     } catch {
       return initialAlertState;
@@ -71,7 +77,7 @@ export class SlackNotifier implements Notifier {
         reminderMs: this.config.slack.reminderMs,
         sendSuccess: this.config.slack.sendSuccess,
       });
-      await this.store.setJob(ALERT_STATE, JSON.stringify(state)).catch(() => {});
+      await this.store.state.set(ALERT_STATE, JSON.stringify(state)).catch(() => {});
       // A failure message already carries the run's warnings; otherwise they get their own.
       if (end.ok && decision !== "success") await this.warnings(end);
       if (decision === null) return;
@@ -86,17 +92,17 @@ export class SlackNotifier implements Notifier {
             ? "Auth0 log export failed"
             : `Auth0 log export still failing (${state.failures} executions)`;
         const text = `${end.error ?? "unknown error"}\nNothing was skipped: the next execution resumes at the checkpoint${replay ? ` \`${replay}\`` : ""}${since}.`;
-        this.client.post(layout(title, text, fields));
+        this.client.post(layout(this.title(title), text, fields));
       } else if (decision === "recovered") {
         this.client.post(
           layout(
-            "Auth0 log export recovered",
+            this.title("Auth0 log export recovered"),
             "The export is working again; nothing was skipped.",
             fields,
           ),
         );
       } else {
-        this.client.post(layout("Auth0 log export succeeded", "Caught up.", fields));
+        this.client.post(layout(this.title("Auth0 log export succeeded"), "Caught up.", fields));
       }
     } catch (error) {
       this.logger.warn(`Slack notification skipped: ${describe(error)}`);
@@ -107,7 +113,7 @@ export class SlackNotifier implements Notifier {
   private async warnings(end: ExecutionEnd): Promise<void> {
     const warnings = end.run?.warnings ?? [];
     if (warnings.length === 0) return;
-    const raw = await this.store.getJob(WARNING_STATE).catch(() => null);
+    const raw = await this.store.state.get(WARNING_STATE).catch(() => null);
     const posted = (raw ? JSON.parse(raw) : {}) as Record<string, number>;
     const now = Date.now();
     const fresh = warnings.filter(
@@ -115,35 +121,43 @@ export class SlackNotifier implements Notifier {
     );
     if (fresh.length === 0) return;
     for (const warning of fresh) posted[causeOf(warning)] = now;
-    await this.store.setJob(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
+    await this.store.state.set(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
     const refused = fresh.filter((warning) => warning.includes(DEAD_LETTERED));
     const others = fresh.filter((warning) => !warning.includes(DEAD_LETTERED));
     if (refused.length > 0) {
       const text = `${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
-      this.client.post(layout("Auth0 log export: documents refused", text, runFields(end.run)));
+      this.client.post(
+        layout(this.title("Auth0 log export: documents refused"), text, runFields(end.run)),
+      );
     }
     if (others.length > 0) {
-      this.client.post(layout("Auth0 log export: warning", others.join("\n"), runFields(end.run)));
+      this.client.post(
+        layout(this.title("Auth0 log export: warning"), others.join("\n"), runFields(end.run)),
+      );
     }
   }
 
   async dailyReport(): Promise<void> {
     try {
       const since = new Date(Date.now() - 86_400_000).toISOString();
-      const runs = (await this.store.listRuns(10_000)).filter((run) => run.startedAt >= since);
+      const runs = await this.store.runs.list({ since, limit: 10_000 });
       const sent = runs.reduce((sum, run) => sum + run.sent, 0);
       const failures = runs.filter((run) => run.outcome === "failed").length;
       const warnings = runs.reduce((sum, run) => sum + run.warnings.length, 0);
-      const checkpoint = (await this.store.getCheckpoint()).checkpoint;
+      const checkpoint = (await this.store.checkpoints.get()).checkpoint;
       const time = checkpoint ? timeOfCheckpoint(checkpoint) : null;
       this.client.post(
-        layout("Auth0 log export: daily report", `Last 24 hours: ${runs.length} executions.`, [
-          { label: "Logs exported", value: String(sent) },
-          { label: "Failed executions", value: String(failures) },
-          { label: "Warnings", value: String(warnings) },
-          { label: "Checkpoint", value: checkpoint ? `\`${checkpoint}\`` : "none yet" },
-          { label: "Lag", value: time ? duration(Date.now() - time.getTime()) : "—" },
-        ]),
+        layout(
+          this.title("Auth0 log export: daily report"),
+          `Last 24 hours: ${runs.length} executions.`,
+          [
+            { label: "Logs exported", value: String(sent) },
+            { label: "Failed executions", value: String(failures) },
+            { label: "Warnings", value: String(warnings) },
+            { label: "Checkpoint", value: checkpoint ? `\`${checkpoint}\`` : "none yet" },
+            { label: "Lag", value: time ? duration(Date.now() - time.getTime()) : "—" },
+          ],
+        ),
       );
     } catch (error) {
       this.logger.warn(`daily report skipped: ${describe(error)}`);

@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { Auth0Source } from "../auth0/source.ts";
 import type { Config } from "../config/types.ts";
-import type { Sink, Store } from "../interfaces.ts";
+import type { JobStore, Sink } from "../interfaces.ts";
 import { type Batcher, makeBatcher } from "../pipeline/batch.ts";
 import { openSink } from "../sinks/open.ts";
 
@@ -24,12 +24,12 @@ export function ecsTarget(config: Config): { dataset: string; namespace: string 
 
 export async function assembleJob(
   config: Config,
-  deps: { store: Store; logger: Logger; batchSize?: number },
+  deps: { store: JobStore; logger: Logger; batchSize?: number },
 ): Promise<Job> {
   const source = new Auth0Source({
     ...config.auth0,
     batchSize: deps.batchSize ?? config.batchSize,
-    store: deps.store,
+    store: deps.store.tokens,
     requestTimeoutMs: config.requestTimeoutMs,
   });
   const sink = await openSink(config, { logger: deps.logger });

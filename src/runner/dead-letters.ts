@@ -3,7 +3,7 @@
 // delivered. Delivered letters are marked resolved; those refused again keep the new reason. None
 // is deleted here: only `dead-letters delete` does that, when asked.
 
-import type { DeadLetter, Rejection, SendContext, Sink, Store } from "../interfaces.ts";
+import type { DeadLetter, JobStore, Rejection, SendContext, Sink } from "../interfaces.ts";
 
 export interface RetryOutcome {
   tried: number;
@@ -18,7 +18,7 @@ const BATCH = 100;
 async function retryBatch(
   letters: DeadLetter[],
   sink: Sink,
-  store: Store,
+  store: JobStore,
   context: SendContext,
 ): Promise<{ delivered: number; refused: Rejection[] }> {
   // The sink takes ownership of documents; the stored ones are copies already (parsed from JSON).
@@ -27,7 +27,7 @@ async function retryBatch(
     context,
   );
   const refused = new Map(report.rejected.map((rejection) => [rejection.id, rejection]));
-  await store.retriedDeadLetters(
+  await store.deadLetters.retried(
     letters.map((letter) => ({ id: letter.id, rejection: refused.get(letter.logId) ?? null })),
   );
   return { delivered: letters.length - refused.size, refused: report.rejected };
@@ -35,7 +35,7 @@ async function retryBatch(
 
 /** Re-sends the given pending letters, or all pending ones; batches of 100. */
 export async function retryDeadLetters(
-  store: Store,
+  store: JobStore,
   sink: Sink,
   which: number[] | "all",
   context: SendContext,
@@ -43,8 +43,8 @@ export async function retryDeadLetters(
   const outcome: RetryOutcome = { tried: 0, delivered: 0, refused: 0, reasons: [] };
   const pending =
     which === "all"
-      ? await store.listDeadLetters({ state: "pending", limit: 10_000 })
-      : (await store.getDeadLetters(which)).filter((letter) => letter.resolvedAt === null);
+      ? await store.deadLetters.list({ state: "pending", limit: 10_000 })
+      : (await store.deadLetters.get(which)).filter((letter) => letter.resolvedAt === null);
   for (let i = 0; i < pending.length; i += BATCH) {
     const letters = pending.slice(i, i + BATCH);
     const { delivered, refused } = await retryBatch(letters, sink, store, context);

@@ -18,13 +18,13 @@ import type {
   DeliveryReport,
   ExecutionStats,
   Fence,
+  JobStore,
   PageBatch,
   RunCounts,
   RunOutcome,
   RunTrigger,
   Sink,
   Source,
-  Store,
 } from "../interfaces.ts";
 import type { Batcher } from "../pipeline/batch.ts";
 import type { RetryBudget } from "../util/retry.ts";
@@ -66,7 +66,7 @@ export interface ExecutionSettings {
 
 export interface ExecutionDeps {
   settings: ExecutionSettings;
-  store: Store;
+  store: JobStore;
   source: Source;
   sink: Sink;
   batcher: Batcher;
@@ -87,12 +87,12 @@ export interface ExecutionDeps {
 /** The checkpoint to read from: START_FROM when new or changed, else the stored one, else a look-back. */
 export async function resolveCheckpoint(
   settings: ExecutionSettings,
-  store: Store,
+  store: JobStore,
   logger: Logger,
 ): Promise<Checkpoint> {
-  const state = await store.getCheckpoint();
+  const state = await store.checkpoints.get();
   if (settings.startFrom !== undefined && settings.startFrom !== state.startFromApplied) {
-    await store.setCheckpoint(settings.startFrom, {
+    await store.checkpoints.set(settings.startFrom, {
       kind: "start-from",
       startFrom: settings.startFrom,
     });
@@ -105,7 +105,7 @@ export async function resolveCheckpoint(
   if (state.checkpoint !== null) return state.checkpoint;
   // Stored at once: a first execution that fails must not let the look-back window slide forward.
   const initial = checkpointAt(new Date(Date.now() - settings.initialLookbackMs));
-  await store.setCheckpoint(initial, { kind: "initial", lookbackMs: settings.initialLookbackMs });
+  await store.checkpoints.set(initial, { kind: "initial", lookbackMs: settings.initialLookbackMs });
   logger.info({ checkpoint: initial }, "no checkpoint yet: starting from the initial look-back");
   return initial;
 }
@@ -146,7 +146,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   };
   await store.verify();
   const startCheckpoint = await resolveCheckpoint(settings, store, logger);
-  const runId = await store.startRun(deps.trigger, startCheckpoint);
+  const runId = await store.runs.start(deps.trigger, startCheckpoint, deps.fence);
   const progress: Progress = {
     read: 0,
     sent: 0,
@@ -165,7 +165,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       rejected: report.rejected.length,
       batches: 1,
     };
-    await store.commit(
+    await store.checkpoints.commit(
       runId,
       progress.checkpoint,
       {
@@ -241,7 +241,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   }
   const retries = stats.retries.source + stats.retries.sink;
   const unique = [...new Set(warnings.map(mask))];
-  await store.finishRun(runId, { outcome, retries, warnings: unique, error });
+  await store.runs.finish(runId, { outcome, retries, warnings: unique, error });
   return {
     ...progress,
     runId,

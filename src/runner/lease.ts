@@ -6,10 +6,16 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { ExporterError, LeaseLostError } from "../errors.ts";
-import type { Fence, LeaseHolder, Store } from "../interfaces.ts";
+import type { Fence, JobStore, LeaseHolder } from "../interfaces.ts";
 
-/** How long a lease lasts unless renewed; renewed every third of it. */
+/**
+ * How long a lease lasts unless renewed; renewed every third of it. With SQLite one machine holds
+ * the store, so a killed holder is recognised by its pid and the ttl only matters for a frozen
+ * one; replicas on PostgreSQL take over a dead one's jobs when its leases expire, so there it is
+ * shorter: failover is the ttl plus a supervisor round.
+ */
 export const LEASE_TTL_MS = 30_000;
+export const REPLICA_LEASE_TTL_MS = 15_000;
 
 /** Another live process holds the job: exit 1, naming it. */
 export class StoreBusyError extends ExporterError {
@@ -48,12 +54,14 @@ export function describeHolder(holder: LeaseHolder): string {
 
 export class JobLease {
   readonly fence: Fence;
-  private readonly store: Store;
+  private readonly store: JobStore;
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly ttlMs: number;
+  /** When the lease was last confirmed, on the monotonic clock. */
+  private confirmedAt = performance.now();
 
-  private constructor(store: Store, fence: Fence, ttlMs: number) {
+  private constructor(store: JobStore, fence: Fence, ttlMs: number) {
     this.store = store;
     this.fence = fence;
     this.ttlMs = ttlMs;
@@ -61,15 +69,31 @@ export class JobLease {
     this.timer.unref();
   }
 
+  /** Claims the job, or returns the process that has it. */
+  static async tryClaim(
+    store: JobStore,
+    holder: LeaseHolder,
+    ttlMs = LEASE_TTL_MS,
+  ): Promise<JobLease | { busy: LeaseHolder }> {
+    const claim = await store.leases.claim(holder, ttlMs, isDeadOnThisHost);
+    if (!claim.held) return { busy: claim.holder };
+    return new JobLease(store, { holder: holder.id, epoch: claim.epoch }, ttlMs);
+  }
+
   /** Claims the job for this process, or throws StoreBusyError naming the process that has it. */
-  static async claim(store: Store, holder: LeaseHolder, ttlMs = LEASE_TTL_MS): Promise<JobLease> {
-    const claim = await store.claimLease(holder, ttlMs, isDeadOnThisHost);
-    if (!claim.held) {
+  static async claim(
+    store: JobStore,
+    holder: LeaseHolder,
+    ttlMs = LEASE_TTL_MS,
+  ): Promise<JobLease> {
+    const claim = await JobLease.tryClaim(store, holder, ttlMs);
+    if ("busy" in claim) {
+      const tenant = store.job === "default" ? "this job" : `tenant ${store.job}`;
       throw new StoreBusyError(
-        `the store is in use by ${describeHolder(claim.holder)}, which exports this job; stop it first (its lease ends at ${new Date(claim.expiresAt).toISOString()} unless renewed)`,
+        `the store is in use by ${describeHolder(claim.busy)}, which exports ${tenant}; stop it first, or wait until its lease lapses`,
       );
     }
-    return new JobLease(store, { holder: holder.id, epoch: claim.epoch }, ttlMs);
+    return claim;
   }
 
   /** Aborted when the lease was found taken over: the execution must stop and not restart. */
@@ -77,14 +101,26 @@ export class JobLease {
     return this.controller.signal;
   }
 
+  private lose(message: string): void {
+    clearInterval(this.timer);
+    if (!this.lost.aborted) this.controller.abort(new LeaseLostError(message));
+  }
+
   private async renew(): Promise<void> {
     if (this.lost.aborted) return;
+    // Frozen or cut off for longer than the lease could stay ours: another process may hold the
+    // job by now. Step down first, before the store is asked (commits are fenced anyway).
+    if (performance.now() - this.confirmedAt > this.ttlMs * 0.8) {
+      this.lose(
+        "this process's lease may have lapsed (not renewed in time); it stopped exporting the job",
+      );
+      return;
+    }
     try {
-      if (!(await this.store.renewLease(this.fence, this.ttlMs))) {
-        clearInterval(this.timer);
-        this.controller.abort(
-          new LeaseLostError("another process took this job over: its lease was lost"),
-        );
+      if (await this.store.leases.renew(this.fence, this.ttlMs)) {
+        this.confirmedAt = performance.now();
+      } else {
+        this.lose("another process took this job over: its lease was lost");
       }
     } catch {
       // The store is unreachable: nothing can commit either; try again at the next renewal.
@@ -94,6 +130,7 @@ export class JobLease {
   async release(): Promise<void> {
     clearInterval(this.timer);
     if (this.lost.aborted) return;
-    await this.store.releaseLease(this.fence).catch(() => {});
+    this.controller.abort(new LeaseLostError("the lease was released"));
+    await this.store.leases.release(this.fence).catch(() => {});
   }
 }

@@ -2,7 +2,7 @@
 
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
-import type { ExecutionStats, Fence, RunTrigger, Store } from "../interfaces.ts";
+import type { ExecutionStats, Fence, JobStore, RunTrigger } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Job } from "./assemble.ts";
 import { type ExecutionResult, type Progress, runExecution } from "./execution.ts";
@@ -14,7 +14,7 @@ export function newStats(): ExecutionStats {
 export interface OnceOptions {
   config: Config;
   job: Job;
-  store: Store;
+  store: JobStore;
   logger: Logger;
   trigger: RunTrigger;
   fence: Fence | null;

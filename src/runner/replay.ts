@@ -3,11 +3,11 @@
 import { checkpointAt, checkpointProblem, timeProblem } from "../auth0/checkpoint.ts";
 import {
   type Checkpoint,
+  type JobStore,
   NO_COUNTS,
   type RunOutcome,
   type RunRecord,
   type RunTrigger,
-  type Store,
 } from "../interfaces.ts";
 import { retentionWarning } from "./warnings.ts";
 
@@ -60,17 +60,17 @@ export function instantRun(
 }
 
 export async function recordReplay(
-  store: Store,
+  store: JobStore,
   checkpoint: Checkpoint,
   retentionMs: number,
   move: { kind: "replay" } | { kind: "start-from"; startFrom: string } = { kind: "replay" },
 ): Promise<{ previous: Checkpoint | null; runId: number; warnings: string[] }> {
-  const previous = (await store.getCheckpoint()).checkpoint;
-  await store.setCheckpoint(checkpoint, move);
+  const previous = (await store.checkpoints.get()).checkpoint;
+  await store.checkpoints.set(checkpoint, move);
   const warning = retentionWarning(checkpoint, retentionMs);
   const warnings = warning ? [warning] : [];
   if (move.kind === "start-from") warnings.unshift("moved by a new or changed START_FROM");
-  const runId = await store.recordRun(
+  const runId = await store.runs.record(
     instantRun("replay", "success", previous, checkpoint, warnings),
   );
   return { previous, runId, warnings };

@@ -1,12 +1,13 @@
-import { ConfigError } from "../errors.ts";
+// Every store in one place: DATABASE_URL chooses one, as the settings choose a sink (sinks/open.ts).
+
 import type { Store } from "../interfaces.ts";
 import { SqliteStore } from "./sqlite/store.ts";
 
-/** Opens the store that DATABASE_URL names. */
 export async function openStore(databaseUrl: string): Promise<Store> {
-  if (databaseUrl.startsWith("sqlite:"))
+  if (databaseUrl.startsWith("sqlite:")) {
     return new SqliteStore(databaseUrl.slice("sqlite:".length));
-  throw new ConfigError([
-    `DATABASE_URL: only sqlite:PATH is supported by this version (example: sqlite:./data/state.sqlite)`,
-  ]);
+  }
+  // Loaded only when chosen: the embedded default needs none of pg.
+  const { PostgresStore } = await import("./postgres/store.ts");
+  return PostgresStore.open(databaseUrl);
 }

@@ -51,27 +51,27 @@ export function authRoutes(app: Hono<Env>, deps: DashboardDeps): void {
       return c.html(loginPage({ error: "Wrong user name or password.", next }), 401);
     }
     deps.limiter.succeeded(key);
-    const { id } = deps.sessions.create(user);
+    const { id } = await deps.sessions.create(user);
     setCookie(c, SESSION_COOKIE, id, {
       httpOnly: true,
       sameSite: "Strict",
       path: "/",
       secure: client.https,
-      maxAge: Math.floor(deps.config.dashboard.sessionTtlMs / 1000),
+      maxAge: Math.floor(deps.dashboard.sessionTtlMs / 1000),
     });
     deps.logger.info({ user }, "dashboard sign-in");
     return c.redirect(next, 303);
   });
 
-  app.post("/logout", (c) => {
-    deps.sessions.destroy(getCookie(c, SESSION_COOKIE));
+  app.post("/logout", async (c) => {
+    await deps.sessions.destroy(getCookie(c, SESSION_COOKIE));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.redirect("/login", 303);
   });
 
   // Everything registered after this gate needs a session; writes also need the CSRF token.
   app.use("*", async (c, next) => {
-    const session = deps.sessions.get(getCookie(c, SESSION_COOKIE));
+    const session = await deps.sessions.get(getCookie(c, SESSION_COOKIE));
     const api = c.req.path.startsWith("/api/");
     if (!session) {
       if (api) return c.json({ error: "sign in first" }, 401);

@@ -4,7 +4,7 @@
 // checks run on the thread pool, a few at a time, so that guesses never hold up the service.
 
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
-import type { Store } from "../interfaces.ts";
+import type { ProcessState } from "../interfaces.ts";
 import { setLongTimeout } from "../util/timers.ts";
 
 const PASSWORD_HASH = "dashboard_password_hash";
@@ -138,18 +138,21 @@ export class SignInLimiter {
 /**
  * The hash to check sign-ins against. With DASHBOARD_PASSWORD set, its hash; otherwise the stored
  * hash of a password generated at the first start, which is returned once so it can be printed.
+ * Replicas starting together may both generate one: the stored one wins, and only the replica
+ * whose password was stored prints it.
  */
 export async function dashboardPassword(
-  store: Store,
+  store: ProcessState,
   configured: string | undefined,
 ): Promise<{ hash: string; generated: string | null }> {
   if (configured !== undefined) return { hash: hashPassword(configured), generated: null };
-  const stored = await store.getJob(PASSWORD_HASH);
+  const stored = await store.get(PASSWORD_HASH);
   if (stored) return { hash: stored, generated: null };
   const generated = randomBytes(18).toString("base64url");
   const hash = hashPassword(generated);
-  await store.setJob(PASSWORD_HASH, hash);
-  return { hash, generated };
+  await store.setIfAbsent(PASSWORD_HASH, hash);
+  const kept = (await store.get(PASSWORD_HASH)) ?? hash;
+  return { hash: kept, generated: kept === hash ? generated : null };
 }
 
 export interface Session {
@@ -158,59 +161,64 @@ export interface Session {
   expiresAt: number;
 }
 
+/** The session id is the secret the browser holds; the store keeps only its hash. */
+function hashOf(id: string): string {
+  return createHash("sha256").update(id).digest("base64url");
+}
+
+/**
+ * Signed-in sessions, kept in the store so that any replica serves them. Streams held open by
+ * this process (the live logs) are told when a session ends here, and look again at each ping.
+ */
 export class Sessions {
-  private readonly sessions = new Map<string, Session>();
+  private readonly store: ProcessState;
   private readonly endListeners = new Map<string, Set<() => void>>();
   private readonly ttlMs: number;
 
-  constructor(ttlMs: number) {
+  constructor(ttlMs: number, store: ProcessState) {
     this.ttlMs = ttlMs;
+    this.store = store;
   }
 
-  create(user: string): { id: string; session: Session } {
+  async create(user: string): Promise<{ id: string; session: Session }> {
     const id = randomBytes(32).toString("base64url");
     const session = {
       user,
       csrf: randomBytes(24).toString("base64url"),
       expiresAt: Date.now() + this.ttlMs,
     };
-    this.sessions.set(id, session);
+    await this.store.putSession(hashOf(id), session);
     return { id, session };
   }
 
-  get(id: string | undefined): Session | null {
-    if (!id) return null;
-    const session = this.sessions.get(id);
+  async get(id: string | undefined): Promise<Session | null> {
+    if (!id || id.length > 200) return null;
+    const session = await this.store.getSession(hashOf(id));
     if (!session) return null;
     if (session.expiresAt <= Date.now()) {
-      this.destroy(id);
+      await this.destroy(id);
       return null;
     }
     return session;
   }
 
-  destroy(id: string | undefined): void {
-    if (!id) return;
-    this.sessions.delete(id);
+  async destroy(id: string | undefined): Promise<void> {
+    if (!id || id.length > 200) return;
+    await this.store.deleteSession(hashOf(id));
     const listeners = this.endListeners.get(id);
     this.endListeners.delete(id);
     for (const listener of listeners ?? []) listener();
   }
 
   /**
-   * Calls `listener` once when the session ends: signed out, or expired (a timer, so that a
+   * Calls `listener` once when the session ends here: signed out, or expired (a timer, so that a
    * long-lived stream closes even if no request comes). Returns a function that stops listening.
    */
-  onEnd(id: string, listener: () => void): () => void {
-    const session = this.sessions.get(id);
-    if (!session) {
-      listener();
-      return () => {};
-    }
+  onEnd(id: string, session: Session, listener: () => void): () => void {
     const listeners = this.endListeners.get(id) ?? new Set();
     this.endListeners.set(id, listeners);
     listeners.add(listener);
-    const timer = setLongTimeout(() => this.get(id), session.expiresAt - Date.now() + 5, {
+    const timer = setLongTimeout(() => void this.get(id), session.expiresAt - Date.now() + 5, {
       unref: true,
     });
     return () => {

@@ -1,17 +1,17 @@
 // What the dashboard's routes share.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
 import type { Store } from "../interfaces.ts";
-import type { Service } from "../runner/service.ts";
+import type { Supervisor } from "../runner/supervisor.ts";
 import type { Trusted } from "../util/addresses.ts";
 import type { LogHub } from "../util/log-hub.ts";
 import type { Session, Sessions, SignInLimiter, Verifier } from "./auth.ts";
 
 export interface DashboardDeps {
-  config: Config;
+  /** The process's settings: the dashboard's own (user, session lifetime). */
+  dashboard: { user: string; sessionTtlMs: number };
   store: Store;
-  service: Service;
+  supervisor: Supervisor;
   logger: Logger;
   logs: LogHub;
   sessions: Sessions;

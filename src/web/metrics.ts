@@ -1,115 +1,112 @@
 // Prometheus metrics of the service, in a registry of its own (no global state between tests).
+// Every job's series carry a `tenant` label; the sides of retries and 429s are auth0 and the
+// job's sink (logstash or elasticsearch).
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { type ExecutionStats, NO_COUNTS } from "../interfaces.ts";
-import type { Progress } from "../runner/execution.ts";
+import { type ExecutionStats, NO_COUNTS, type RunCounts } from "../interfaces.ts";
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly eventsRead = new Counter({
-    name: "a2l_events_read_total",
-    help: "Log events read from Auth0",
-    registers: [this.registry],
-  });
-  readonly eventsSent = new Counter({
-    name: "a2l_events_sent_total",
-    help: "Log events acknowledged by the sink",
-    registers: [this.registry],
-  });
-  readonly eventsFiltered = new Counter({
-    name: "a2l_events_filtered_total",
-    help: "Log events left out by LOG_TYPES / LOG_LEVEL",
-    registers: [this.registry],
-  });
-  readonly eventsRejected = new Counter({
-    name: "a2l_events_rejected_total",
-    help: "Log events the sink refused for good, kept as dead letters",
-    registers: [this.registry],
-  });
-  readonly deadLetters = new Gauge({
-    name: "a2l_dead_letters",
-    help: "Dead letters waiting to be re-sent (dead-letters retry)",
-    registers: [this.registry],
-  });
-  readonly batches = new Counter({
-    name: "a2l_batches_total",
-    help: "Batches acknowledged and committed",
-    registers: [this.registry],
-  });
-  readonly retries = new Counter({
-    name: "a2l_retries_total",
-    help: "Retried requests, by side",
-    labelNames: ["side"],
-    registers: [this.registry],
-  });
-  readonly rateLimited = new Counter({
-    name: "a2l_rate_limited_total",
-    help: "429 answers, by side",
-    labelNames: ["side"],
-    registers: [this.registry],
-  });
-  readonly executions = new Counter({
-    name: "a2l_executions_total",
-    help: "Executions, by outcome",
-    labelNames: ["outcome"],
-    registers: [this.registry],
-  });
+  private readonly counter = (name: string, help: string, labelNames = ["tenant"]) =>
+    new Counter({ name, help, labelNames, registers: [this.registry] });
+  readonly eventsRead = this.counter("a2l_events_read_total", "Log events read from Auth0");
+  readonly eventsSent = this.counter(
+    "a2l_events_sent_total",
+    "Log events acknowledged by the sink",
+  );
+  readonly eventsFiltered = this.counter(
+    "a2l_events_filtered_total",
+    "Log events left out by LOG_TYPES / LOG_LEVEL",
+  );
+  readonly eventsRejected = this.counter(
+    "a2l_events_rejected_total",
+    "Log events the sink refused for good, kept as dead letters",
+  );
+  readonly batches = this.counter("a2l_batches_total", "Batches acknowledged and committed");
+  readonly retries = this.counter("a2l_retries_total", "Retried requests, by side", [
+    "tenant",
+    "side",
+  ]);
+  readonly rateLimited = this.counter("a2l_rate_limited_total", "429 answers, by side", [
+    "tenant",
+    "side",
+  ]);
+  readonly executions = this.counter("a2l_executions_total", "Executions, by outcome", [
+    "tenant",
+    "outcome",
+  ]);
+  readonly leaseTakeovers = this.counter(
+    "a2l_lease_takeovers_total",
+    "Jobs whose lease this replica took (at start, from a replica gone, or handed over)",
+  );
   readonly duration = new Histogram({
     name: "a2l_execution_duration_seconds",
     help: "Duration of executions",
-    labelNames: ["outcome"],
+    labelNames: ["tenant", "outcome"],
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
     registers: [this.registry],
   });
   readonly lag = new Gauge({
     name: "a2l_checkpoint_lag_seconds",
     help: "How far the checkpoint is behind now",
+    labelNames: ["tenant"],
     registers: [this.registry],
   });
   readonly lastSuccess = new Gauge({
     name: "a2l_last_success_timestamp_seconds",
     help: "When an execution last caught up",
+    labelNames: ["tenant"],
     registers: [this.registry],
   });
-  private last: Progress | null = null;
+  readonly deadLetters = new Gauge({
+    name: "a2l_dead_letters",
+    help: "Dead letters waiting to be re-sent (dead-letters retry)",
+    labelNames: ["tenant"],
+    registers: [this.registry],
+  });
+  readonly tenantsHeld = new Gauge({
+    name: "a2l_tenants_held",
+    help: "Jobs (tenants) this replica holds the lease of, and exports",
+    registers: [this.registry],
+  });
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Adds what an execution did since its previous progress report. */
-  progress(progress: Progress): void {
-    const last = this.last ?? NO_COUNTS;
-    this.eventsRead.inc(progress.read - last.read);
-    this.eventsSent.inc(progress.sent - last.sent);
-    this.eventsFiltered.inc(progress.filtered - last.filtered);
-    this.eventsRejected.inc(progress.rejected - last.rejected);
-    this.batches.inc(progress.batches - last.batches);
-    if (progress.lagMs !== null) this.lag.set(progress.lagMs / 1000);
-    this.last = progress;
-  }
-
-  executionStarted(): void {
-    this.last = null;
+  /** Adds what an execution did since its previous report (`before`; null at its start). */
+  progress(
+    tenant: string,
+    progress: RunCounts & { lagMs: number | null },
+    before: RunCounts | null,
+  ): void {
+    const last = before ?? NO_COUNTS;
+    const labels = { tenant };
+    this.eventsRead.inc(labels, progress.read - last.read);
+    this.eventsSent.inc(labels, progress.sent - last.sent);
+    this.eventsFiltered.inc(labels, progress.filtered - last.filtered);
+    this.eventsRejected.inc(labels, progress.rejected - last.rejected);
+    this.batches.inc(labels, progress.batches - last.batches);
+    if (progress.lagMs !== null) this.lag.set(labels, progress.lagMs / 1000);
   }
 
   /** `sink` names the sink's side in labels: logstash or elasticsearch. */
   executionEnded(
+    tenant: string,
     outcome: string,
     durationMs: number,
     stats: ExecutionStats,
     lagMs: number | null,
     sink: string,
   ): void {
-    this.executions.inc({ outcome });
-    this.duration.observe({ outcome }, durationMs / 1000);
+    this.executions.inc({ tenant, outcome });
+    this.duration.observe({ tenant, outcome }, durationMs / 1000);
     for (const side of ["source", "sink"] as const) {
-      const label = { side: side === "source" ? "auth0" : sink };
-      this.retries.inc(label, stats.retries[side]);
-      this.rateLimited.inc(label, stats.rateLimited[side]);
+      const labels = { tenant, side: side === "source" ? "auth0" : sink };
+      this.retries.inc(labels, stats.retries[side]);
+      this.rateLimited.inc(labels, stats.rateLimited[side]);
     }
-    if (lagMs !== null) this.lag.set(lagMs / 1000);
-    if (outcome === "success") this.lastSuccess.set(Date.now() / 1000);
-    this.last = null;
+    if (lagMs !== null) this.lag.set({ tenant }, lagMs / 1000);
+    if (outcome === "success") this.lastSuccess.set({ tenant }, Date.now() / 1000);
   }
 }

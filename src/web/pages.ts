@@ -1,13 +1,20 @@
 // The HTML shells of the dashboard. The server renders the frame and the navigation; the small
 // script in public/app.js fills each page from the JSON API, so no build step is needed.
 
+/** The deployment's pages. */
 const PAGES = [
-  { path: "/", id: "overview", title: "Overview" },
-  { path: "/runs", id: "runs", title: "Runs" },
+  { path: "/", id: "tenants", title: "Tenants" },
   { path: "/logs", id: "logs", title: "Live logs" },
+  { path: "/settings", id: "settings", title: "Settings" },
+];
+
+/** One tenant's pages, under /tenants/:id. */
+const TENANT_PAGES = [
+  { path: "", id: "overview", title: "Overview" },
+  { path: "/runs", id: "runs", title: "Runs" },
   { path: "/replay", id: "replay", title: "Replay" },
   { path: "/dead-letters", id: "dead-letters", title: "Dead letters" },
-  { path: "/settings", id: "settings", title: "Settings" },
+  { path: "/settings", id: "tenant-settings", title: "Settings" },
 ];
 
 export function escapeHtml(text: string): string {
@@ -31,14 +38,39 @@ ${body}
 </html>`;
 }
 
-export function page(id: string, options: { csrf: string; user: string; runId?: string }): string {
-  const current = PAGES.find((p) => p.id === id) ?? { title: `Run ${options.runId}`, id };
-  const nav = PAGES.map(
-    (p) =>
-      `<a href="${p.path}"${p.id === id || (id === "run" && p.id === "runs") ? ' aria-current="page"' : ""}>${p.title}</a>`,
-  ).join("");
+export function page(
+  id: string,
+  options: { csrf: string; user: string; tenant?: string; runId?: string },
+): string {
+  const { tenant, runId } = options;
+  const inTenant = tenant !== undefined;
+  const own = TENANT_PAGES.find((p) => p.id === id);
+  const title =
+    id === "run"
+      ? `Run ${runId}`
+      : ((inTenant ? own?.title : PAGES.find((p) => p.id === id)?.title) ?? id);
+  const current = (p: { id: string }) =>
+    p.id === id || (id === "run" && p.id === "runs") || (inTenant && p.id === "tenants");
+  const link = (path: string, p: { id: string; title: string }) =>
+    `<a href="${path}"${current(p) ? ' aria-current="page"' : ""}>${p.title}</a>`;
+  const nav = PAGES.map((p) => link(p.path, p)).join("");
+  const tenantNav = inTenant
+    ? `<nav class="tabs" aria-label="Tenant ${escapeHtml(tenant)}">${TENANT_PAGES.map((p) =>
+        link(`/tenants/${encodeURIComponent(tenant)}${p.path}`, p),
+      ).join("")}</nav>`
+    : "";
+  const heading = inTenant
+    ? `<p class="crumbs"><a href="/">Tenants</a> › <strong>${escapeHtml(tenant)}</strong></p><h1>${escapeHtml(title)}</h1>`
+    : `<h1>${escapeHtml(title)}</h1>`;
+  const data = [
+    `data-page="${escapeHtml(id)}"`,
+    inTenant ? `data-tenant="${escapeHtml(tenant)}"` : "",
+    runId ? `data-run="${escapeHtml(runId)}"` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   return frame(
-    current.title,
+    inTenant ? `${title} · ${tenant}` : title,
     `<header class="top">
   <a class="brand" href="/">auth0-logs-to-logstash</a>
   <nav aria-label="Main">${nav}</nav>
@@ -47,8 +79,9 @@ export function page(id: string, options: { csrf: string; user: string; runId?: 
     <button type="submit" class="link">Sign out</button>
   </form>
 </header>
-<main id="main" data-page="${escapeHtml(id)}"${options.runId ? ` data-run="${escapeHtml(options.runId)}"` : ""} tabindex="-1">
-  <h1>${escapeHtml(current.title)}</h1>
+<main id="main" ${data} tabindex="-1">
+  ${heading}
+  ${tenantNav}
   <p class="muted" data-loading>Loading…</p>
 </main>
 <div id="toast" role="status" aria-live="polite"></div>

@@ -2,8 +2,9 @@
 
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { describe } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
-import type { Service } from "../runner/service.ts";
+import type { Supervisor } from "../runner/supervisor.ts";
 import type { DashboardDeps } from "./context.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { bodyLimits } from "./limits.ts";
@@ -11,7 +12,7 @@ import type { Metrics } from "./metrics.ts";
 
 export interface WebDeps {
   store: Store;
-  service: Service;
+  supervisor: Supervisor;
   metrics: Metrics;
   readyMaxFailures: number;
 }
@@ -22,12 +23,16 @@ export function healthRoutes(deps: WebDeps): Hono {
   app.get("/readyz", async (c) => {
     const problems: string[] = [];
     try {
-      await deps.store.getCheckpoint();
-    } catch {
-      problems.push("store unreachable");
+      await deps.store.verify();
+    } catch (error) {
+      problems.push(`store unreachable: ${describe(error)}`);
     }
-    if (deps.service.consecutiveFailures >= deps.readyMaxFailures) {
-      problems.push(`${deps.service.consecutiveFailures} executions in a row failed`);
+    for (const job of deps.supervisor.jobs()) {
+      const failures = deps.supervisor.runner(job.id)?.consecutiveFailures ?? 0;
+      if (failures >= deps.readyMaxFailures) {
+        const tenant = job.id === "default" ? "" : `tenant ${job.id}: `;
+        problems.push(`${tenant}${failures} executions in a row failed`);
+      }
     }
     return problems.length === 0
       ? c.json({ status: "ready" })

@@ -85,10 +85,10 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
   });
 
   it("is refused without the credential", async () => {
-    const api = await page.request.get(`${url}/api/status`);
+    const api = await page.request.get(`${url}/api/tenants/default/status`);
     assert.equal(api.status(), 401);
-    await page.goto(`${url}/runs`);
-    assert.match(page.url(), /\/login\?next=%2Fruns$/);
+    await page.goto(`${url}/tenants/default/runs`);
+    assert.match(page.url(), /\/login\?next=%2Ftenants%2Fdefault%2Fruns$/);
     await page.fill("#user", "admin");
     await page.fill("#password", "not-the-password");
     await page.click("button[type=submit]");
@@ -101,17 +101,19 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     await page.fill("#user", "admin");
     await page.fill("#password", PASSWORD);
     await page.click("button[type=submit]");
-    await page.waitForURL(`${url}/runs`);
+    await page.waitForURL(`${url}/tenants/default/runs`);
     await page.waitForSelector(".badge.success", { timeout: 20_000 });
     await until(
       () => (tenant.eventIds().every((id) => logstash.idCounts().has(id)) ? true : undefined),
       30_000,
     ).catch(() => {});
     await page.goto(`${url}/`);
+    await page.waitForURL(`${url}/tenants/default`);
     await page.waitForSelector("text=Enabled");
     await page.waitForSelector("text=/Exported today: [1-9]/");
+    await page.waitForSelector("text=Exported by this replica");
     await page.screenshot({ path: `${SHOTS}overview.png` });
-    await page.goto(`${url}/runs`);
+    await page.click("nav.tabs >> text=Runs");
     await page.waitForSelector("tbody tr");
     await page.screenshot({ path: `${SHOTS}runs.png` });
     await page.click("tbody tr a");
@@ -120,22 +122,24 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
   });
 
   it("switches the job off, and executions stop; on again, and they resume", async () => {
-    await page.goto(`${url}/`);
+    await page.goto(`${url}/tenants/default`);
     await page.click("[role=switch]");
     await page.waitForSelector("text=Disabled");
     await sleep(2500); // an execution already running may finish
-    const before = (await (await page.request.get(`${url}/api/runs?limit=1000`)).json()).filter(
-      (r: { outcome: string }) => r.outcome !== "skipped",
-    ).length;
+    const before = (
+      await (await page.request.get(`${url}/api/tenants/default/runs?limit=1000`)).json()
+    ).filter((r: { outcome: string }) => r.outcome !== "skipped").length;
     await sleep(5000);
-    const later = (await (await page.request.get(`${url}/api/runs?limit=1000`)).json()).filter(
-      (r: { outcome: string }) => r.outcome !== "skipped",
-    ).length;
+    const later = (
+      await (await page.request.get(`${url}/api/tenants/default/runs?limit=1000`)).json()
+    ).filter((r: { outcome: string }) => r.outcome !== "skipped").length;
     assert.equal(later, before, "no executions while disabled");
     await page.click("[role=switch]");
     await page.waitForSelector("text=Enabled");
     await until(async () => {
-      const runs = await (await page.request.get(`${url}/api/runs?limit=1000`)).json();
+      const runs = await (
+        await page.request.get(`${url}/api/tenants/default/runs?limit=1000`)
+      ).json();
       return runs.filter((r: { outcome: string }) => r.outcome !== "skipped").length > later
         ? true
         : undefined;
@@ -143,7 +147,7 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
   });
 
   it("reschedules from the settings page, refusing a bad schedule", async () => {
-    await page.goto(`${url}/settings`);
+    await page.goto(`${url}/tenants/default/settings`);
     await page.fill("#schedule", "every so often");
     await page.click("text=Save");
     await page.waitForSelector("p.error");
@@ -151,7 +155,7 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     await page.click("text=Save");
     await page.waitForSelector("text=/Saved: 3s/");
     await page.screenshot({ path: `${SHOTS}settings.png` });
-    const status = await (await page.request.get(`${url}/api/status`)).json();
+    const status = await (await page.request.get(`${url}/api/tenants/default/status`)).json();
     assert.equal(status.schedule, "3s");
   });
 
@@ -159,7 +163,7 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     const from = tenant.eventIds()[1199] as string;
     const resend = tenant.eventIds().slice(1200, 1500);
     const before = resend.map((id) => logstash.idCounts().get(id) ?? 0);
-    await page.goto(`${url}/replay`);
+    await page.goto(`${url}/tenants/default/replay`);
     await page.fill("#checkpoint", "12345");
     await page.click("text=Preview");
     await page.waitForSelector("[role=alert]");
@@ -182,7 +186,7 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     await page.goto(`${url}/logs`);
     await page.waitForSelector("li.log");
     const count = await page.locator("li.log").count();
-    await page.request.post(`${url}/api/run-now`, {
+    await page.request.post(`${url}/api/tenants/default/run-now`, {
       headers: {
         "x-csrf-token": (await page.getAttribute('meta[name="csrf-token"]', "content")) ?? "",
       },

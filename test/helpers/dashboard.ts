@@ -16,15 +16,20 @@ export async function dashboardFor(
   options: { overrides?: Record<string, string>; sessionTtlMs?: number } = {},
 ) {
   const deps = await serviceFor(t, w, options.overrides);
+  // As `run` serves it: this process holds the tenant, so run-now and replays start here.
+  await deps.service.start();
   const logs = new LogHub();
-  const sessions = new Sessions(options.sessionTtlMs ?? deps.config.dashboard.sessionTtlMs);
+  const sessions = new Sessions(
+    options.sessionTtlMs ?? deps.config.dashboard.sessionTtlMs,
+    deps.root.process,
+  );
   const verifier = new Verifier(deps.config.dashboard.user, hashPassword(PASSWORD));
   const app = webApp(
-    { store: deps.store, service: deps.service, metrics: deps.metrics, readyMaxFailures: 3 },
+    { store: deps.root, supervisor: deps.supervisor, metrics: deps.metrics, readyMaxFailures: 3 },
     {
-      config: deps.config,
-      store: deps.store,
-      service: deps.service,
+      dashboard: deps.config.dashboard,
+      store: deps.root,
+      supervisor: deps.supervisor,
       logger: deps.logger,
       logs,
       sessions,
@@ -53,7 +58,7 @@ export async function dashboardFor(
     const set = response.headers.get("set-cookie");
     if (set) {
       cookie = set.split(";")[0] as string;
-      const html = await (await request("/")).text();
+      const html = await (await request("/settings")).text();
       csrf = /name="csrf-token" content="([^"]+)"/.exec(html)?.[1] ?? "";
     }
     return response;

@@ -66,7 +66,7 @@ export async function startService(env: Record<string, string>, dir: string) {
     const first = Array.isArray(set) ? set[0] : set;
     if (first) {
       cookie = first.split(";")[0] as string;
-      csrf = /name="csrf-token" content="([^"]+)"/.exec((await call("/")).text)?.[1] ?? "";
+      csrf = /name="csrf-token" content="([^"]+)"/.exec((await call("/settings")).text)?.[1] ?? "";
     }
     return answer;
   };

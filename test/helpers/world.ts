@@ -75,8 +75,8 @@ export async function world(
       const store = new SqliteStore(join(dir, "state.sqlite"));
       try {
         return {
-          checkpoint: (await store.getCheckpoint()).checkpoint,
-          runs: await store.listRuns(100),
+          checkpoint: (await store.forJob("default").checkpoints.get()).checkpoint,
+          runs: await store.forJob("default").runs.list({ limit: 100 }),
         };
       } finally {
         await store.close();

@@ -114,7 +114,11 @@ describe("odd requests to the dashboard's API", () => {
     const w = await world(t, { tenant: { backlog: 5 } });
     const d = await (await import("../helpers/dashboard.ts")).dashboardFor(t, w);
     await d.signIn();
-    for (const path of ["/api/job", "/api/schedule", "/api/replay"]) {
+    for (const path of [
+      "/api/tenants/default/job",
+      "/api/tenants/default/schedule",
+      "/api/tenants/default/replay",
+    ]) {
       for (const [name, body] of bodies) {
         const answer = await d.request(path, { method: "POST", csrf: true, body });
         assert.ok([400, 413].includes(answer.status), `${path} with ${name}: ${answer.status}`);
@@ -123,14 +127,14 @@ describe("odd requests to the dashboard's API", () => {
         assert.doesNotMatch(text, /\n\s+at /);
       }
     }
-    assert.equal(await d.store.getJob("enabled"), null);
-    assert.equal(await d.store.getJob("schedule"), null);
-    assert.equal((await d.store.getCheckpoint()).checkpoint, null);
+    assert.equal(await d.store.state.get("enabled"), null);
+    assert.equal(await d.store.state.get("schedule"), null);
+    assert.equal((await d.store.checkpoints.get()).checkpoint, null);
     for (const path of [
-      "/api/runs?outcome=%00&limit=1e309",
-      "/api/runs/99999999999999999999999",
-      `/api/replay/preview?checkpoint=${"9".repeat(5000)}`,
-      "/api/replay/preview?since=%F0%9F%98%80",
+      "/api/tenants/default/runs?outcome=%00&limit=1e309",
+      "/api/tenants/default/runs/99999999999999999999999",
+      `/api/tenants/default/replay/preview?checkpoint=${"9".repeat(5000)}`,
+      "/api/tenants/default/replay/preview?since=%F0%9F%98%80",
     ]) {
       const answer = await d.request(path);
       assert.ok(answer.status < 500, `${path}: ${answer.status}`);

@@ -80,7 +80,7 @@ for (const sink of SINKS) {
       const readCheckpoint = async () => {
         const store = new SqliteStore(storePath);
         try {
-          return (await store.getCheckpoint()).checkpoint;
+          return (await store.forJob("default").checkpoints.get()).checkpoint;
         } finally {
           await store.close();
         }
@@ -169,7 +169,9 @@ for (const sink of SINKS) {
       const db = new DatabaseSync(storePath, { readOnly: true });
       const integrity = db.prepare("PRAGMA integrity_check").get() as { integrity_check: string };
       const moves = db.prepare("SELECT reason FROM checkpoint_moves").all() as { reason: string }[];
-      const last = db.prepare("SELECT log_id FROM checkpoint").get() as { log_id: string };
+      const last = db.prepare("SELECT log_id FROM checkpoints WHERE job = 'default'").get() as {
+        log_id: string;
+      };
       db.close();
       const figures = {
         events: w.tenant.log.size,

@@ -54,7 +54,7 @@ describe("3. one tail loop", () => {
     }
     await sleep(4000 - (Date.now() - started));
     await service.stop(1000);
-    const late = (await store.listRuns(1000)).filter(
+    const late = (await store.runs.list({ limit: 1000 })).filter(
       (run) => run.outcome !== "skipped" && Date.parse(run.startedAt) >= started + 2000,
     );
     // One loop polls every 300 ms plus the execution: at most 7 in 2 s, plus 2 schedule ticks.
@@ -102,7 +102,11 @@ describe("4. schedules and durations stay in range", () => {
     const d = await dashboardFor(t, await world(t));
     await d.signIn();
     const post = (body: unknown) =>
-      d.request("/api/schedule", { method: "POST", csrf: true, body: JSON.stringify(body) });
+      d.request("/api/tenants/default/schedule", {
+        method: "POST",
+        csrf: true,
+        body: JSON.stringify(body),
+      });
     const bad = await post({ schedule: `${"9".repeat(30)}d` });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /^SCHEDULE: /);
@@ -110,13 +114,13 @@ describe("4. schedules and durations stay in range", () => {
     assert.equal((await post({ schedule: "25d" })).status, 200);
     const reset = (await (await post({ reset: true })).json()) as { schedule: string };
     assert.equal(reset.schedule, d.config.schedule);
-    assert.equal(await d.store.getJob("schedule"), null);
+    assert.equal(await d.store.state.get("schedule"), null);
   });
 
   it("a bad stored schedule does not stop run or status, and schedule reset removes it", async (t) => {
     const w = await world(t, { tenant: { backlog: 1 } });
     const store = new SqliteStore(join(w.dir, "state.sqlite"));
-    await store.setJob("schedule", `${"9".repeat(30)}d`);
+    await store.forJob("default").state.set("schedule", `${"9".repeat(30)}d`);
     await store.close();
     const status = await runCli(["status"], w.env, w.dir);
     assert.equal(status.code, 0, status.stderr);
@@ -155,17 +159,17 @@ describe("5. one process per store", () => {
     await waitFor(() => (w.logstash.requests.length >= 2 ? true : undefined));
     const other = new SqliteStore(join(w.dir, "state.sqlite"));
     t.after(() => other.close());
-    const taken = await other.claimLease(holderFor("run"), 30_000, () => true);
+    const taken = await other.forJob("default").leases.claim(holderFor("run"), 30_000, () => true);
     assert.equal(taken.held, true);
     await running;
-    const [run] = await store.listRuns(1);
+    const [run] = await store.runs.list({ limit: 1 });
     assert.equal(run?.outcome, "aborted");
     assert.match(run?.error ?? "", /took this job over/);
     assert.doesNotMatch(run?.error ?? "", /replay/);
     const requests = w.logstash.requests.length;
     await sleep(500);
     assert.equal(w.logstash.requests.length, requests, "no new execution started");
-    assert.equal((await store.listRuns(10)).length, 1);
+    assert.equal((await store.runs.list({ limit: 10 })).length, 1);
   });
 });
 
@@ -203,7 +207,11 @@ describe("6. secrets echoed back by an upstream stay masked", () => {
       }
       const d = await dashboardFor(t, w);
       await d.signIn();
-      for (const path of ["/api/runs", "/api/status", "/api/runs/1"]) {
+      for (const path of [
+        "/api/tenants/default/runs",
+        "/api/tenants/default/status",
+        "/api/tenants/default/runs/1",
+      ]) {
         outputs.push(await (await d.request(path)).text());
       }
       await d.service.tick("manual");
@@ -242,17 +250,17 @@ describe("8. checkpoints that would skip everything are refused", () => {
     const d = await dashboardFor(t, w);
     await d.signIn();
     for (const query of [`checkpoint=${future}`, "since=-271821-04-20T00:00:00Z"]) {
-      const preview = await d.request(`/api/replay/preview?${query}`);
+      const preview = await d.request(`/api/tenants/default/replay/preview?${query}`);
       assert.equal(preview.status, 400, query);
       assert.ok(((await preview.json()) as { error: string }).error);
     }
-    const replay = await d.request("/api/replay", {
+    const replay = await d.request("/api/tenants/default/replay", {
       method: "POST",
       csrf: true,
       body: JSON.stringify({ checkpoint: future }),
     });
     assert.equal(replay.status, 400);
-    assert.equal((await d.store.getCheckpoint()).checkpoint, null, "nothing moved");
+    assert.equal((await d.store.checkpoints.get()).checkpoint, null, "nothing moved");
   });
 });
 

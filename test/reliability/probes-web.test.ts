@@ -113,13 +113,13 @@ describe("1. request bodies are bounded before they are read", () => {
     t.after(() => service.stop());
     assert.equal((await service.signIn()).status, 303);
     const json = { "content-type": "application/json" };
-    const huge = await service.call("/api/job", {
+    const huge = await service.call("/api/tenants/default/job", {
       method: "POST",
       body: "[".repeat(10 * 1024 * 1024),
       headers: json,
     });
     assert.equal(huge.status, 413);
-    const deep = await service.call("/api/job", {
+    const deep = await service.call("/api/tenants/default/job", {
       method: "POST",
       body: `${"[".repeat(4000)}${"]".repeat(4000)}`,
       headers: json,
@@ -127,7 +127,11 @@ describe("1. request bodies are bounded before they are read", () => {
     assert.equal(deep.status, 400);
     assert.match(deep.text, /nested deeper than/);
     for (const body of ["null", "[]", '"x"', "{", ""]) {
-      const answer = await service.call("/api/job", { method: "POST", body, headers: json });
+      const answer = await service.call("/api/tenants/default/job", {
+        method: "POST",
+        body,
+        headers: json,
+      });
       assert.equal(answer.status, 400, body);
       assert.doesNotMatch(answer.text, STACK);
     }
@@ -281,7 +285,7 @@ describe("13. list limits are clamped", () => {
     await d.signIn();
     for (let i = 0; i < 3; i++) await d.service.tick("manual");
     const runs = async (query: string) =>
-      ((await (await d.request(`/api/runs${query}`)).json()) as unknown[]).length;
+      ((await (await d.request(`/api/tenants/default/runs${query}`)).json()) as unknown[]).length;
     assert.equal(await runs("?limit=-1"), 1);
     assert.equal(await runs("?limit=2"), 2);
     assert.equal(await runs("?limit=abc"), 3);

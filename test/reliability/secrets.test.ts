@@ -118,7 +118,15 @@ it("no secret appears in output, logs, run records, metrics or Slack messages", 
   const running = await startService({ ...env, SCHEDULE: "1s" }, w.dir);
   await sleep(2500);
   assert.equal((await running.signIn()).status, 303);
-  for (const path of ["/api/status", "/api/runs", "/api/runs/1", "/api/settings", "/metrics"]) {
+  for (const path of [
+    "/api/tenants/default/status",
+    "/api/tenants/default/runs",
+    "/api/tenants/default/runs/1",
+    "/api/settings",
+    "/api/tenants/default/settings",
+    "/api/tenants",
+    "/metrics",
+  ]) {
     outputs.push((await running.call(path)).text);
   }
   outputs.push(await firstEvents(`${running.url}/api/logs`, running.cookie()));
@@ -128,7 +136,9 @@ it("no secret appears in output, logs, run records, metrics or Slack messages", 
   const db = new DatabaseSync(join(w.dir, "state.sqlite"), { readOnly: true });
   outputs.push(
     JSON.stringify(db.prepare("SELECT * FROM runs").all()),
-    JSON.stringify(db.prepare("SELECT * FROM job").all()),
+    JSON.stringify(db.prepare("SELECT * FROM job_state").all()),
+    JSON.stringify(db.prepare("SELECT * FROM process_state").all()),
+    JSON.stringify(db.prepare("SELECT * FROM sessions").all()),
   );
   db.close();
 

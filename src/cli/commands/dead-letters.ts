@@ -4,8 +4,17 @@ import { assembleJob } from "../../runner/assemble.ts";
 import { retryDeadLetters } from "../../runner/dead-letters.ts";
 import { newStats } from "../../runner/once.ts";
 import { newBudget } from "../../util/retry.ts";
-import { type Command, EXIT, loadSettings, loggerFor, withStore } from "../command.ts";
-import { withSettingsStore } from "../store-command.ts";
+import {
+  type Command,
+  chooseJob,
+  EXIT,
+  loadSettings,
+  loggerFor,
+  TENANT_HELP,
+  TENANT_OPTION,
+  withStore,
+} from "../command.ts";
+import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
 const STATES = ["pending", "resolved", "all"];
@@ -60,6 +69,7 @@ Options:
   --all          retry every pending letter (up to 10 000 at a time)
   --resolved     delete every resolved letter
   --json         print JSON
+${TENANT_HELP}
   -h, --help     show this help
 
 Exit status: 0; 1 when a retry left letters refused, or a letter does not exist; 2 bad arguments.`,
@@ -69,6 +79,7 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
     all: { type: "boolean" },
     resolved: { type: "boolean" },
     json: { type: "boolean" },
+    ...TENANT_OPTION,
   },
   async run(values, positionals, io) {
     const [action = "list", ...rest] = positionals;
@@ -77,9 +88,11 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
       if (values.all && rest.length > 0) {
         throw new ConfigError(["dead-letters retry: give numbers or --all, not both"]);
       }
-      const config = loadSettings(io);
+      const deployment = loadSettings(io);
+      const config = chooseJob(deployment, values.tenant);
       const logger = loggerFor(config, io);
-      return withStore(config, async (store) => {
+      return withStore(deployment.process.databaseUrl, async (root) => {
+        const store = root.forJob(config.id);
         const job = await assembleJob(config, { store, logger });
         try {
           const outcome = await retryDeadLetters(store, job.sink, which, {
@@ -96,17 +109,18 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
         }
       });
     }
-    return withSettingsStore(io, async (store) => {
+    return withStoreView(io, async (root, view) => {
+      const store = root.forJob(storedJob(view, values.tenant).id);
       if (action === "list") {
         const state = (values.state as string | undefined) ?? "pending";
         if (!STATES.includes(state)) {
           throw new ConfigError([`--state: must be one of ${STATES.join(", ")}, got "${state}"`]);
         }
-        const letters = await store.listDeadLetters({
+        const letters = await store.deadLetters.list({
           state: state as DeadLetterState,
           limit: parseLimit(values.limit, 20),
         });
-        const counts = await store.countDeadLetters();
+        const counts = await store.deadLetters.count();
         if (values.json) {
           io.stdout.write(`${JSON.stringify({ counts, deadLetters: letters }, null, 2)}\n`);
         } else {
@@ -117,7 +131,7 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
         return EXIT.ok;
       }
       if (action === "show") {
-        const [letter] = await store.getDeadLetters(ids(rest.slice(0, 1), "show"));
+        const [letter] = await store.deadLetters.get(ids(rest.slice(0, 1), "show"));
         if (!letter) {
           io.stderr.write(`error: there is no dead letter ${rest[0]}\n`);
           return EXIT.failed;
@@ -127,7 +141,7 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
       }
       if (action === "delete") {
         const which = values.resolved ? "resolved" : ids(rest, "delete");
-        const deleted = await store.deleteDeadLetters(which);
+        const deleted = await store.deadLetters.delete(which);
         io.stdout.write(`Deleted ${deleted} dead letter(s).\n`);
         return EXIT.ok;
       }

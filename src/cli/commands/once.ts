@@ -1,8 +1,18 @@
 import { assembleJob } from "../../runner/assemble.ts";
 import { holderFor, JobLease } from "../../runner/lease.ts";
 import { executeOnce } from "../../runner/once.ts";
-import { type Command, EXIT, loadSettings, loggerFor, withStore } from "../command.ts";
+import {
+  type Command,
+  chooseJob,
+  EXIT,
+  loadSettings,
+  loggerFor,
+  TENANT_HELP,
+  TENANT_OPTION,
+  withStore,
+} from "../command.ts";
 import { progressLine, summary } from "../format.ts";
+import { onStopSignals } from "../signals.ts";
 
 /** How long a batch in flight may take to be acknowledged after a stop signal. */
 const GRACE_MS = 10_000;
@@ -10,48 +20,49 @@ const GRACE_MS = 10_000;
 export const once: Command = {
   name: "once",
   summary: "Export once: read from the checkpoint until caught up, then exit",
-  usage: `Usage: auth0-logs-to-logstash once [--json]
+  usage: `Usage: auth0-logs-to-logstash once [--json] [--tenant ID]
 
 Reads the tenant's logs from the stored checkpoint (or START_FROM, or the initial look-back),
 sends them to the sink (LOGSTASH_URL, or ELASTICSEARCH_URL) in batches and moves the checkpoint
 after each batch the sink accounted for (documents it refused for good are kept as dead letters).
 
 Options:
-  --json      print the summary as JSON on stdout
-  -h, --help  show this help
+  --json             print the summary as JSON on stdout
+${TENANT_HELP}
+  -h, --help         show this help
 
 Refuses to start (exit 1, naming it) while another process exports from the same store.
 
 Exit status: 0 caught up, 1 failed (the reason and the checkpoint are printed), 2 bad settings.
 On SIGINT/SIGTERM it stops reading, lets the batch in flight finish (up to 10 s), commits what was
 acknowledged and exits; a second signal exits at once (safe: the checkpoint only moves on acks).`,
-  options: { json: { type: "boolean" } },
+  options: { json: { type: "boolean" }, ...TENANT_OPTION },
   async run(values, _positionals, io) {
-    const config = loadSettings(io);
-    const logger = loggerFor(config, io);
+    const deployment = loadSettings(io);
+    const config = chooseJob(deployment, values.tenant);
+    const logger = loggerFor(config, io).child(
+      config.id === "default" ? {} : { tenant: config.id },
+    );
     const stop = new AbortController();
     const abandon = new AbortController();
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
+    const stopListening = onStopSignals(
+      (signal) => {
+        logger.warn(`${signal}: stopping after the batch in flight (again to exit at once)`);
+        stop.abort();
+        setTimeout(() => abandon.abort(), GRACE_MS).unref();
+      },
+      (signal) =>
         io.stderr.write(
           `\n${signal} again: exiting now; unacknowledged batches will be re-sent.\n`,
-        );
-        process.exit(130);
-      }
-      logger.warn(`${signal}: stopping after the batch in flight (again to exit at once)`);
-      stop.abort();
-      setTimeout(() => abandon.abort(), GRACE_MS).unref();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+        ),
+    );
     const tty = Boolean(io.stderr.isTTY);
     const started = Date.now();
     let lastDraw = 0;
     for (const warning of config.warnings) logger.warn(warning);
     try {
-      const result = await withStore(config, async (store) => {
+      const result = await withStore(deployment.process.databaseUrl, async (root) => {
+        const store = root.forJob(config.id);
         const lease = await JobLease.claim(store, holderFor("once"));
         const job = await assembleJob(config, { store, logger });
         try {
@@ -106,8 +117,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
       logger.info(fields, result.outcome === "success" ? "caught up" : "stopped before caught up");
       return EXIT.ok;
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      stopListening();
     }
   },
 };

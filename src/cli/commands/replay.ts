@@ -1,14 +1,14 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
 import { parseReplayTarget, recordReplay } from "../../runner/replay.ts";
-import { type Command, EXIT } from "../command.ts";
-import { withSettingsStore } from "../store-command.ts";
+import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
+import { storedJob, withStoreView } from "../store-command.ts";
 
 export const replay: Command = {
   name: "replay",
   summary: "Move the checkpoint back (or forward) to re-send from a log id or a time",
-  usage: `Usage: auth0-logs-to-logstash replay --from CHECKPOINT
-       auth0-logs-to-logstash replay --since TIMESTAMP
+  usage: `Usage: auth0-logs-to-logstash replay --from CHECKPOINT [--tenant ID]
+       auth0-logs-to-logstash replay --since TIMESTAMP [--tenant ID]
 
 Moves the stored checkpoint; the next execution sends every event after it again (Logstash gets
 duplicates of what it already had, never gaps). Recorded as a replay in the run history. A running
@@ -17,12 +17,13 @@ service stops its current execution at its next commit and picks the replay up.
 Options:
   --from CHECKPOINT  a 56-digit Auth0 log id, e.g. the checkpoint a failed run names
   --since TIMESTAMP  an ISO 8601 time such as 2026-11-24T08:00:00Z (converted to a checkpoint)
+${TENANT_HELP}
   -h, --help         show this help
 
 A checkpoint or time in the future is refused: nothing would be read after it.
 
 Exit status: 0 moved, 2 for a malformed checkpoint or time.`,
-  options: { from: { type: "string" }, since: { type: "string" } },
+  options: { from: { type: "string" }, since: { type: "string" }, ...TENANT_OPTION },
   async run(values, positionals, io) {
     if (positionals.length > 0)
       throw new ConfigError([`replay: unexpected argument "${positionals[0]}"`]);
@@ -37,8 +38,9 @@ Exit status: 0 moved, 2 for a malformed checkpoint or time.`,
       throw new ConfigError([`${flag}: "${value.slice(0, 80)}": ${target.error}`]);
     }
     const checkpoint = target.checkpoint;
-    return withSettingsStore(io, async (store, settings) => {
-      const result = await recordReplay(store, checkpoint, settings.auth0LogRetentionMs);
+    return withStoreView(io, async (store, view) => {
+      const job = storedJob(view, values.tenant);
+      const result = await recordReplay(store.forJob(job.id), checkpoint, job.auth0LogRetentionMs);
       const time = timeOfCheckpoint(checkpoint)?.toISOString();
       io.stdout.write(
         `Checkpoint moved from ${result.previous ?? "none"} to ${checkpoint} (${time}).\nThe next execution sends every event after it (run ${result.runId} records the replay).\n`,

@@ -1,139 +1,175 @@
 import { describe } from "../../errors.ts";
+import type { Store } from "../../interfaces.ts";
+import type { Supervisor } from "../../runner/supervisor.ts";
 import { openStore } from "../../store/open.ts";
 import { addressList } from "../../util/addresses.ts";
 import { LogHub } from "../../util/log-hub.ts";
 import { registerSecrets } from "../../util/secrets.ts";
 import type { listen } from "../../web/server.ts";
-import { type Command, EXIT, loadSettings, loggerFor } from "../command.ts";
+import { type Command, EXIT, type Io, loadSettings, loggerFor } from "../command.ts";
+import { onStopSignals } from "../signals.ts";
 
 /** How long the batch in flight may take to be acknowledged after SIGTERM. */
 const GRACE_MS = 10_000;
 
 export const run: Command = {
   name: "run",
-  summary: "Run as a service: executions on SCHEDULE, health and metrics over HTTP",
-  usage: `Usage: auth0-logs-to-logstash run
+  summary:
+    "Run as a service: every tenant's executions on its SCHEDULE, dashboard, health, metrics",
+  usage: `Usage: auth0-logs-to-logstash run [--config PATH]
 
-Runs executions on SCHEDULE (default every 5 minutes), each until caught up; with TAIL=true it
-polls every TAIL_INTERVAL once caught up. Executions never overlap: a tick that falls during one is
-recorded as skipped. 'disable' and 'enable' switch the job without restart.
+Runs each tenant's executions on its SCHEDULE (default every 5 minutes), each until caught up;
+with TAIL=true it polls every TAIL_INTERVAL once caught up. A tenant's executions never overlap:
+a tick that falls during one is recorded as skipped. 'disable' and 'enable' switch a tenant
+without restart. One tenant from the environment, or several from a tenants file (--config or
+CONFIG_FILE), each with its own checkpoint, schedule, sink and alerts; SIGHUP re-reads the file:
+removed tenants stop at their next commit, new ones start.
+
+A tenant is exported by one process at a time, through a lease in the store. With SQLite a second
+'run' or 'once' on the same store refuses to start (exit 1) and names the process that holds it.
+Several 'run' replicas on one PostgreSQL (DATABASE_URL=postgres://…) share the tenants: each holds
+about its share, and takes over a stopped replica's tenants when their leases lapse (15 s).
 
 HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
   /              the dashboard (sign in with DASHBOARD_USER and DASHBOARD_PASSWORD; without a
                  password one is generated at the first start and printed once)
   GET /healthz   the process is up
-  GET /readyz    the store is reachable and fewer than READY_MAX_FAILURES executions in a row failed
-  GET /metrics   Prometheus metrics
+  GET /readyz    the store is reachable and no tenant here failed READY_MAX_FAILURES times in a row
+  GET /metrics   Prometheus metrics, by tenant
 
-Only one process exports a job: a second 'run' or 'once' on the same store refuses to start
-(exit 1) and names the process that holds it.
-
-SIGTERM or SIGINT stops reading, lets the batch in flight finish (up to 10 s), commits what was
-acknowledged and exits 0; a second signal exits at once (safe: the checkpoint only moves on acks).
+SIGTERM or SIGINT stops reading, lets the batches in flight finish (up to 10 s), commits what was
+acknowledged, hands the tenants over and exits 0; a second signal exits at once (safe: the
+checkpoint only moves on acks).
 
 Exit status: 0 after a signal, 1 when the store or the listener cannot be opened or another
-process holds the job, 2 bad settings.`,
+process holds the store's jobs (SQLite), 2 bad settings.`,
   options: {},
   async run(_values, _positionals, io) {
-    const config = loadSettings(io);
+    const deployment = loadSettings(io);
+    const settings = deployment.process;
     const logs = new LogHub();
-    const logger = loggerFor(config, io, logs);
+    const logger = loggerFor(settings, io, logs);
     // Loaded here, not at start-up: one-off commands need not carry the service's modules.
     const [
-      { Cron },
       { NullNotifier, SlackNotifier },
-      { Service },
+      { Supervisor },
       { Metrics },
       { webApp, listen },
       { dashboardPassword, Sessions, SignInLimiter, Verifier },
     ] = await Promise.all([
-      import("croner"),
       import("../../notify/notifier.ts"),
-      import("../../runner/service.ts"),
+      import("../../runner/supervisor.ts"),
       import("../../web/metrics.ts"),
       import("../../web/server.ts"),
       import("../../web/auth.ts"),
     ]);
-    const store = await openStore(config.databaseUrl);
+    const store = await openStore(settings.databaseUrl);
     const metrics = new Metrics();
-    const notifier = config.slack.webhookUrl
-      ? new SlackNotifier(config, store, logger, config.slack.webhookUrl)
-      : new NullNotifier();
-    const service = new Service({ config, store, logger, metrics, notifier });
-    for (const warning of config.warnings) logger.warn(warning);
+    for (const warning of settings.warnings) logger.warn(warning);
+    for (const job of deployment.jobs) {
+      for (const warning of job.warnings) logger.warn({ tenant: job.id }, warning);
+    }
+    const supervisor = new Supervisor(deployment.jobs, {
+      store,
+      logger,
+      metrics,
+      runsRetentionMs: settings.runsRetentionMs,
+      notifierFor: (job) =>
+        job.slack.webhookUrl
+          ? new SlackNotifier(job, store.forJob(job.id), logger, job.slack.webhookUrl)
+          : new NullNotifier(),
+    });
     try {
-      await service.claim();
+      await supervisor.start();
     } catch (error) {
       await store.close();
       throw error;
     }
-    const password = await dashboardPassword(store, config.dashboard.password);
+    const password = await dashboardPassword(store.process, settings.dashboard.password);
     const app = webApp(
-      { store, service, metrics, readyMaxFailures: config.readyMaxFailures },
+      { store, supervisor, metrics, readyMaxFailures: settings.readyMaxFailures },
       {
-        config,
+        dashboard: settings.dashboard,
         store,
-        service,
+        supervisor,
         logger,
         logs,
-        sessions: new Sessions(config.dashboard.sessionTtlMs),
-        verifier: new Verifier(config.dashboard.user, password.hash),
+        sessions: new Sessions(settings.dashboard.sessionTtlMs, store.process),
+        verifier: new Verifier(settings.dashboard.user, password.hash),
         limiter: new SignInLimiter(),
-        trusted: addressList(config.http.trustedProxies),
+        trusted: addressList(settings.http.trustedProxies),
         env: io.env,
         cwd: io.cwd,
       },
     );
     let web: Awaited<ReturnType<typeof listen>>;
     try {
-      web = await listen(app, config.http.host, config.http.port);
+      web = await listen(app, settings.http.host, settings.http.port);
     } catch (error) {
-      await service.stop(0);
+      await supervisor.stop(0);
       await store.close();
       io.stderr.write(
-        `error: cannot listen on ${config.http.host}:${config.http.port} (HTTP_HOST, HTTP_PORT): ${describe(error)}\n`,
+        `error: cannot listen on ${settings.http.host}:${settings.http.port} (HTTP_HOST, HTTP_PORT): ${describe(error)}\n`,
       );
       return EXIT.failed;
     }
-    logger.info({ url: web.url }, "listening");
+    logger.info({ url: web.url, tenants: deployment.jobs.length, store: store.kind }, "listening");
     if (password.generated) {
       // Printed once, as Grafana or Jupyter do; only its hash is kept, so it cannot be shown again.
       io.stderr.write(
-        `\nDashboard: ${web.url}/  user: ${config.dashboard.user}  password: ${password.generated}\n(generated at first start and shown only now; set DASHBOARD_PASSWORD to choose one)\n\n`,
+        `\nDashboard: ${web.url}/  user: ${settings.dashboard.user}  password: ${password.generated}\n(generated at first start and shown only now; set DASHBOARD_PASSWORD to choose one)\n\n`,
       );
       registerSecrets(password.generated);
     }
-    const report =
-      config.slack.dailyReportHour === undefined
-        ? null
-        : new Cron(
-            `0 ${config.slack.dailyReportHour} * * *`,
-            { timezone: "UTC" },
-            () => void notifier.dailyReport(),
-          );
-    await service.start();
+    const reload = () => void reloadTenants(io, supervisor, logger);
+    if (deployment.file) process.on("SIGHUP", reload);
 
     return new Promise<number>((resolve) => {
-      let signals = 0;
-      const onSignal = async (signal: NodeJS.Signals) => {
-        signals++;
-        if (signals > 1) {
-          logger.warn(`${signal} again: exiting now; unacknowledged batches will be re-sent`);
-          process.exit(130);
-        }
-        logger.info(`${signal}: stopping after the batch in flight (again to exit at once)`);
-        report?.stop();
-        await service.stop(GRACE_MS);
-        await notifier.idle();
-        web.server.close();
-        await store.close();
-        logger.info("stopped");
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-        resolve(EXIT.ok);
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      const stopListening = onStopSignals(
+        async (signal) => {
+          logger.info(`${signal}: stopping after the batches in flight (again to exit at once)`);
+          await stopService(supervisor, store, web.server);
+          logger.info("stopped");
+          stopListening();
+          process.off("SIGHUP", reload);
+          resolve(EXIT.ok);
+        },
+        (signal) =>
+          logger.warn(`${signal} again: exiting now; unacknowledged batches will be re-sent`),
+      );
     });
   },
 };
+
+async function stopService(
+  supervisor: Supervisor,
+  store: Store,
+  server: { close(): unknown },
+): Promise<void> {
+  await supervisor.stop(GRACE_MS);
+  server.close();
+  await store.close();
+}
+
+/** SIGHUP: the tenants file again; a file that does not load changes nothing and says why. */
+async function reloadTenants(
+  io: Io,
+  supervisor: Supervisor,
+  logger: ReturnType<typeof loggerFor>,
+): Promise<void> {
+  try {
+    const next = loadSettings(io);
+    const before = new Set(supervisor.jobs().map((job) => job.id));
+    await supervisor.reload(next.jobs);
+    const after = new Set(next.jobs.map((job) => job.id));
+    logger.info(
+      {
+        added: [...after].filter((id) => !before.has(id)),
+        removed: [...before].filter((id) => !after.has(id)),
+      },
+      "tenants file reloaded",
+    );
+  } catch (error) {
+    logger.error(`tenants file not reloaded, the tenants run on as they were: ${describe(error)}`);
+  }
+}

@@ -1,11 +1,11 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
-import type { RunRecord } from "../../interfaces.ts";
+import type { RunOutcome, RunRecord } from "../../interfaces.ts";
 import { countsText } from "../../util/counts-text.ts";
 import { duration } from "../../util/duration-text.ts";
-import { type Command, EXIT } from "../command.ts";
+import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { runsTable } from "../runs-table.ts";
-import { withSettingsStore } from "../store-command.ts";
+import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
 const OUTCOMES = ["running", "success", "failed", "aborted", "skipped"];
@@ -39,8 +39,8 @@ function details(run: RunRecord): string {
 export const runs: Command = {
   name: "runs",
   summary: "List the run history, or show one run: runs show ID",
-  usage: `Usage: auth0-logs-to-logstash runs [--limit N] [--outcome OUTCOME] [--json]
-       auth0-logs-to-logstash runs show ID [--json]
+  usage: `Usage: auth0-logs-to-logstash runs [--tenant ID] [--limit N] [--outcome OUTCOME] [--json]
+       auth0-logs-to-logstash runs show ID [--tenant ID] [--json]
 
 Lists the recorded runs, newest first, or shows one run's details: counts, checkpoint range,
 timings, retries, warnings, and the error with the checkpoint to replay from.
@@ -49,10 +49,16 @@ Options:
   --limit N          how many runs to list (default 20)
   --outcome OUTCOME  only runs that ended so: ${OUTCOMES.join(", ")}
   --json             print JSON
+${TENANT_HELP}
   -h, --help         show this help
 
 Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`,
-  options: { limit: { type: "string" }, outcome: { type: "string" }, json: { type: "boolean" } },
+  options: {
+    limit: { type: "string" },
+    outcome: { type: "string" },
+    json: { type: "boolean" },
+    ...TENANT_OPTION,
+  },
   async run(values, positionals, io) {
     const [sub, id, ...extra] = positionals;
     if (sub !== undefined && sub !== "show") {
@@ -68,9 +74,10 @@ Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`
       throw new ConfigError([`--outcome: must be one of ${OUTCOMES.join(", ")}, got "${outcome}"`]);
     }
     const limit = parseLimit(values.limit, 20);
-    return withSettingsStore(io, async (store) => {
+    return withStoreView(io, async (root, view) => {
+      const store = root.forJob(storedJob(view, values.tenant).id);
       if (sub === "show") {
-        const run = await store.getRun(Number(id));
+        const run = await store.runs.get(Number(id));
         if (!run) {
           io.stderr.write(`error: there is no run ${id} (see: auth0-logs-to-logstash runs)\n`);
           return EXIT.failed;
@@ -78,8 +85,7 @@ Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`
         io.stdout.write(values.json ? `${JSON.stringify(run, null, 2)}\n` : details(run));
         return EXIT.ok;
       }
-      const all = await store.listRuns(outcome ? 10_000 : limit);
-      const list = (outcome ? all.filter((run) => run.outcome === outcome) : all).slice(0, limit);
+      const list = await store.runs.list({ limit, outcome: outcome as RunOutcome | undefined });
       io.stdout.write(
         values.json
           ? `${JSON.stringify(list, null, 2)}\n`

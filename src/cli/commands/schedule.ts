@@ -1,9 +1,9 @@
 import { ConfigError } from "../../errors.ts";
-import { JOB_SCHEDULE } from "../../runner/job.ts";
+import { effectiveSchedule } from "../../runner/job-schedule.ts";
 import { parseSchedule, scheduleProblem } from "../../runner/schedule.ts";
-import { effectiveSchedule } from "../../runner/service.ts";
-import { type Command, EXIT } from "../command.ts";
-import { withSettingsStore } from "../store-command.ts";
+import { changeSchedule } from "../../runner/tenants.ts";
+import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
+import { storedJob, withStoreView } from "../store-command.ts";
 
 export const schedule: Command = {
   name: "schedule",
@@ -19,9 +19,12 @@ A running service follows within a few seconds, without restart.
 
 EXPRESSION is a cron expression of 5 or 6 fields, or an interval from 1s to 30d such as 5m.
 
+Options:
+${TENANT_HELP}
+
 Exit status: 0, or 2 for bad settings or arguments.`,
-  options: {},
-  async run(_values, positionals, io) {
+  options: { ...TENANT_OPTION },
+  async run(values, positionals, io) {
     const [action, expression, ...extra] = positionals;
     if (action !== undefined && action !== "set" && action !== "reset") {
       throw new ConfigError([
@@ -43,10 +46,17 @@ Exit status: 0, or 2 for bad settings or arguments.`,
           `schedule set: "${(expression as string).slice(0, 60)}": ${problem}`,
         ]);
     }
-    return withSettingsStore(io, async (store, settings) => {
-      if (action === "set") await store.setJob(JOB_SCHEDULE, (expression as string).trim());
-      if (action === "reset") await store.deleteJob(JOB_SCHEDULE);
-      const effective = await effectiveSchedule(store, settings.schedule);
+    return withStoreView(io, async (root, view) => {
+      const job = storedJob(view, values.tenant);
+      const store = root.forJob(job.id);
+      if (action === "set" || action === "reset") {
+        await changeSchedule(
+          store,
+          undefined,
+          action === "set" ? (expression as string).trim() : null,
+        );
+      }
+      const effective = await effectiveSchedule(store, job.schedule);
       if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
       const next = parseSchedule(effective.expression).next();
       io.stdout.write(

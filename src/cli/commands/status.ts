@@ -1,55 +1,93 @@
-import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
-import { isEnabled } from "../../runner/job.ts";
-import { parseSchedule } from "../../runner/schedule.ts";
-import { effectiveSchedule } from "../../runner/service.ts";
+import { effectiveSchedule } from "../../runner/job-schedule.ts";
+import { type TenantStatus, tenantStatus } from "../../runner/tenants.ts";
 import { duration } from "../../util/duration-text.ts";
-import { type Command, EXIT } from "../command.ts";
+import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { runsTable } from "../runs-table.ts";
-import { withSettingsStore } from "../store-command.ts";
+import { storedJob, withStoreView } from "../store-command.ts";
+
+function holderText(status: TenantStatus): string {
+  const h = status.holder;
+  return h ? `${h.command} pid ${h.pid} on ${h.host}` : "no one (not exported right now)";
+}
+
+/** One line per tenant: what an operator scans first. */
+function tenantsTable(statuses: TenantStatus[]): string {
+  const rows = statuses.map((s) => [
+    s.id,
+    s.enabled ? "enabled" : "disabled",
+    s.lastRun ? `${s.lastRun.outcome} ${s.lastRun.startedAt.replace("T", " ").slice(0, 19)}` : "—",
+    s.lagSeconds === null ? "—" : duration(s.lagSeconds * 1000),
+    String(s.consecutiveFailures),
+    String(s.deadLetters.pending),
+    s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
+  ]);
+  const header = ["TENANT", "STATE", "LAST RUN (UTC)", "LAG", "FAILING", "DEAD", "HELD BY"];
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
 
 export const status: Command = {
   name: "status",
-  summary: "Show the job's state, schedule, next run, checkpoint and lag, and the last runs",
-  usage: `Usage: auth0-logs-to-logstash status [--json] [--limit N]
+  summary: "Show each tenant's state, schedule, checkpoint and lag, who exports it, the last runs",
+  usage: `Usage: auth0-logs-to-logstash status [--tenant ID] [--json] [--limit N]
 
-Reads the store (DATABASE_URL): whether the job is enabled, its schedule and next run time, the
-current checkpoint and how far it is behind now, and the last runs.
+Reads the store (DATABASE_URL). For one tenant: whether the job is enabled, its schedule and next
+run, the current checkpoint and how far it is behind now, which process holds it, and the last
+runs. With several tenants and no --tenant: one line per tenant.
 
 Options:
-  --json       print it as JSON, for scripts
-  --limit N    how many runs to show (default 10)
-  -h, --help   show this help
+${TENANT_HELP}
+  --json             print it as JSON, for scripts
+  --limit N          how many runs to show (default 10)
+  -h, --help         show this help
 
 Exit status: 0, or 2 for bad settings or arguments.`,
-  options: { json: { type: "boolean" }, limit: { type: "string" } },
+  options: { json: { type: "boolean" }, limit: { type: "string" }, ...TENANT_OPTION },
   async run(values, _positionals, io) {
     const limit = parseLimit(values.limit);
-    return withSettingsStore(io, async (store, settings) => {
-      const effective = await effectiveSchedule(store, settings.schedule);
-      const expression = effective.expression;
-      if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
-      const next = parseSchedule(expression).next();
-      const state = await store.getCheckpoint();
-      const time = state.checkpoint ? timeOfCheckpoint(state.checkpoint) : null;
-      const lagMs = time ? Date.now() - time.getTime() : null;
-      const runs = await store.listRuns(limit);
-      const enabled = await isEnabled(store);
-      if (values.json) {
+    return withStoreView(io, async (store, view) => {
+      if (values.tenant === undefined && view.jobs.length > 1) {
+        const statuses = await Promise.all(
+          view.jobs.map((job) => tenantStatus(job, store.forJob(job.id), undefined)),
+        );
         io.stdout.write(
-          `${JSON.stringify({ enabled, schedule: expression, nextRunAt: enabled ? (next?.toISOString() ?? null) : null, checkpoint: state.checkpoint, checkpointTime: time?.toISOString() ?? null, lagSeconds: lagMs === null ? null : Math.round(lagMs / 1000), runs }, null, 2)}\n`,
+          values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${tenantsTable(statuses)}\n`,
         );
         return EXIT.ok;
       }
+      const job = storedJob(view, values.tenant);
+      const jobStore = store.forJob(job.id);
+      const effective = await effectiveSchedule(jobStore, job.schedule);
+      if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
+      const s = await tenantStatus(job, jobStore, undefined);
+      const runs = await jobStore.runs.list({ limit });
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ ...s, runs }, null, 2)}\n`);
+        return EXIT.ok;
+      }
       const lines = [
-        `State:       ${enabled ? "enabled" : "disabled (no executions; 'enable' to resume)"}`,
-        `Schedule:    ${expression}${enabled && next ? `, next run ${next.toISOString()}` : ""}`,
-        `Checkpoint:  ${state.checkpoint ?? "none yet (the first execution starts from START_FROM or the look-back)"}`,
+        ...(job.id === "default" ? [] : [`Tenant:      ${job.id}`]),
+        `State:       ${s.enabled ? "enabled" : "disabled (no executions; 'enable' to resume)"}`,
+        `Schedule:    ${s.schedule}${s.nextRunAt ? `, next run ${s.nextRunAt}` : ""}`,
+        `Exported by: ${holderText(s)}`,
+        `Checkpoint:  ${s.checkpoint ?? "none yet (the first execution starts from START_FROM or the look-back)"}`,
       ];
-      if (time && lagMs !== null)
+      if (s.checkpointTime && s.lagSeconds !== null) {
         lines.push(
-          `Lag:         ${duration(lagMs)} behind (checkpoint time ${time.toISOString()})`,
+          `Lag:         ${duration(s.lagSeconds * 1000)} behind (checkpoint time ${s.checkpointTime})`,
         );
+      }
+      if (s.deadLetters.pending > 0) {
+        lines.push(`Dead letters: ${s.deadLetters.pending} waiting ('dead-letters list')`);
+      }
       lines.push("", runs.length ? runsTable(runs) : "No runs yet.");
       io.stdout.write(`${lines.join("\n")}\n`);
       return EXIT.ok;

@@ -1,14 +1,14 @@
 // The dead letters page: documents the sink refused for good, each with the cluster's reason, and
 // a way to send them again once the cause is fixed. Nothing here deletes them.
 
-import { api, content, h, time, toast } from "./lib.js";
+import { api, content, h, tenantApi, time, toast } from "./lib.js";
 
 export async function deadLetters() {
-  const { counts, deadLetters: letters } = await api("/api/dead-letters?limit=200");
+  const { counts, deadLetters: letters } = await api(tenantApi("/dead-letters?limit=200"));
   const retry = async (body, button) => {
     button.disabled = true;
     try {
-      const outcome = await api("/api/dead-letters/retry", {
+      const outcome = await api(tenantApi("/dead-letters/retry"), {
         method: "POST",
         body: JSON.stringify(body),
       });

@@ -2,6 +2,11 @@
 
 export const main = document.getElementById("main");
 export const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+/** The tenant of this page, when it is one tenant's. */
+export const tenant = main.dataset.tenant ?? null;
+/** A path of this tenant's API, and of its pages. */
+export const tenantApi = (path) => `/api/tenants/${encodeURIComponent(tenant)}${path}`;
+export const tenantPage = (path = "") => `/tenants/${encodeURIComponent(tenant)}${path}`;
 export const LEVELS = {
   10: "trace",
   20: "debug",
@@ -85,4 +90,11 @@ export function content(...nodes) {
 export function countsText(c) {
   const rejected = c.rejected > 0 ? `, ${c.rejected} dead-lettered` : "";
   return `read ${c.read}, sent ${c.sent}, filtered ${c.filtered}${rejected}`;
+}
+
+/** Who holds a job: "this replica", or host and pid of another one. */
+export function holderText(holder, here) {
+  if (here) return "this replica";
+  if (!holder) return "no one";
+  return `${holder.host} (pid ${holder.pid})`;
 }

@@ -1,0 +1,359 @@
+// One job (tenant) held by this process: executions on its SCHEDULE (or tailing), never
+// overlapping, switchable on and off through the store, each recorded, measured and reported. Its
+// source, sink and pipeline are built once and outlive the executions. The supervisor starts it
+// when this process holds the job's lease and stops it when the lease is lost or given back.
+
+import type { Logger } from "pino";
+import type { Config } from "../config/types.ts";
+import { describe } from "../errors.ts";
+import type { JobStore, Notifier, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
+import { newBudget } from "../util/retry.ts";
+import type { Metrics } from "../web/metrics.ts";
+import { assembleJob, type Job } from "./assemble.ts";
+import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
+import type { ExecutionResult, Progress } from "./execution.ts";
+import { isEnabled, JOB_RUN_NOW } from "./job.ts";
+import { JobSchedule } from "./job-schedule.ts";
+import type { JobLease } from "./lease.ts";
+import { executeOnce, newStats } from "./once.ts";
+import { instantRun } from "./replay.ts";
+
+export interface RunningInfo {
+  trigger: RunTrigger;
+  startedAt: string;
+  progress: Progress | null;
+}
+
+export interface JobRunnerStatus {
+  enabled: boolean;
+  schedule: string;
+  scheduleSource: "setting" | "stored";
+  nextRunAt: string | null;
+  running: RunningInfo | null;
+  consecutiveFailures: number;
+}
+
+/** How often a held job looks for what other processes asked of it (run now, a replay). */
+const WATCH_MS = 2_000;
+
+export class JobRunner {
+  readonly id: string;
+  readonly config: Config;
+  readonly store: JobStore;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+  private readonly notifier: Notifier;
+  private readonly runsRetentionMs: number;
+  readonly schedule: JobSchedule;
+  private lease: JobLease | null = null;
+  private job: Promise<Job> | null = null;
+  private current: {
+    promise: Promise<void>;
+    stop: AbortController;
+    abandon: AbortController;
+  } | null = null;
+  private currentInfo: RunningInfo | null = null;
+  /** The one tail timer: armed after a successful execution, cleared when any execution starts. */
+  private tailTimer: NodeJS.Timeout | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private seenMove: number | null = null;
+  private stopping = false;
+  /** Counts already added to the metrics for the execution under way. */
+  private reported: Progress | null = null;
+  consecutiveFailures = 0;
+  /** Listeners of progress and run ends (the dashboard). */
+  readonly listeners = new Set<(event: { type: "progress" | "run"; data: unknown }) => void>();
+
+  constructor(deps: {
+    config: Config & { id: string };
+    store: JobStore;
+    logger: Logger;
+    metrics: Metrics;
+    notifier: Notifier;
+    runsRetentionMs: number;
+  }) {
+    this.id = deps.config.id;
+    this.config = deps.config;
+    this.store = deps.store;
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+    this.notifier = deps.notifier;
+    this.runsRetentionMs = deps.runsRetentionMs;
+    this.schedule = new JobSchedule(
+      deps.config.schedule,
+      deps.store,
+      deps.logger,
+      () => void this.tick("schedule"),
+    );
+  }
+
+  /** Starts exporting under `lease`: the schedule, the watch of the store, and tailing. */
+  async start(lease: JobLease): Promise<void> {
+    this.lease = lease;
+    this.stopping = false;
+    lease.lost.addEventListener("abort", () => void this.leaseLost(), { once: true });
+    await this.schedule.start();
+    this.seenMove = (await this.store.checkpoints.lastMove().catch(() => null))?.id ?? null;
+    this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
+    this.watchTimer.unref();
+    this.logger.info(
+      {
+        schedule: this.schedule.expression,
+        next: this.schedule.next(),
+        tail: this.config.tail.enabled,
+      },
+      (await isEnabled(this.store)) ? "exporting" : "exporting, job disabled",
+    );
+    if (this.config.tail.enabled) void this.tick("tail");
+  }
+
+  /** What another process asked of this job: a run now, a replay; and a schedule changed there. */
+  private async watch(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.schedule.follow();
+      if (await this.store.state.get(JOB_RUN_NOW)) {
+        await this.store.state.delete(JOB_RUN_NOW);
+        void this.tick("manual");
+      }
+      const move = await this.store.checkpoints.lastMove();
+      if (move && move.id !== this.seenMove) {
+        this.seenMove = move.id;
+        // A running execution notices at its next commit; an idle job starts re-sending now.
+        if (move.reason === "replay" && !this.current) void this.tick("replay");
+      }
+    } catch {
+      // The store is unreachable: executions report that; the next round tries again.
+    }
+  }
+
+  /** An execution is under way. */
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  async status(): Promise<JobRunnerStatus> {
+    return {
+      enabled: await isEnabled(this.store),
+      schedule: this.schedule.expression,
+      scheduleSource: this.schedule.source,
+      nextRunAt: this.schedule.next(),
+      running: this.currentInfo,
+      consecutiveFailures: this.consecutiveFailures,
+    };
+  }
+
+  /** Starts an execution unless one is running or the job is disabled; resolves when it ends. */
+  async tick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
+    if (this.stopping || !this.lease || this.lease.lost.aborted) return "skipped";
+    if (this.current) {
+      if (trigger === "schedule") await this.recordSkip();
+      return "skipped";
+    }
+    if (trigger !== "manual" && trigger !== "replay" && !(await isEnabled(this.store))) {
+      this.logger.debug(`${trigger} tick: job disabled, no execution`);
+      return "disabled";
+    }
+    // Any execution makes a pending tail poll pointless; a successful one arms the next.
+    this.clearTail();
+    const stop = new AbortController();
+    const abandon = new AbortController();
+    const promise = this.execute(trigger, stop.signal, abandon);
+    this.current = { promise, stop, abandon };
+    try {
+      await promise;
+    } finally {
+      this.current = null;
+      this.currentInfo = null;
+    }
+    return "ran";
+  }
+
+  private clearTail(): void {
+    if (this.tailTimer) clearTimeout(this.tailTimer);
+    this.tailTimer = null;
+  }
+
+  private async recordSkip(): Promise<void> {
+    const checkpoint = (await this.store.checkpoints.get()).checkpoint;
+    await this.store.runs.record(
+      instantRun("schedule", "skipped", checkpoint, checkpoint, [
+        "the previous execution was still running",
+      ]),
+    );
+    this.metrics.executions.inc({ tenant: this.id, outcome: "skipped" });
+    this.logger.info("schedule tick skipped: the previous execution is still running");
+  }
+
+  private assembled(): Promise<Job> {
+    this.job ??= assembleJob(this.config, { store: this.store, logger: this.logger }).catch(
+      (error) => {
+        this.job = null;
+        throw error;
+      },
+    );
+    return this.job;
+  }
+
+  private async execute(trigger: RunTrigger, stop: AbortSignal, abandon: AbortController) {
+    const lease = this.lease as JobLease;
+    this.currentInfo = { trigger, startedAt: new Date().toISOString(), progress: null };
+    this.reported = null;
+    const onLost = () => abandon.abort(lease.lost.reason);
+    lease.lost.addEventListener("abort", onLost, { once: true });
+    let result: (ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[3] }) | null =
+      null;
+    try {
+      result = await executeOnce({
+        config: this.config,
+        job: await this.assembled(),
+        store: this.store,
+        logger: this.logger,
+        trigger,
+        fence: lease.fence,
+        stop,
+        abandon: abandon.signal,
+        onProgress: (progress) => {
+          if (this.currentInfo) this.currentInfo.progress = progress;
+          this.metrics.progress(this.id, progress, this.reported);
+          this.reported = progress;
+          this.emit("progress", progress);
+        },
+      });
+    } catch (error) {
+      // The store itself failed (deleted, read-only, down): nothing was committed; say so.
+      this.consecutiveFailures++;
+      this.logger.error(`execution could not run: ${describe(error)}`);
+      this.metrics.executions.inc({ tenant: this.id, outcome: "failed" });
+      await this.notifier.executionEnded({ ok: false, error: describe(error), run: null });
+      return;
+    } finally {
+      lease.lost.removeEventListener("abort", onLost);
+    }
+    await this.ended(trigger, result);
+  }
+
+  private async ended(
+    trigger: RunTrigger,
+    result: ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[3] },
+  ): Promise<void> {
+    this.metrics.executionEnded(
+      this.id,
+      result.outcome,
+      result.durationMs,
+      result.stats,
+      result.lagMs,
+      this.config.sink.kind,
+    );
+    await this.countDeadLetters();
+    this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
+    const line = {
+      runId: result.runId,
+      trigger,
+      outcome: result.outcome,
+      read: result.read,
+      sent: result.sent,
+      filtered: result.filtered,
+      rejected: result.rejected,
+      checkpoint: result.checkpoint,
+      durationMs: result.durationMs,
+    };
+    if (result.outcome === "failed" || result.leaseLost)
+      this.logger.error({ ...line, reason: result.error }, "execution failed");
+    else this.logger.info(line, result.outcome === "success" ? "caught up" : "execution stopped");
+    const run = await this.store.runs.get(result.runId).catch(() => null);
+    this.emit("run", run);
+    if (result.outcome !== "aborted" || result.leaseLost) {
+      await this.notifier.executionEnded({
+        ok: result.outcome === "success",
+        error: result.error,
+        run,
+      });
+    }
+    await this.prune();
+    if (result.replayed && !this.stopping) {
+      // The replay waits for no schedule tick: start re-sending from it as soon as this ends.
+      setImmediate(() => void this.tick("replay"));
+      return;
+    }
+    if (this.config.tail.enabled && !this.stopping && result.outcome === "success") {
+      // Tailing: poll again shortly. After a failure the schedule paces the next attempt instead.
+      this.clearTail();
+      this.tailTimer = setTimeout(() => void this.tick("tail"), this.config.tail.intervalMs);
+    }
+  }
+
+  /** The pending dead letters, for the metric; a store that cannot say keeps the last count. */
+  async countDeadLetters(): Promise<void> {
+    try {
+      this.metrics.deadLetters.set(
+        { tenant: this.id },
+        (await this.store.deadLetters.count()).pending,
+      );
+    } catch {
+      // Reported by the executions themselves.
+    }
+  }
+
+  /** Re-sends dead letters through this job's sink (the dashboard's button). */
+  async retryDeadLetters(which: number[] | "all"): Promise<RetryOutcome> {
+    const job = await this.assembled();
+    const outcome = await retryDeadLetters(this.store, job.sink, which, {
+      budget: newBudget(this.config.retryMaxTimeMs),
+      stats: newStats(),
+    });
+    await this.countDeadLetters();
+    this.logger.info({ ...outcome }, "dead letters re-sent");
+    return outcome;
+  }
+
+  /** Which sink the job writes to, fit to show, once it has been contacted. */
+  async sinkInfo(): Promise<SinkInfo | null> {
+    return (await this.job?.catch(() => null))?.sink.info ?? null;
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      const before = new Date(Date.now() - this.runsRetentionMs).toISOString();
+      const pruned = await this.store.runs.prune(before);
+      if (pruned > 0) this.logger.debug({ pruned }, "old run records deleted");
+    } catch (error) {
+      this.logger.warn(`old run records could not be deleted: ${describe(error)}`);
+    }
+  }
+
+  private emit(type: "progress" | "run", data: unknown): void {
+    for (const listener of this.listeners) listener({ type, data });
+  }
+
+  /** Another process took the job: stop at once, without waiting, and do not start again. */
+  private async leaseLost(): Promise<void> {
+    if (this.stopping) return;
+    this.logger.error(`stopped exporting: ${describe(this.lease?.lost.reason)}`);
+    await this.stop(0);
+  }
+
+  /**
+   * Stops scheduling; lets the batch in flight finish within `graceMs`, then abandons it; closes
+   * the job's connections. The lease is the supervisor's to release.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    this.schedule.stop();
+    if (this.watchTimer) clearInterval(this.watchTimer);
+    this.clearTail();
+    const current = this.current;
+    if (current) {
+      current.stop.abort();
+      const timer = setTimeout(() => current.abandon.abort(), graceMs);
+      await current.promise.catch(() => {});
+      clearTimeout(timer);
+    }
+    await (await this.job?.catch(() => null))?.close();
+    this.job = null;
+  }
+
+  async lastRun(): Promise<RunRecord | null> {
+    return (await this.store.runs.list({ limit: 1 }))[0] ?? null;
+  }
+}

@@ -1,0 +1,135 @@
+// What any process can say and do about any job, whether it holds the job or not: its state read
+// from the store, and actions that go through the store to whichever replica holds it (run now,
+// replay, schedule, switch). The dashboard and the CLI use these, never a runner directly.
+
+import type { Logger } from "pino";
+import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import type { Config } from "../config/types.ts";
+import type { JobStore, LeaseHolder, RunRecord } from "../interfaces.ts";
+import { newBudget } from "../util/retry.ts";
+import { assembleJob } from "./assemble.ts";
+import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
+import { isEnabled, JOB_ENABLED, JOB_RUN_NOW, JOB_SCHEDULE } from "./job.ts";
+import type { JobRunner, RunningInfo } from "./job-runner.ts";
+import { effectiveSchedule } from "./job-schedule.ts";
+import { newStats } from "./once.ts";
+import { parseSchedule } from "./schedule.ts";
+
+export interface TenantStatus {
+  id: string;
+  enabled: boolean;
+  schedule: string;
+  scheduleSource: "setting" | "stored";
+  nextRunAt: string | null;
+  /** The process that holds the job's lease and exports it; null when no one does right now. */
+  holder: LeaseHolder | null;
+  /** This process holds it. */
+  here: boolean;
+  running: RunningInfo | null;
+  /** Executions that failed in a row, most recent first. */
+  consecutiveFailures: number;
+  checkpoint: string | null;
+  checkpointTime: string | null;
+  lagSeconds: number | null;
+  lastRun: RunRecord | null;
+  deadLetters: { pending: number; resolved: number };
+}
+
+/** Failed executions in a row, from the run history (skipped ticks and replays do not count). */
+function failuresInARow(runs: RunRecord[]): number {
+  let count = 0;
+  for (const run of runs) {
+    if (run.outcome === "skipped" || run.trigger === "replay" || run.outcome === "running")
+      continue;
+    if (run.outcome !== "failed") break;
+    count++;
+  }
+  return count;
+}
+
+export async function tenantStatus(
+  config: { id: string; schedule: string },
+  store: JobStore,
+  runner: JobRunner | undefined,
+): Promise<TenantStatus> {
+  const [enabled, schedule, state, runs, holder, deadLetters] = await Promise.all([
+    isEnabled(store),
+    effectiveSchedule(store, config.schedule),
+    store.checkpoints.get(),
+    store.runs.list({ limit: 20 }),
+    store.leases.holder(),
+    store.deadLetters.count(),
+  ]);
+  const time = state.checkpoint ? timeOfCheckpoint(state.checkpoint) : null;
+  const live = runner ? await runner.status() : null;
+  return {
+    id: config.id,
+    enabled,
+    schedule: live?.schedule ?? schedule.expression,
+    scheduleSource: live?.scheduleSource ?? schedule.source,
+    nextRunAt: enabled
+      ? (live?.nextRunAt ?? parseSchedule(schedule.expression).next()?.toISOString() ?? null)
+      : null,
+    holder: holder?.holder ?? null,
+    here: runner !== undefined,
+    running: live?.running ?? null,
+    consecutiveFailures: live?.consecutiveFailures ?? failuresInARow(runs),
+    checkpoint: state.checkpoint,
+    checkpointTime: time?.toISOString() ?? null,
+    lagSeconds: time ? Math.round((Date.now() - time.getTime()) / 1000) : null,
+    lastRun: runs.find((run) => run.outcome !== "skipped") ?? runs[0] ?? null,
+    deadLetters,
+  };
+}
+
+export async function setEnabled(store: JobStore, enabled: boolean): Promise<void> {
+  await store.state.set(JOB_ENABLED, enabled ? "true" : "false");
+}
+
+/**
+ * Runs the job now: here, when this process holds it; otherwise asked of the holder through the
+ * store, which it notices within a couple of seconds.
+ */
+export async function runNow(
+  store: JobStore,
+  runner: JobRunner | undefined,
+): Promise<"started" | "running" | "requested"> {
+  if (runner) {
+    if (runner.running) return "running";
+    void runner.tick("manual");
+    return "started";
+  }
+  await store.state.set(JOB_RUN_NOW, new Date().toISOString());
+  return "requested";
+}
+
+/** Re-sends dead letters: through the holder's sink when held here, else through a sink of its own. */
+export async function resendDeadLetters(
+  config: Config & { id: string },
+  store: JobStore,
+  runner: JobRunner | undefined,
+  which: number[] | "all",
+  logger: Logger,
+): Promise<RetryOutcome> {
+  if (runner) return runner.retryDeadLetters(which);
+  const job = await assembleJob(config, { store, logger });
+  try {
+    return await retryDeadLetters(store, job.sink, which, {
+      budget: newBudget(config.retryMaxTimeMs),
+      stats: newStats(),
+    });
+  } finally {
+    await job.close();
+  }
+}
+
+/** A new schedule (validated by the caller), or null for SCHEDULE again; the holder follows. */
+export async function changeSchedule(
+  store: JobStore,
+  runner: JobRunner | undefined,
+  expression: string | null,
+): Promise<void> {
+  if (runner) return runner.schedule.change(expression);
+  if (expression === null) await store.state.delete(JOB_SCHEDULE);
+  else await store.state.set(JOB_SCHEDULE, expression);
+}

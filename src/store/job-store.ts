@@ -1,0 +1,162 @@
+// A job's narrow ports over any Db: the same statements serve SQLite and PostgreSQL. Errors of the
+// driver become StoreErrors naming the store; conflicts of a commit become the errors the runner
+// tells apart (a lost lease: stop; a replay: start again from it).
+
+import { CheckpointMovedError, describe, LeaseLostError, StoreError } from "../errors.ts";
+import type { JobId, JobStore, ProcessState, Replicas } from "../interfaces.ts";
+import type { Db } from "./db.ts";
+import { commitBatch } from "./sql/commit-batch.ts";
+import * as deadLetters from "./sql/dead-letters.ts";
+import { getCheckpoint } from "./sql/get-checkpoint.ts";
+import * as leases from "./sql/leases.ts";
+import { lastMove, moveCheckpoint } from "./sql/move-checkpoint.ts";
+import * as runs from "./sql/runs.ts";
+import * as sessions from "./sql/sessions.ts";
+import * as values from "./sql/values.ts";
+
+const now = () => new Date().toISOString();
+
+/** Wraps a driver's failure as a StoreError that names the store and says what failed. */
+export function storeFailure(shown: string, action: "read" | "written", error: unknown) {
+  if (error instanceof StoreError) return error;
+  const hint =
+    action === "written" ? " (is the disk full or read-only, or the database down?)" : "";
+  return new StoreError(`the store ${shown} could not be ${action}: ${describe(error)}${hint}`, {
+    retryable: false,
+    cause: error,
+  });
+}
+
+/** Every method of `ports` with its failures turned into StoreErrors. */
+function guarded<T extends object>(shown: string, ports: T, writes: readonly string[]): T {
+  const out = {} as Record<string, unknown>;
+  for (const [name, method] of Object.entries(ports)) {
+    const action = writes.includes(name) ? "written" : "read";
+    out[name] = async (...args: unknown[]) => {
+      try {
+        return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (error) {
+        if (error instanceof LeaseLostError || error instanceof CheckpointMovedError) throw error;
+        throw storeFailure(shown, action, error);
+      }
+    };
+  }
+  return out as T;
+}
+
+export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promise<void>): JobStore {
+  const checkpoints = {
+    get: () => getCheckpoint(db, job),
+    set: (to: string, move: Parameters<typeof moveCheckpoint>[3]) =>
+      moveCheckpoint(db, job, to, move, now()),
+    async commit(...[runId, expected, step, fence]: Parameters<JobStore["checkpoints"]["commit"]>) {
+      if (step.checkpoint <= expected) {
+        throw new StoreError(`refused to move the checkpoint backwards to ${step.checkpoint}`, {
+          retryable: false,
+        });
+      }
+      const conflict = await commitBatch(db, job, runId, expected, step, fence, now());
+      if (conflict?.kind === "lease") {
+        throw new LeaseLostError(
+          "another process took this job over (its lease was lost): this execution stopped without committing",
+        );
+      }
+      if (conflict?.kind === "moved") {
+        throw new CheckpointMovedError(
+          conflict.reason === "start-from" ? "a new START_FROM" : "a replay",
+        );
+      }
+    },
+    lastMove: () => lastMove(db, job),
+  };
+  return {
+    job,
+    verify,
+    checkpoints: guarded(shown, checkpoints, ["set", "commit"]),
+    runs: guarded(
+      shown,
+      {
+        start: (...a: Parameters<JobStore["runs"]["start"]>) => runs.startRun(db, job, ...a, now()),
+        finish: (...a: Parameters<JobStore["runs"]["finish"]>) =>
+          runs.finishRun(db, job, ...a, now()),
+        record: (run: Parameters<JobStore["runs"]["record"]>[0]) => runs.recordRun(db, job, run),
+        get: (runId: number) => runs.getRun(db, job, runId),
+        list: (query: Parameters<JobStore["runs"]["list"]>[0]) => runs.listRuns(db, job, query),
+        sentPerHour: (since: string) => runs.sentPerHour(db, job, since),
+        prune: (before: string) => runs.pruneRuns(db, job, before),
+      },
+      ["start", "finish", "record", "prune"],
+    ),
+    state: guarded(
+      shown,
+      {
+        get: (key: string) => values.getJobValue(db, job, key),
+        set: (key: string, value: string) => values.setJobValue(db, job, key, value, now()),
+        delete: (key: string) => values.deleteJobValue(db, job, key),
+      },
+      ["set", "delete"],
+    ),
+    tokens: guarded(
+      shown,
+      {
+        get: (key: string) => values.getToken(db, job, key),
+        put: (key: string, token: Parameters<JobStore["tokens"]["put"]>[1]) =>
+          values.putToken(db, job, key, token),
+      },
+      ["put"],
+    ),
+    deadLetters: guarded(
+      shown,
+      {
+        list: (query: Parameters<JobStore["deadLetters"]["list"]>[0]) =>
+          deadLetters.listDeadLetters(db, job, query.state, query.limit),
+        count: () => deadLetters.countDeadLetters(db, job),
+        get: (ids: number[]) => deadLetters.getDeadLetters(db, job, ids),
+        retried: (outcomes: Parameters<JobStore["deadLetters"]["retried"]>[0]) =>
+          deadLetters.recordRetries(db, job, outcomes, now()),
+        delete: (which: number[] | "resolved") => deadLetters.deleteDeadLetters(db, job, which),
+      },
+      ["retried", "delete"],
+    ),
+    leases: guarded(
+      shown,
+      {
+        claim: (...a: Parameters<JobStore["leases"]["claim"]>) => leases.claimLease(db, job, ...a),
+        renew: (...a: Parameters<JobStore["leases"]["renew"]>) => leases.renewLease(db, job, ...a),
+        release: (fence: Parameters<JobStore["leases"]["release"]>[0]) =>
+          leases.releaseLease(db, job, fence),
+        holder: () => leases.leaseHolder(db, job),
+      },
+      ["claim", "renew", "release"],
+    ),
+  };
+}
+
+export function processState(db: Db, shown: string): ProcessState {
+  return guarded(
+    shown,
+    {
+      get: (key: string) => values.getProcessValue(db, key),
+      set: (key: string, value: string) => values.setProcessValue(db, key, value, now()),
+      setIfAbsent: (key: string, value: string) =>
+        values.setProcessValueIfAbsent(db, key, value, now()),
+      getSession: (idHash: string) => sessions.getSession(db, idHash),
+      putSession: (idHash: string, session: Parameters<ProcessState["putSession"]>[1]) =>
+        sessions.putSession(db, idHash, session),
+      deleteSession: (idHash: string) => sessions.deleteSession(db, idHash),
+    },
+    ["set", "setIfAbsent", "putSession", "deleteSession"],
+  );
+}
+
+export function replicas(db: Db, shown: string): Replicas {
+  return guarded(
+    shown,
+    {
+      heartbeat: (...a: Parameters<Replicas["heartbeat"]>) => leases.heartbeat(db, ...a),
+      live: () => leases.liveReplicas(db),
+      leave: (replica: Parameters<Replicas["leave"]>[0]) => leases.leaveReplicas(db, replica),
+    },
+    ["heartbeat", "leave"],
+  );
+}

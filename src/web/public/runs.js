@@ -1,0 +1,120 @@
+// One tenant's run history, and one run in detail.
+
+import {
+  api,
+  badge,
+  content,
+  countsText,
+  h,
+  main,
+  tenantApi,
+  tenantPage,
+  time,
+  tookOf,
+} from "./lib.js";
+
+export async function runs() {
+  const outcome = new URLSearchParams(location.search).get("outcome") ?? "";
+  const list = await api(tenantApi(`/runs?limit=200${outcome ? `&outcome=${outcome}` : ""}`));
+  const filter = h(
+    "select",
+    {
+      id: "outcome",
+      onchange: (event) => {
+        const value = event.target.value;
+        history.replaceState(null, "", value ? `?outcome=${value}` : tenantPage("/runs"));
+        runs();
+      },
+    },
+    ...["", "success", "failed", "aborted", "skipped", "running"].map((value) =>
+      h("option", { value, selected: value === outcome }, value || "all outcomes"),
+    ),
+  );
+  const rows = list.map((run) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, h("a", { href: tenantPage(`/runs/${run.id}`) }, `#${run.id}`)),
+      h("td", {}, badge(run.outcome)),
+      h("td", {}, run.trigger),
+      h("td", {}, time(run.startedAt)),
+      h("td", {}, tookOf(run)),
+      h("td", { class: "num" }, run.read),
+      h("td", { class: "num" }, run.sent),
+      h("td", { class: "num" }, run.filtered),
+      h("td", { class: "num" }, run.rejected),
+      h(
+        "td",
+        { class: "note" },
+        run.error ?? (run.warnings.length ? `${run.warnings.length} warning(s)` : ""),
+      ),
+    ),
+  );
+  content(
+    h("div", { class: "toolbar" }, h("label", { for: "outcome" }, "Outcome"), filter),
+    list.length
+      ? h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ...[
+                "Run",
+                "Outcome",
+                "Trigger",
+                "Started",
+                "Took",
+                "Read",
+                "Sent",
+                "Filtered",
+                "Dead letters",
+                "Note",
+              ].map((t) => h("th", { scope: "col" }, t)),
+            ),
+          ),
+          h("tbody", {}, rows),
+        )
+      : h("p", { class: "muted" }, "No runs."),
+  );
+}
+
+export async function run() {
+  const r = await api(tenantApi(`/runs/${main.dataset.run}`));
+  const field = (label, ...value) => [h("dt", {}, label), h("dd", {}, ...value)];
+  content(
+    h("p", {}, badge(r.outcome), ` ${r.trigger}`),
+    h(
+      "dl",
+      { class: "details" },
+      field("Started", time(r.startedAt)),
+      field("Ended", time(r.endedAt), ` (${tookOf(r)})`),
+      field("Counts", `${countsText(r)}, ${r.batches} batches`),
+      field("Retries", r.retries),
+      field("From checkpoint", h("code", { class: "id" }, r.firstCheckpoint ?? "—")),
+      field("To checkpoint", h("code", { class: "id" }, r.lastCheckpoint ?? "—")),
+      ...r.warnings.map((w) => field("Warning", w)),
+    ),
+    r.error
+      ? h(
+          "section",
+          { class: "card failure" },
+          h("h2", {}, "Error"),
+          h("p", {}, r.error),
+          h(
+            "p",
+            {},
+            "Nothing after the checkpoint was skipped. ",
+            h(
+              "a",
+              { href: tenantPage(`/replay?checkpoint=${r.lastCheckpoint}`), class: "button" },
+              "Replay from this checkpoint",
+            ),
+          ),
+        )
+      : null,
+  );
+}
