@@ -21,20 +21,29 @@ export class SqliteDb implements Db {
     this.inTransaction = inTransaction;
   }
 
-  private async ready(): Promise<void> {
-    if (this.inTransaction) return;
-    while (this.busy) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  /**
+   * Another transaction is under way: wait. Callers check this in their own loop, with no await
+   * between the check and their statement (or taking the lock): awaiting a helper that checks
+   * would resume a microtask later, when another caller may have begun a transaction meanwhile
+   * ("cannot start a transaction within a transaction", or a statement run inside another's).
+   */
+  private get blocked(): boolean {
+    return this.busy && !this.inTransaction;
+  }
+
+  private wait(): Promise<void> {
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
-    await this.ready();
+    while (this.blocked) await this.wait();
     return this.db()
       .prepare(sql)
       .all(...(params as SQLInputValue[])) as T[];
   }
 
   async get<T>(sql: string, params: Param[] = []): Promise<T | undefined> {
-    await this.ready();
+    while (this.blocked) await this.wait();
     const statement = this.db().prepare(sql);
     // An INSERT … RETURNING read with get() stops at its first row, and an autocommit that then
     // fails (a read-only disk) is only reported at reset, where node:sqlite drops it: the caller
@@ -45,7 +54,7 @@ export class SqliteDb implements Db {
   }
 
   async run(sql: string, params: Param[] = []): Promise<{ changes: number }> {
-    await this.ready();
+    while (this.blocked) await this.wait();
     const result = this.db()
       .prepare(sql)
       .run(...(params as SQLInputValue[]));
@@ -54,7 +63,7 @@ export class SqliteDb implements Db {
 
   async transaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inTransaction) return work(this);
-    await this.ready();
+    while (this.blocked) await this.wait();
     this.busy = true;
     const db = this.db();
     try {
