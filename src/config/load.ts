@@ -210,46 +210,115 @@ export interface SetupSettings {
   warnings: string[];
 }
 
-export function loadSetupSettings(
-  env: Record<string, string | undefined>,
-  options: { cwd?: string } = {},
-): SetupSettings {
-  const raw = gatherSettings(env, options.cwd ?? process.cwd());
+/** One cluster and target to prepare, and the tenants that write there. */
+export interface SetupTarget extends SetupSettings {
+  tenants: string[];
+}
+
+const SETUP_ROWS = settings.filter(
+  (s) =>
+    s.name.startsWith("ELASTICSEARCH_") ||
+    [
+      "DOCUMENT_FORMAT",
+      "LOGSTASH_URL",
+      "REQUEST_TIMEOUT",
+      "RETRY_MAX_TIME",
+      "EXPORTER_LOG_LEVEL",
+      "ALLOW_INSECURE_HTTP",
+    ].includes(s.name),
+);
+
+function setupFrom(raw: RawSettings): { settings?: SetupSettings; problems: string[] } {
   const problems = [...raw.problems];
-  const rows = settings.filter(
-    (s) =>
-      s.name.startsWith("ELASTICSEARCH_") ||
-      [
-        "DOCUMENT_FORMAT",
-        "LOGSTASH_URL",
-        "REQUEST_TIMEOUT",
-        "RETRY_MAX_TIME",
-        "EXPORTER_LOG_LEVEL",
-        "ALLOW_INSECURE_HTTP",
-      ].includes(s.name),
-  );
-  const parsed = parseRows(raw, rows, problems);
+  const parsed = parseRows(raw, SETUP_ROWS, problems);
   const warnings: string[] = [];
   if (parsed.ELASTICSEARCH_URL === undefined && parsed.ELASTICSEARCH_CLOUD_ID === undefined) {
-    problems.push(
-      "ELASTICSEARCH_URL: required by setup: the cluster to prepare (example: ELASTICSEARCH_URL=https://es.example.com:9200)",
-    );
+    if (raw.values.ELASTICSEARCH_URL === undefined) {
+      problems.push(
+        "ELASTICSEARCH_URL: required by setup: the cluster to prepare (example: ELASTICSEARCH_URL=https://es.example.com:9200)",
+      );
+    }
   }
   const elasticsearch =
     problems.length > 0 ? undefined : elasticsearchConfig(parsed, problems, warnings);
   registerSinkSecrets(elasticsearch);
-  if (problems.length > 0 || elasticsearch === undefined) throw new ConfigError(problems);
+  if (problems.length > 0 || elasticsearch === undefined) return { problems };
   return {
-    elasticsearch,
-    documentFormat: documentFormat(
-      parsed,
-      parsed.LOGSTASH_URL !== undefined ? "logstash" : "elasticsearch",
-    ),
-    requestTimeoutMs: parsed.REQUEST_TIMEOUT as number,
-    retryMaxTimeMs: parsed.RETRY_MAX_TIME as number,
-    exporterLogLevel: parsed.EXPORTER_LOG_LEVEL as string,
-    warnings,
+    problems,
+    settings: {
+      elasticsearch,
+      documentFormat: documentFormat(
+        parsed,
+        parsed.LOGSTASH_URL !== undefined ? "logstash" : "elasticsearch",
+      ),
+      requestTimeoutMs: parsed.REQUEST_TIMEOUT as number,
+      retryMaxTimeMs: parsed.RETRY_MAX_TIME as number,
+      exporterLogLevel: parsed.EXPORTER_LOG_LEVEL as string,
+      warnings,
+    },
   };
+}
+
+/**
+ * What `setup` prepares. From the environment: its one cluster. From a tenants file: the cluster
+ * of `tenant`, or without it of every tenant that names one, each cluster and target once with
+ * the tenants that write there. Every problem at once, named as the file names it.
+ */
+export function loadSetupTargets(
+  env: Record<string, string | undefined>,
+  options: { cwd?: string; tenant?: string } = {},
+): SetupTarget[] {
+  const cwd = options.cwd ?? process.cwd();
+  const gathered = gatherSettings(env, cwd);
+  const file = gathered.values.CONFIG_FILE?.trim();
+  const { tenant } = options;
+  if (file === undefined || file === "") {
+    if (tenant !== undefined && tenant !== "default") {
+      throw new ConfigError([
+        `--tenant: no tenant "${tenant.slice(0, 64)}"; without a tenants file (CONFIG_FILE) the one tenant is default`,
+      ]);
+    }
+    const { settings: one, problems } = setupFrom(gathered);
+    if (!one) throw new ConfigError(problems);
+    return [{ ...one, tenants: ["default"] }];
+  }
+  const dotEnv = readDotEnv(cwd).values;
+  const lookup = (name: string) => (env[name] || undefined) ?? (dotEnv[name] || undefined);
+  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const problems = [...gathered.problems, ...tenantsFile.problems];
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  const ids = tenantsFile.tenants.map((t) => t.id);
+  const entries = tenantsFile.tenants.filter((t) => tenant === undefined || t.id === tenant);
+  if (entries.length === 0) {
+    throw new ConfigError([
+      tenant === undefined
+        ? `CONFIG_FILE (${file}): no tenant`
+        : `--tenant: no tenant "${tenant.slice(0, 64)}"; tenants: ${ids.join(", ")}`,
+    ]);
+  }
+  const targets = new Map<string, SetupTarget>();
+  for (const entry of entries) {
+    const { raw, relabel } = layered(gathered, tenantsFile.top, entry);
+    const named =
+      raw.values.ELASTICSEARCH_URL !== undefined || raw.values.ELASTICSEARCH_CLOUD_ID !== undefined;
+    // Without --tenant, tenants that name no cluster (Logstash alone) have nothing to set up.
+    if (tenant === undefined && !named) continue;
+    const result = setupFrom(raw);
+    problems.push(...result.problems.map(relabel).filter((p) => p !== undefined));
+    if (!result.settings) continue;
+    const { elasticsearch: es, documentFormat: format } = result.settings;
+    const key = JSON.stringify([es.urls, es.index, format]);
+    const same = targets.get(key);
+    if (same) same.tenants.push(entry.id);
+    else targets.set(key, { ...result.settings, tenants: [entry.id] });
+  }
+  if (problems.length === 0 && targets.size === 0) {
+    problems.push(
+      `ELASTICSEARCH_URL: required by setup, and no tenant of ${file} names a cluster (example: ELASTICSEARCH_URL=https://es.example.com:9200)`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return [...targets.values()];
 }
 
 export function loadConfig(
@@ -396,7 +465,9 @@ export function tenantSettings(
   const tenantsFile = readTenantsFile(file, { cwd, lookup });
   const entry = tenantsFile.tenants.find((t) => t.id === tenant);
   const { raw, labels } = layered(gathered, tenantsFile.top, entry);
-  return { raw, where: labels };
+  // Only what the file sets: a setting set nowhere has a label too, but only to name its problems.
+  const where = new Map([...labels].filter(([name]) => raw.sources[name] === "file"));
+  return { raw, where };
 }
 
 /** Tenants that read the same Auth0 application, or write to the same place: said, not refused. */

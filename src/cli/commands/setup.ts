@@ -1,12 +1,14 @@
-import { loadSetupSettings } from "../../config/load.ts";
+import type { Logger } from "pino";
+import { loadSetupTargets, type SetupTarget } from "../../config/load.ts";
+import { describe } from "../../errors.ts";
 import { newStats } from "../../runner/once.ts";
 import { newBudget, retryFor, withRetry } from "../../util/retry.ts";
-import { type Command, EXIT, loggerFor } from "../command.ts";
+import { type Command, EXIT, type Io, loggerFor, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 
 export const setup: Command = {
   name: "setup",
   summary: "Install the index template and lifecycle policy in Elasticsearch or OpenSearch",
-  usage: `Usage: auth0-logs-to-logstash setup [--dry-run]
+  usage: `Usage: auth0-logs-to-logstash setup [--dry-run] [--tenant ID]
 
 Prepares the cluster at ELASTICSEARCH_URL (or ELASTICSEARCH_CLOUD_ID) for the documents the exporter
 writes: component templates and an index template whose mappings type every known Auth0 field and
@@ -18,62 +20,88 @@ the template is missing, unless ELASTICSEARCH_SETUP=off.
 Logstash users: set ELASTICSEARCH_URL (and its credentials) for this command only, to prepare the
 cluster behind Logstash; docs/logstash/ has a pipeline that writes into it.
 
+With a tenants file, every tenant's cluster is prepared (each cluster and target once), or only
+the one of --tenant.
+
 Options:
-  --dry-run   only say what is installed, missing or outdated
-  -h, --help  show this help
+  --dry-run          only say what is installed, missing or outdated
+${TENANT_HELP}
+  -h, --help         show this help
 
 Exit status: 0 done (or nothing to do), 1 the cluster refused, 2 bad settings.`,
-  options: { "dry-run": { type: "boolean" } },
+  options: { "dry-run": { type: "boolean" }, ...TENANT_OPTION },
   async run(values, _positionals, io) {
-    const settings = loadSetupSettings(io.env, { cwd: io.cwd });
-    const logger = loggerFor({ exporterLogLevel: settings.exporterLogLevel }, io);
-    for (const warning of settings.warnings) logger.warn(warning);
-    // Loaded here: the other commands need none of the cluster's modules.
-    const [{ ElasticsearchSink }, { applySetup, inspectSetup, planFor }, { describeProduct }] =
-      await Promise.all([
-        import("../../sinks/elasticsearch/sink.ts"),
-        import("../../sinks/elasticsearch/setup.ts"),
-        import("../../sinks/elasticsearch/product.ts"),
-      ]);
-    const sink = new ElasticsearchSink(
-      {
-        ...settings.elasticsearch,
-        timeoutMs: settings.requestTimeoutMs,
-        format: settings.documentFormat,
-      },
-      logger,
-    );
-    const context = {
-      budget: newBudget(Math.min(settings.retryMaxTimeMs, 30_000)),
-      stats: newStats(),
-    };
-    try {
-      const product = await withRetry(() => sink.detect(), retryFor("sink", context));
-      const plan = planFor(settings.elasticsearch, product, settings.documentFormat);
-      io.stdout.write(
-        `${describeProduct(product)} at ${sink.client.shown}; target ${settings.elasticsearch.index} (${settings.documentFormat} documents)\n`,
-      );
-      const { items, rolledOver } = values["dry-run"]
-        ? { items: await inspectSetup(sink.client, plan), rolledOver: false }
-        : await withRetry(
-            () => applySetup(sink.client, plan, undefined, settings.elasticsearch.index),
-            retryFor("sink", context),
-          );
-      const dry = Boolean(values["dry-run"]);
-      const done = { ok: "up to date", missing: "installed", outdated: "updated" } as const;
-      for (const item of items) {
+    const targets = loadSetupTargets(io.env, {
+      cwd: io.cwd,
+      tenant: typeof values.tenant === "string" ? values.tenant : undefined,
+    });
+    const first = targets[0] as SetupTarget;
+    const logger = loggerFor({ exporterLogLevel: first.exporterLogLevel }, io);
+    let failed = false;
+    for (const target of targets) {
+      for (const warning of target.warnings) logger.warn(warning);
+      if (targets.length > 1 || target.tenants[0] !== "default") {
         io.stdout.write(
-          `${item.kind.padEnd(18)} ${item.name.padEnd(32)} ${dry ? item.state : done[item.state]}\n`,
+          `${targets.indexOf(target) > 0 ? "\n" : ""}Tenants ${target.tenants.join(", ")}:\n`,
         );
       }
-      if (rolledOver) {
-        io.stdout.write(
-          `data stream        ${settings.elasticsearch.index.padEnd(32)} rolled over: new documents get the new mappings\n`,
-        );
+      try {
+        await prepare(target, Boolean(values["dry-run"]), logger, io);
+      } catch (error) {
+        // One cluster's refusal does not keep the others from being prepared; the first is told.
+        if (targets.length === 1) throw error;
+        failed = true;
+        io.stderr.write(`Error: ${describe(error)}\n`);
       }
-      return EXIT.ok;
-    } finally {
-      await sink.close();
     }
+    return failed ? EXIT.failed : EXIT.ok;
   },
 };
+
+async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: Io): Promise<void> {
+  // Loaded here: the other commands need none of the cluster's modules.
+  const [{ ElasticsearchSink }, { applySetup, inspectSetup, planFor }, { describeProduct }] =
+    await Promise.all([
+      import("../../sinks/elasticsearch/sink.ts"),
+      import("../../sinks/elasticsearch/setup.ts"),
+      import("../../sinks/elasticsearch/product.ts"),
+    ]);
+  const sink = new ElasticsearchSink(
+    {
+      ...settings.elasticsearch,
+      timeoutMs: settings.requestTimeoutMs,
+      format: settings.documentFormat,
+    },
+    logger,
+  );
+  const context = {
+    budget: newBudget(Math.min(settings.retryMaxTimeMs, 30_000)),
+    stats: newStats(),
+  };
+  try {
+    const product = await withRetry(() => sink.detect(), retryFor("sink", context));
+    const plan = planFor(settings.elasticsearch, product, settings.documentFormat);
+    io.stdout.write(
+      `${describeProduct(product)} at ${sink.client.shown}; target ${settings.elasticsearch.index} (${settings.documentFormat} documents)\n`,
+    );
+    const { items, rolledOver } = dry
+      ? { items: await inspectSetup(sink.client, plan), rolledOver: false }
+      : await withRetry(
+          () => applySetup(sink.client, plan, undefined, settings.elasticsearch.index),
+          retryFor("sink", context),
+        );
+    const done = { ok: "up to date", missing: "installed", outdated: "updated" } as const;
+    for (const item of items) {
+      io.stdout.write(
+        `${item.kind.padEnd(18)} ${item.name.padEnd(32)} ${dry ? item.state : done[item.state]}\n`,
+      );
+    }
+    if (rolledOver) {
+      io.stdout.write(
+        `data stream        ${settings.elasticsearch.index.padEnd(32)} rolled over: new documents get the new mappings\n`,
+      );
+    }
+  } finally {
+    await sink.close();
+  }
+}
