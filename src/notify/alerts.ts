@@ -21,6 +21,9 @@ export const initialAlertState: AlertState = {
 
 /** Reduces an error message to its cause, so that varying counts or ids do not look like news. */
 export function causeOf(error: string): string {
+  // A store that fails says how each time (read/written, reset/refused): one outage, one cause.
+  const store = /^the store (\S+) could not be (?:read|written)/.exec(error);
+  if (store) return `the store ${store[1]} failed`;
   return error
     .replace(/\d{56}/g, "<checkpoint>")
     .replace(/\d+(\.\d+)?/g, "<n>")

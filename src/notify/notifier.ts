@@ -2,6 +2,8 @@
 // when asked, and a daily report. The alert state is kept in the store so a restart does not
 // post the same alert again.
 
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { Config } from "../config/types.ts";
@@ -18,8 +20,10 @@ const WARNING_STATE = "warning_state";
 const DEAD_LETTERED = "kept as dead letters";
 
 export class NullNotifier implements Notifier {
+  readonly channel = null;
   async executionEnded(): Promise<void> {}
   async dailyReport(): Promise<void> {}
+  storeStatus(): void {}
   async idle(): Promise<void> {}
 }
 
@@ -47,10 +51,18 @@ export class SlackNotifier implements Notifier {
   private readonly client: SlackClient;
   private readonly config: Config;
   private readonly store: JobStore;
+  private known: AlertState | null = null;
+  /** The store could not take the latest state: this process's copy is the newer one. */
+  private unsaved = false;
+  /** This notifier posted that the store is unreachable, and owes word of its return. */
+  private toldStoreDown = false;
   private readonly logger: Logger;
+
+  readonly channel: string;
 
   constructor(config: Config, store: JobStore, logger: Logger, webhookUrl: string) {
     this.client = new SlackClient(webhookUrl, logger);
+    this.channel = createHash("sha256").update(webhookUrl).digest("hex").slice(0, 16);
     this.config = config;
     this.store = store;
     this.logger = logger;
@@ -62,12 +74,18 @@ export class SlackNotifier implements Notifier {
     return tenant === "default" ? text : `${text} (tenant ${tenant})`;
   }
 
+  /**
+   * The alert state: the store's, so that a restart (or another replica taking the tenant over)
+   * does not post the same alert again; this process's own copy while the store cannot be read or
+   * written, so that a database outage is one alert, not one per execution, and its end is told.
+   */
   private async state(): Promise<AlertState> {
     try {
+      if (this.unsaved && this.known) return this.known;
       const raw = await this.store.state.get(ALERT_STATE);
       return raw ? (JSON.parse(raw) as AlertState) : initialAlertState;
     } catch {
-      return initialAlertState;
+      return this.known ?? initialAlertState;
     }
   }
 
@@ -77,7 +95,11 @@ export class SlackNotifier implements Notifier {
         reminderMs: this.config.slack.reminderMs,
         sendSuccess: this.config.slack.sendSuccess,
       });
-      await this.store.state.set(ALERT_STATE, JSON.stringify(state)).catch(() => {});
+      this.known = state;
+      this.unsaved = await this.store.state.set(ALERT_STATE, JSON.stringify(state)).then(
+        () => false,
+        () => true,
+      );
       // A failure message already carries the run's warnings; otherwise they get their own.
       if (end.ok && decision !== "success") await this.warnings(end);
       if (decision === null) return;
@@ -107,6 +129,31 @@ export class SlackNotifier implements Notifier {
     } catch (error) {
       this.logger.warn(`Slack notification skipped: ${describe(error)}`);
     }
+  }
+
+  storeStatus(change: { down: true; error: string } | { down: false; forMs: number }): void {
+    // A failed execution already said the store was down, and its recovery will be told: one
+    // outage, one alert. Otherwise (no execution ran, the lease lapsed) this is the only word.
+    if (change.down) {
+      this.toldStoreDown = !this.known?.failingCause;
+      if (!this.toldStoreDown) return;
+    } else if (!this.toldStoreDown) {
+      return;
+    }
+    const where = `${hostname()} (pid ${process.pid})`;
+    this.client.post(
+      change.down
+        ? layout(
+            "Auth0 log export stopped: the store is unreachable",
+            `${change.error}\nThe exporter on ${where} exports nothing until it is back (nothing is skipped: each tenant resumes at its checkpoint).`,
+            [],
+          )
+        : layout(
+            "Auth0 log export: the store is reachable again",
+            `After ${duration(change.forMs)}, the exporter on ${where} exports again; nothing was skipped.`,
+            [],
+          ),
+    );
   }
 
   /** Posts the run's warnings whose cause was not posted within ALERT_REMINDER. */

@@ -5,7 +5,7 @@
 
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
-import { describe } from "../errors.ts";
+import { describe, LeaseLostError } from "../errors.ts";
 import type { JobStore, Notifier, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Metrics } from "../web/metrics.ts";
@@ -143,8 +143,20 @@ export class JobRunner {
     };
   }
 
-  /** Starts an execution unless one is running or the job is disabled; resolves when it ends. */
+  /**
+   * Starts an execution unless one is running or the job is disabled; resolves when it ends.
+   * Never rejects: timers call it, and a store that cannot be read is a failed execution.
+   */
   async tick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
+    try {
+      return await this.tryTick(trigger);
+    } catch (error) {
+      await this.couldNotRun(error);
+      return "skipped";
+    }
+  }
+
+  private async tryTick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
     if (this.stopping || !this.lease || this.lease.lost.aborted) return "skipped";
     if (this.current) {
       if (trigger === "schedule") await this.recordSkip();
@@ -221,16 +233,25 @@ export class JobRunner {
         },
       });
     } catch (error) {
-      // The store itself failed (deleted, read-only, down): nothing was committed; say so.
-      this.consecutiveFailures++;
-      this.logger.error(`execution could not run: ${describe(error)}`);
-      this.metrics.executions.inc({ tenant: this.id, outcome: "failed" });
-      await this.notifier.executionEnded({ ok: false, error: describe(error), run: null });
+      await this.couldNotRun(error);
       return;
     } finally {
       lease.lost.removeEventListener("abort", onLost);
     }
     await this.ended(trigger, result);
+  }
+
+  /** The store itself failed (deleted, read-only, down): nothing was committed; say so. */
+  private async couldNotRun(error: unknown): Promise<void> {
+    // Not a failure of the export: another replica has the job now, and this one steps back.
+    if (error instanceof LeaseLostError) {
+      this.logger.warn(describe(error));
+      return;
+    }
+    this.consecutiveFailures++;
+    this.logger.error(`execution could not run: ${describe(error)}`);
+    this.metrics.executions.inc({ tenant: this.id, outcome: "failed" });
+    await this.notifier.executionEnded({ ok: false, error: describe(error), run: null });
   }
 
   private async ended(

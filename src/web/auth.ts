@@ -218,9 +218,13 @@ export class Sessions {
     const listeners = this.endListeners.get(id) ?? new Set();
     this.endListeners.set(id, listeners);
     listeners.add(listener);
-    const timer = setLongTimeout(() => void this.get(id), session.expiresAt - Date.now() + 5, {
-      unref: true,
-    });
+    const timer = setLongTimeout(
+      () => void this.get(id).catch(() => {}),
+      session.expiresAt - Date.now() + 5,
+      {
+        unref: true,
+      },
+    );
     return () => {
       timer.cancel();
       listeners.delete(listener);

@@ -6,6 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { describeSettings } from "../config/describe.ts";
 import { gatherSettings } from "../config/load.ts";
+import { StoreError } from "../errors.ts";
 import { tenantStatus } from "../runner/tenants.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { clientOf } from "./client.ts";
@@ -47,6 +48,12 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
   });
   app.onError((error, c) => {
     if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
+    // The database is down: say so (the message names the store, never its credentials).
+    if (error instanceof StoreError) {
+      return c.req.path.startsWith("/api/")
+        ? c.json({ error: error.message }, 503)
+        : c.text(`The dashboard cannot work right now: ${error.message}`, 503);
+    }
     deps.logger.error(`dashboard request failed: ${error.message}`);
     return c.json({ error: "internal error; see the service's logs" }, 500);
   });

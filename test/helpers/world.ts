@@ -1,9 +1,8 @@
 // A simulated tenant and sink (Logstash, or an Elasticsearch/OpenSearch cluster) with an exporter
 // pointed at them, torn down after each test.
 
-import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { RunRecord } from "../../src/interfaces.ts";
+import type { RunRecord, Store } from "../../src/interfaces.ts";
 import {
   type LogstashFake,
   type LogstashOptions,
@@ -19,9 +18,15 @@ import {
   type TenantOptions,
   type TenantSimulator,
 } from "../../src/simulator/tenant.ts";
-import { SqliteStore } from "../../src/store/sqlite/store.ts";
+import { openStore } from "../../src/store/open.ts";
 import { runCli, tempDir } from "./cli.ts";
 import { exporterEnv } from "./env.ts";
+import { postgresUrl, TEST_DATABASE } from "./postgres.ts";
+
+export type StoreDriver = "sqlite" | "postgres";
+
+/** The stores the reliability suites run against. */
+export const STORE_DRIVERS: StoreDriver[] = ["sqlite", "postgres"];
 
 export interface World {
   tenant: TenantSimulator;
@@ -33,6 +38,10 @@ export interface World {
   env: Record<string, string>;
   once(overrides?: Record<string, string>, args?: string[]): ReturnType<typeof runCli>;
   stored(): Promise<{ checkpoint: string | null; runs: RunRecord[] }>;
+  /** The exporter's store (DATABASE_URL), opened for the work and closed after. */
+  withStore<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /** Which store the exporter uses. */
+  driver: StoreDriver;
   /** Ids the tenant holds that the sink never received (or indexed). */
   missing(): string[];
   /** Ids the sink received (or indexed) more than once. */
@@ -47,8 +56,15 @@ export async function world(
     /** A cluster instead of Logstash: the exporter gets ELASTICSEARCH_URL. */
     search?: SearchOptions;
     env?: Record<string, string>;
+    /** The exporter's store: SQLite in the world's folder (default), or a PostgreSQL schema. */
+    store?: StoreDriver;
   } = {},
 ): Promise<World> {
+  const driver = options.store ?? "sqlite";
+  const postgres = driver === "postgres" ? await postgresUrl(t) : null;
+  if (driver === "postgres" && postgres === null) {
+    throw new Error(`no PostgreSQL at ${TEST_DATABASE}: start one, or set A2L_TEST_DATABASE_URL`);
+  }
   const tenant = await startTenant(options.tenant);
   const logstash = await startLogstash(options.logstash);
   const search = options.search ? await startSearch(options.search) : null;
@@ -57,12 +73,25 @@ export async function world(
   const sink: Record<string, string> = search
     ? { ELASTICSEARCH_URL: search.url }
     : { LOGSTASH_URL: LOGSTASH_URL as string, LOGSTASH_INDEX: LOGSTASH_INDEX as string };
-  const env = { ...common, ...sink, ...options.env };
+  const env = {
+    ...common,
+    ...sink,
+    ...(postgres ? { DATABASE_URL: postgres } : {}),
+    ...options.env,
+  };
   t.after(async () => {
     await tenant.close();
     await logstash.close();
     await search?.close();
   });
+  const withStore = async <T>(work: (store: Store) => Promise<T>): Promise<T> => {
+    const store = await openStore(env.DATABASE_URL as string);
+    try {
+      return await work(store);
+    } finally {
+      await store.close();
+    }
+  };
   const idCounts = () => (search ? search.idCounts() : logstash.idCounts());
   return {
     tenant,
@@ -71,17 +100,13 @@ export async function world(
     dir,
     env,
     once: (overrides = {}, args = []) => runCli(["once", ...args], { ...env, ...overrides }, dir),
-    async stored() {
-      const store = new SqliteStore(join(dir, "state.sqlite"));
-      try {
-        return {
-          checkpoint: (await store.forJob("default").checkpoints.get()).checkpoint,
-          runs: await store.forJob("default").runs.list({ limit: 100 }),
-        };
-      } finally {
-        await store.close();
-      }
-    },
+    driver,
+    withStore,
+    stored: () =>
+      withStore(async (store) => ({
+        checkpoint: (await store.forJob("default").checkpoints.get()).checkpoint,
+        runs: await store.forJob("default").runs.list({ limit: 100 }),
+      })),
     missing: () => {
       const counts = idCounts();
       return tenant.eventIds().filter((id) => !counts.has(id));

@@ -51,6 +51,13 @@ export class PgDb implements Db {
     if (!this.pool) return work(this);
     const client = await this.pool.connect();
     let broken = false;
+    // A checked-out client has no pool listening to it: a connection that dies between two
+    // statements (the server restarted, or ended a session frozen in its transaction) would emit
+    // an 'error' no one hears, which ends the process. The next statement fails instead.
+    const onError = () => {
+      broken = true;
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(new PgDb(client, null));
@@ -63,6 +70,7 @@ export class PgDb implements Db {
       throw error;
     } finally {
       // A connection that could not even roll back is not given to anyone else.
+      client.off("error", onError);
       client.release(broken);
     }
   }

@@ -88,6 +88,9 @@ export class PostgresStore implements Store {
   private async migrate(): Promise<void> {
     const files = migrationFiles();
     const client = await this.pool.connect();
+    // As in a transaction (db.ts): a connection lost meanwhile fails the next statement.
+    const ignore = () => {};
+    client.on("error", ignore);
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
@@ -107,6 +110,7 @@ export class PostgresStore implements Store {
       await client.query("ROLLBACK").catch(() => {});
       throw error;
     } finally {
+      client.off("error", ignore);
       client.release();
     }
   }
