@@ -286,8 +286,13 @@ export interface ProcessState {
 /** The replicas sharing the store, by heartbeat: how many there are decides each one's share. */
 export interface Replicas {
   heartbeat(replica: LeaseHolder, ttlMs: number): Promise<void>;
-  /** The replicas seen within their ttl, this one included. */
-  live(): Promise<LeaseHolder[]>;
+  /**
+   * The replicas seen within their ttl, this one included; with `recent`, only those that
+   * heartbeated within `heardWithinMs` (heartbeats last `ttlMs`).
+   */
+  live(recent?: { heardWithinMs: number; ttlMs: number }): Promise<LeaseHolder[]>;
+  /** Every job held by a live lease, with its holder. */
+  leases(): Promise<Map<JobId, LeaseHolder>>;
   leave(replica: LeaseHolder): Promise<void>;
 }
 
@@ -340,6 +345,13 @@ export interface Notifier {
   /** Never throws and never waits on the destination: an export must not depend on Slack. */
   executionEnded(end: ExecutionEnd): Promise<void>;
   dailyReport(): Promise<void>;
+  /**
+   * The store cannot be reached (`down`), or can again (`back`): a process-wide event, told once
+   * per destination (`channel`) rather than once per tenant.
+   */
+  storeStatus(change: { down: true; error: string } | { down: false; forMs: number }): void;
+  /** Where messages go, to tell destinations apart (no secret: a digest); null: nowhere. */
+  readonly channel: string | null;
   idle(): Promise<void>;
 }
 

@@ -113,6 +113,31 @@ for (const driver of drivers) {
       assert.equal((await a.runs.list({ limit: 10 })).length, 1);
     });
 
+    it("serves many jobs writing at the same instant, each transaction whole", async (t) => {
+      const store = await open(t);
+      const jobs = Array.from({ length: 20 }, (_, i) => store.forJob(`tenant-${i}`));
+      const claimer = holder("all");
+      const leases = await Promise.all(
+        jobs.map((job) => job.leases.claim(claimer, 60_000, () => false)),
+      );
+      assert.ok(leases.every((lease) => lease.held));
+      await Promise.all(jobs.map((job) => job.checkpoints.set(id(1), { kind: "replay" })));
+      const runs = await Promise.all(jobs.map((job) => job.runs.start("manual", id(1), null)));
+      await Promise.all(
+        jobs.map((job, i) =>
+          job.checkpoints.commit(runs[i] as number, id(1), step(id(2 + i), { read: 1, sent: 1 }), {
+            holder: claimer.id,
+            epoch: 1,
+          }),
+        ),
+      );
+      const checkpoints = await Promise.all(jobs.map((job) => job.checkpoints.get()));
+      assert.deepEqual(
+        checkpoints.map((c) => c.checkpoint),
+        jobs.map((_, i) => id(2 + i)),
+      );
+    });
+
     it("refuses a commit that would move the checkpoint backwards, changing nothing", async (t) => {
       const job = (await open(t)).forJob("default");
       await job.checkpoints.set(id(5), { kind: "replay" });
@@ -160,6 +185,12 @@ for (const driver of drivers) {
         job.checkpoints.commit(run, id(1), step(id(2)), { holder: a.id, epoch: 1 }),
         LeaseLostError,
       );
+      // Nor may it start another execution.
+      await assert.rejects(
+        job.runs.start("schedule", id(1), { holder: a.id, epoch: 1 }),
+        LeaseLostError,
+      );
+      assert.ok((await job.runs.start("schedule", id(1), { holder: b.id, epoch: 2 })) > run);
       assert.equal(await job.leases.renew({ holder: a.id, epoch: 1 }, 60_000), false);
       assert.equal(await job.leases.renew({ holder: b.id, epoch: 2 }, 60_000), true);
       await job.checkpoints.commit(run, id(1), step(id(2)), { holder: b.id, epoch: 2 });
@@ -298,8 +329,31 @@ for (const driver of drivers) {
         (await store.replicas.live()).map((r) => r.id),
         [holder("r1").id],
       );
+      // Heard from within the last 2 s? r1's heartbeat (ttl 60 s) is younger than that.
+      const recent = { heardWithinMs: 2_000, ttlMs: 60_000 };
+      assert.equal((await store.replicas.live(recent)).length, 1);
+      assert.deepEqual(await store.replicas.live({ heardWithinMs: 2_000, ttlMs: 120_000 }), []);
       await store.replicas.leave(holder("r1"));
       assert.deepEqual(await store.replicas.live(), []);
+    });
+
+    it("lists the jobs held by live leases, and gives a holder claiming again a new epoch", async (t) => {
+      const store = await open(t);
+      const [a, b] = [holder("a"), holder("b")];
+      await store.forJob("one").leases.claim(a, 60_000, () => false);
+      await store.forJob("two").leases.claim(b, 60_000, () => false);
+      await store.forJob("three").leases.claim(b, 1, () => false);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const held = await store.replicas.leases();
+      assert.deepEqual([...held].map(([job, who]) => [job, who.id]).sort(), [
+        ["one", a.id],
+        ["two", b.id],
+      ]);
+      // A holder that lost its lease and claims it back must not share an epoch with its past.
+      assert.deepEqual(await store.forJob("one").leases.claim(a, 60_000, () => false), {
+        held: true,
+        epoch: 2,
+      });
     });
   });
 }

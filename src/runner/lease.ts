@@ -4,6 +4,7 @@
 // lease (frozen past its expiry, then taken over) can never commit again.
 
 import { randomBytes } from "node:crypto";
+import { readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { ExporterError, LeaseLostError } from "../errors.ts";
 import type { Fence, JobStore, LeaseHolder } from "../interfaces.ts";
@@ -24,9 +25,25 @@ export class StoreBusyError extends ExporterError {
   }
 }
 
+/**
+ * Where a pid means something: the host, and the pid namespace within it (containers on one host,
+ * or with one hostname, each count their pids apart: pid 7 in one is not pid 7 in another).
+ */
+function pidSpace(): string {
+  let namespace = "";
+  try {
+    namespace = readlinkSync("/proc/self/ns/pid").replace(/\D/g, "");
+  } catch {
+    // No /proc (macOS): the host name alone.
+  }
+  return `${hostname()}/${namespace}`;
+}
+
+const PID_SPACE = pidSpace();
+
 export function holderFor(command: string): LeaseHolder {
   return {
-    id: `${hostname()}:${process.pid}:${randomBytes(6).toString("hex")}`,
+    id: `${PID_SPACE}:${process.pid}:${randomBytes(6).toString("hex")}`,
     host: hostname(),
     pid: process.pid,
     command,
@@ -35,11 +52,11 @@ export function holderFor(command: string): LeaseHolder {
 }
 
 /**
- * A holder on this host whose process is gone left its lease behind (killed): it need not be
- * waited out. On another host nothing can be proved, so the lease must expire.
+ * A holder on this host (and pid namespace) whose process is gone left its lease behind (killed):
+ * it need not be waited out. Elsewhere nothing can be proved, so the lease must expire.
  */
 export function isDeadOnThisHost(other: LeaseHolder): boolean {
-  if (other.host !== hostname() || other.pid === process.pid) return false;
+  if (!other.id.startsWith(`${PID_SPACE}:`) || other.pid === process.pid) return false;
   try {
     process.kill(other.pid, 0);
     return false;

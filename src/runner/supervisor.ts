@@ -14,6 +14,7 @@ import { JobRunner } from "./job-runner.ts";
 import {
   describeHolder,
   holderFor,
+  isDeadOnThisHost,
   JobLease,
   LEASE_TTL_MS,
   REPLICA_LEASE_TTL_MS,
@@ -24,11 +25,21 @@ type JobConfig = Config & { id: string };
 
 /** How often the supervisor looks at the leases. */
 export const ROUND_MS = 2_000;
+/** A replica not heard from for this long (three rounds) no longer counts for the shares. */
+export const ACTIVE_WITHIN_MS = 3 * ROUND_MS;
+
+/** How long a job handed over may take to finish its batch in flight before it is abandoned. */
+const HAND_OVER_GRACE_MS = 10_000;
+
+/** How long the store may be unreachable before Slack is told (a blip is not worth a message). */
+export const STORE_ALERT_AFTER_MS = 10_000;
 
 interface Slot {
   config: JobConfig;
   runner: JobRunner | null;
   lease: JobLease | null;
+  /** Being handed over: its runner finishing the batch in flight, then the lease released. */
+  leaving: Promise<void> | null;
 }
 
 export interface SupervisorDeps {
@@ -43,16 +54,21 @@ export class Supervisor {
   readonly replica: LeaseHolder;
   private readonly deps: SupervisorDeps;
   private readonly slots = new Map<string, Slot>();
+  private readonly notifiers = new Map<string, Notifier>();
   private readonly ttlMs: number;
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> = Promise.resolve();
   private stopping = false;
+  private storeDownSince: number | null = null;
+  private storeAlerted = false;
 
   constructor(jobs: JobConfig[], deps: SupervisorDeps) {
     this.deps = deps;
     this.replica = holderFor("run");
     this.ttlMs = deps.store.kind === "postgres" ? REPLICA_LEASE_TTL_MS : LEASE_TTL_MS;
-    for (const config of jobs) this.slots.set(config.id, { config, runner: null, lease: null });
+    for (const config of jobs) {
+      this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
+    }
   }
 
   /**
@@ -77,7 +93,9 @@ export class Supervisor {
     }
     this.timer = setInterval(() => this.schedule(), ROUND_MS);
     this.timer.unref();
+    // The first round's claims are made before start returns: a lone replica holds its jobs.
     this.schedule();
+    await this.round;
   }
 
   /** Rounds never overlap: a slow database delays the next one instead of stacking them. */
@@ -93,7 +111,7 @@ export class Supervisor {
       store: this.deps.store.forJob(config.id),
       logger,
       metrics: this.deps.metrics,
-      notifier: this.deps.notifierFor(config),
+      notifier: this.notifierOf(config),
       runsRetentionMs: this.deps.runsRetentionMs,
     });
     slot.runner = runner;
@@ -107,21 +125,43 @@ export class Supervisor {
     await runner.start(lease);
   }
 
+  /** One per job for the life of the process: its alert state outlives a lease lost and taken back. */
+  private notifierOf(config: JobConfig): Notifier {
+    let notifier = this.notifiers.get(config.id);
+    if (!notifier) {
+      notifier = this.deps.notifierFor(config);
+      this.notifiers.set(config.id, notifier);
+    }
+    return notifier;
+  }
+
+  /**
+   * One round: heartbeat; hand surplus jobs over; claim free jobs up to this replica's share.
+   * The share counts the replicas heard from within ACTIVE_WITHIN_MS, not all whose heartbeat
+   * is live: a frozen or cut-off replica's jobs are taken as soon as their leases lapse, not
+   * once its heartbeat does too; and one that is dead on this host counts at once no more.
+   */
   private async supervise(): Promise<void> {
     if (this.stopping) return;
     const { store, logger, metrics } = this.deps;
     try {
       await store.replicas.heartbeat(this.replica, this.ttlMs);
-      const live = Math.max(1, (await store.replicas.live()).length);
+      const [replicas, leases] = await Promise.all([
+        store.replicas.live({ heardWithinMs: ACTIVE_WITHIN_MS, ttlMs: this.ttlMs }),
+        store.replicas.leases(),
+      ]);
+      const live = Math.max(1, replicas.filter((r) => !isDeadOnThisHost(r)).length);
       const share = Math.ceil(this.slots.size / live);
-      const held = [...this.slots.values()].filter(
-        (slot) => slot.lease && !slot.lease.lost.aborted,
-      );
-      if (held.length > share) await this.handOver(held, held.length - share);
+      const mine = (slot: Slot) => slot.lease !== null && !slot.lease.lost.aborted;
+      const held = [...this.slots.values()].filter(mine);
+      if (held.length > share) this.handOver(held, held.length - share);
       let count = Math.min(held.length, share);
       for (const [id, slot] of this.slots) {
         if (this.stopping || count >= share) break;
-        if (slot.lease && !slot.lease.lost.aborted) continue;
+        if (mine(slot) || slot.leaving) continue;
+        // Held by a live lease elsewhere: not worth a claim (a dead holder here is stale).
+        const holder = leases.get(id);
+        if (holder && holder.id !== this.replica.id && !isDeadOnThisHost(holder)) continue;
         const claim = await JobLease.tryClaim(store.forJob(id), this.replica, this.ttlMs);
         if ("busy" in claim) continue;
         count++;
@@ -130,19 +170,58 @@ export class Supervisor {
         await this.begin(slot, claim);
       }
       metrics.tenantsHeld.set(count);
+      this.storeReached();
     } catch (error) {
       logger.warn(`lease round failed: ${describe(error)}`);
+      this.storeMissed(describe(error));
     }
   }
 
-  /** Gives surplus jobs back, idle ones first, so that a new replica gets its share. */
-  private async handOver(held: Slot[], surplus: number): Promise<void> {
+  /**
+   * A store unreachable for STORE_ALERT_AFTER_MS is told (Slack) once per destination, and its
+   * return likewise: with the leases lapsing, no execution may be left to fail and say so.
+   */
+  private storeMissed(error: string): void {
+    this.storeDownSince ??= Date.now();
+    if (this.storeAlerted || Date.now() - this.storeDownSince < STORE_ALERT_AFTER_MS) return;
+    this.storeAlerted = true;
+    for (const notifier of this.destinations()) notifier.storeStatus({ down: true, error });
+  }
+
+  private storeReached(): void {
+    const since = this.storeDownSince;
+    this.storeDownSince = null;
+    if (!this.storeAlerted || since === null) return;
+    this.storeAlerted = false;
+    const forMs = Date.now() - since;
+    this.deps.logger.info({ downMs: forMs }, "the store is reachable again");
+    for (const notifier of this.destinations()) notifier.storeStatus({ down: false, forMs });
+  }
+
+  /** One notifier per destination among this process's jobs. */
+  private destinations(): Notifier[] {
+    const byChannel = new Map<string, Notifier>();
+    for (const slot of this.slots.values()) {
+      const notifier = this.notifierOf(slot.config);
+      if (notifier.channel !== null && !byChannel.has(notifier.channel))
+        byChannel.set(notifier.channel, notifier);
+    }
+    return [...byChannel.values()];
+  }
+
+  /**
+   * Gives surplus jobs back, idle ones first, so that a new replica gets its share. Not awaited:
+   * a batch in flight may take seconds to finish, and the round must go on claiming meanwhile.
+   */
+  private handOver(held: Slot[], surplus: number): void {
     const idle = held.sort(
       (a, b) => Number(Boolean(a.runner?.running)) - Number(Boolean(b.runner?.running)),
     );
     for (const slot of idle.slice(0, surplus)) {
       this.deps.logger.info({ tenant: slot.config.id }, "handing the job over to another replica");
-      await this.stopSlot(slot, 10_000);
+      slot.leaving = this.stopSlot(slot, HAND_OVER_GRACE_MS).finally(() => {
+        slot.leaving = null;
+      });
     }
   }
 
@@ -177,11 +256,13 @@ export class Supervisor {
       const config = next.get(id);
       if (config && JSON.stringify(config) === JSON.stringify(slot.config)) continue;
       await this.stopSlot(slot, 10_000);
+      this.notifiers.delete(id);
       if (config) slot.config = config;
       else this.slots.delete(id);
     }
     for (const [id, config] of next) {
-      if (!this.slots.has(id)) this.slots.set(id, { config, runner: null, lease: null });
+      if (!this.slots.has(id))
+        this.slots.set(id, { config, runner: null, lease: null, leaving: null });
     }
     this.schedule();
   }
@@ -191,7 +272,9 @@ export class Supervisor {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.round;
-    await Promise.all([...this.slots.values()].map((slot) => this.stopSlot(slot, graceMs)));
+    await Promise.all(
+      [...this.slots.values()].map((slot) => slot.leaving ?? this.stopSlot(slot, graceMs)),
+    );
     await this.release();
   }
 

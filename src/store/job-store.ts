@@ -76,7 +76,15 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
     runs: guarded(
       shown,
       {
-        start: (...a: Parameters<JobStore["runs"]["start"]>) => runs.startRun(db, job, ...a, now()),
+        async start(...a: Parameters<JobStore["runs"]["start"]>) {
+          const id = await runs.startRun(db, job, ...a, now());
+          if (id === null) {
+            throw new LeaseLostError(
+              "another process took this job over (its lease was lost): no execution was started",
+            );
+          }
+          return id;
+        },
         finish: (...a: Parameters<JobStore["runs"]["finish"]>) =>
           runs.finishRun(db, job, ...a, now()),
         record: (run: Parameters<JobStore["runs"]["record"]>[0]) => runs.recordRun(db, job, run),
@@ -154,7 +162,8 @@ export function replicas(db: Db, shown: string): Replicas {
     shown,
     {
       heartbeat: (...a: Parameters<Replicas["heartbeat"]>) => leases.heartbeat(db, ...a),
-      live: () => leases.liveReplicas(db),
+      live: (recent?: Parameters<Replicas["live"]>[0]) => leases.liveReplicas(db, recent),
+      leases: () => leases.liveLeases(db),
       leave: (replica: Parameters<Replicas["leave"]>[0]) => leases.leaveReplicas(db, replica),
     },
     ["heartbeat", "leave"],

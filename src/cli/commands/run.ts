@@ -76,7 +76,12 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       runsRetentionMs: settings.runsRetentionMs,
       notifierFor: (job) =>
         job.slack.webhookUrl
-          ? new SlackNotifier(job, store.forJob(job.id), logger, job.slack.webhookUrl)
+          ? new SlackNotifier(
+              job,
+              store.forJob(job.id),
+              logger.child({ tenant: job.id }),
+              job.slack.webhookUrl,
+            )
           : new NullNotifier(),
     });
     try {
@@ -121,8 +126,15 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       );
       registerSecrets(password.generated);
     }
-    const reload = () => void reloadTenants(io, supervisor, logger);
-    if (deployment.file) process.on("SIGHUP", reload);
+    // SIGHUP re-reads the tenants file. Without one there is nothing to re-read, and a reload
+    // request must not kill the service (Node's default for SIGHUP is to exit at once).
+    const reload = deployment.file
+      ? () => void reloadTenants(io, supervisor, logger)
+      : () =>
+          logger.warn(
+            "SIGHUP: no tenants file (CONFIG_FILE or --config) to re-read; nothing changed",
+          );
+    process.on("SIGHUP", reload);
 
     return new Promise<number>((resolve) => {
       const stopListening = onStopSignals(

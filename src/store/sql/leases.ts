@@ -60,15 +60,12 @@ export async function claimLease(
       );
       return { held: false, holder: infoOf(winner?.info), expiresAt: Date.now() + ttlMs };
     }
-    if (row.holder === holder.id) {
-      await tx.run(`UPDATE leases SET expires_at = ${t.until} WHERE job = ?`, [
-        ...t.untilParams,
-        job,
-      ]);
-      return { held: true, epoch: int(row.epoch) };
-    }
     const other = infoOf(row.info);
-    if (row.live && !isStale(other)) return { held: false, holder: other, expiresAt: 0 };
+    // This holder claiming again (after it lost the lease, or released it) starts a new epoch
+    // too: whatever its earlier claim left running must not commit under the new one.
+    if (row.holder !== holder.id && row.live && !isStale(other)) {
+      return { held: false, holder: other, expiresAt: 0 };
+    }
     const epoch = int(row.epoch) + 1;
     await tx.run(
       `UPDATE leases SET holder = ?, epoch = ?, expires_at = ${t.until}, info = ? WHERE job = ?`,
@@ -122,13 +119,31 @@ export async function heartbeat(db: Db, replica: LeaseHolder, ttlMs: number): Pr
   );
 }
 
-export async function liveReplicas(db: Db): Promise<LeaseHolder[]> {
-  const t = clock(db, 0);
+/**
+ * The replicas whose heartbeat is live; with `heardWithinMs`, only those heard from that recently
+ * (their expiry is `ttlMs` after their last heartbeat): a frozen one stops counting before its
+ * heartbeat lapses.
+ */
+export async function liveReplicas(
+  db: Db,
+  recent?: { heardWithinMs: number; ttlMs: number },
+): Promise<LeaseHolder[]> {
+  const t = clock(db, recent ? Math.max(0, recent.ttlMs - recent.heardWithinMs) : 0);
   const rows = await db.all<{ info: unknown }>(
-    `SELECT info FROM replicas WHERE expires_at > ${t.now} ORDER BY id`,
-    t.nowParams,
+    `SELECT info FROM replicas WHERE expires_at > ${t.until} ORDER BY id`,
+    t.untilParams,
   );
   return rows.map((row) => infoOf(row.info));
+}
+
+/** Every job held by a live lease, and by whom: one look for a supervisor's round. */
+export async function liveLeases(db: Db): Promise<Map<JobId, LeaseHolder>> {
+  const t = clock(db, 0);
+  const rows = await db.all<{ job: string; info: unknown }>(
+    `SELECT job, info FROM leases WHERE expires_at > ${t.now}`,
+    t.nowParams,
+  );
+  return new Map(rows.map((row) => [row.job, infoOf(row.info)]));
 }
 
 export async function leaveReplicas(db: Db, replica: LeaseHolder): Promise<void> {

@@ -55,6 +55,10 @@ function toRun(row: RunRow): RunRecord {
   };
 }
 
+/**
+ * Records an execution's start; null when `fence` is no longer the job's lease: a process that
+ * lost the job (frozen, then taken over) may not start an execution of it, let alone commit.
+ */
 export async function startRun(
   db: Db,
   job: JobId,
@@ -62,13 +66,27 @@ export async function startRun(
   checkpoint: Checkpoint | null,
   fence: Fence | null,
   now: string,
-): Promise<number> {
+): Promise<number | null> {
+  const values = [
+    job,
+    trigger,
+    now,
+    checkpoint,
+    checkpoint,
+    fence?.holder ?? null,
+    fence?.epoch ?? null,
+  ];
   const row = await db.get<{ id: number | string }>(
-    `INSERT INTO runs (job, trigger, started_at, outcome, first_checkpoint, last_checkpoint, holder, epoch)
-     VALUES (?, ?, ?, 'running', ?, ?, ?, ?) RETURNING id`,
-    [job, trigger, now, checkpoint, checkpoint, fence?.holder ?? null, fence?.epoch ?? null],
+    fence
+      ? `INSERT INTO runs (job, trigger, started_at, outcome, first_checkpoint, last_checkpoint, holder, epoch)
+         SELECT ?, ?, ?, 'running', ?, ?, ?, ?
+         WHERE EXISTS (SELECT 1 FROM leases WHERE job = ? AND holder = ? AND epoch = ?)
+         RETURNING id`
+      : `INSERT INTO runs (job, trigger, started_at, outcome, first_checkpoint, last_checkpoint, holder, epoch)
+         VALUES (?, ?, ?, 'running', ?, ?, ?, ?) RETURNING id`,
+    fence ? [...values, job, fence.holder, fence.epoch] : values,
   );
-  return int(row?.id);
+  return row === undefined ? null : int(row.id);
 }
 
 export async function finishRun(
