@@ -30,7 +30,11 @@ export async function measure(
   script: string,
   args: string[],
   env: Record<string, string> = {},
-  options: { onStart?: (kill: (signal: NodeJS.Signals) => void) => void } = {},
+  options: {
+    onStart?: (kill: (signal: NodeJS.Signals) => void) => void;
+    /** Each chunk of the process's stderr as it comes (a service says its address there). */
+    onStderr?: (chunk: string) => void;
+  } = {},
 ): Promise<Measured> {
   const usageFile = join(tempDir(), "usage.json");
   const started = performance.now();
@@ -52,7 +56,10 @@ export async function measure(
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+    options.onStderr?.(String(chunk));
+  });
   options.onStart?.((signal) => child.kill(signal));
   const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
   const wallMs = performance.now() - started;

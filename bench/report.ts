@@ -8,11 +8,47 @@ type Any = Record<string, any>;
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const num = (x: number) => Math.round(x).toLocaleString("en-US");
+const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms`;
+
+/** What each key of the results is called in the line saying where it was measured. */
+const LABELS: Record<string, string> = {
+  floor: "floor",
+  drain: "drains",
+  ratelimit: "rate limits",
+  tail: "tail latency",
+  slowLogstash: "slow Logstash",
+  elasticsearch: "Elasticsearch sink",
+  tenants: "tenants",
+  store: "store commits",
+};
+
+/**
+ * Where, when and how the rows were measured: with `--only`, rows of different runs (and
+ * machines) stand side by side, so each run's machine, date and command is named with its rows.
+ */
+export function renderMeasured(output: Any): string {
+  const measured: Any = output.measured ?? {};
+  const keys = Object.keys(output.results);
+  const machines = new Map<string, Map<string, string[]>>();
+  for (const key of keys) {
+    const m = measured[key] ?? output.machine;
+    const host = `${m.cores} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}`;
+    const run = `on ${m.date.slice(0, 10)} with \`${m.command}\`${m.note ? ` (${m.note})` : ""}`;
+    const runs = machines.get(host) ?? new Map<string, string[]>();
+    runs.set(run, [...(runs.get(run) ?? []), LABELS[key] ?? key]);
+    machines.set(host, runs);
+  }
+  const parts = [...machines].map(([host, runs]) => {
+    const each = [...runs].map(([run, labels]) => `${labels.join(", ")} ${run}`);
+    return `Measured on ${host}: ${each.join("; ")}.`;
+  });
+  return `${parts.join(" ")} Medians of 3 runs unless noted; ratios are taken inside one run.`;
+}
 
 export function renderTable(output: Any): string {
-  const { machine, results } = output;
+  const { results } = output;
   const lines = [
-    `Measured ${machine.date.slice(0, 10)} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGb} GiB, Node ${machine.node}, with \`${machine.command}\`. Medians of 3 runs unless noted; ratios are taken inside one run.`,
+    renderMeasured(output),
     "",
     "| scenario | figure | target | result |",
     "| --- | --- | --- | --- |",
@@ -66,6 +102,33 @@ export function renderTable(output: Any): string {
     lines.push(
       `| Logstash and Auth0 each answering after ${s.delayMs} ms, ${num(s.events)} events | ${num(s.eventsPerSecond)} events/s; in lockstep at most ${num(s.sequentialEventsPerSecond)}, fully overlapped at most ${num(s.overlappedEventsPerSecond)} | reading overlaps sending | ${pct(s.shareOfOverlapBound)} of the overlapped bound ${s.eventsPerSecond > s.sequentialEventsPerSecond ? "✅" : "❌"} |`,
     );
+  }
+  const n = results.tenants;
+  if (n) {
+    const below = n.belowTarget.map((b: Any) => `${b.id} ${pct(b.shareOfAllowance)}`).join(", ");
+    const verdict =
+      n.belowTarget.length === 0
+        ? `all ${n.tenants} ✅`
+        : `${n.belowTarget.length} of ${n.tenants} below: ${below} ❌`;
+    lines.push(
+      `| ${n.tenants} tenants in one process, each ${n.plan}, ${n.windowSeconds} s (1 run) | ${num(n.eventsPerSecond)} events/s in all, ${num(n.requests)} requests, ${n.rateLimited} × 429; each tenant's share of its allowance: lowest ${pct(n.minShareOfAllowance)}, median ${pct(n.medianShareOfAllowance)} | every tenant ≥ 95 % of its allowance | ${verdict} |`,
+      `| CPU and memory, ${n.tenants} tenants in one process | ${n.cpuSecondsPerTenantMinute.toFixed(2)} CPU s per tenant-minute; peak RSS ${n.peakRssMb} MB, ${n.peakRssMbPerTenant.toFixed(1)} MB per tenant (one tenant alone ${n.alonePeakRssMb} MB: ${n.addedRssMbPerTenant.toFixed(1)} MB per added tenant) | — | — |`,
+    );
+  }
+  const st = results.store;
+  for (const row of st?.stores ?? []) {
+    const store = row.store === "sqlite" ? "SQLite" : `PostgreSQL (pool of ${row.poolSize})`;
+    for (const [phase, jobs] of [
+      [row.sequential, "1 job"],
+      [row.concurrent, `${st.jobs} jobs at once`],
+    ]) {
+      lines.push(
+        `| Checkpoint commits of ${st.eventsPerCommit}-event pages, ${store}, ${jobs} | ${num(phase.commitsPerSecond)} commits/s, p50 ${ms(phase.p50Ms)}, p99 ${ms(phase.p99Ms)} | — | — |`,
+      );
+    }
+  }
+  if (st?.postgresSkipped) {
+    lines.push(`| Checkpoint commits, PostgreSQL | not measured: ${st.postgresSkipped} | — | — |`);
   }
   return lines.join("\n");
 }

@@ -1,9 +1,10 @@
 // npm run bench: the exporter against the floor, unthrottled drains, drains under each published
-// Auth0 rate-limit plan, tail latency, a slow Logstash, and the Elasticsearch sink against the
-// floor and the Logstash sink. Each scenario is a file of bench/scenarios/; this one reads the
-// flags, runs the scenarios asked for, and writes bench/results.json and the results table of
-// BENCHMARKS.md. `--quick` runs smaller sizes once (a smoke test of the bench) and writes
-// bench/results.quick.json only; `--only a,b` runs the named scenarios.
+// Auth0 rate-limit plan, tail latency, a slow Logstash, the Elasticsearch sink against the floor
+// and the Logstash sink, many tenants in one process, and checkpoint commits on each store. Each
+// scenario is a file of bench/scenarios/; this one reads the flags, runs the scenarios asked for,
+// and writes bench/results.json and the results table of BENCHMARKS.md. `--quick` runs smaller
+// sizes once (a smoke test of the bench) and writes bench/results.quick.json only; `--only a,b`
+// runs the named scenarios.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -13,7 +14,9 @@ import * as elasticsearch from "./scenarios/elasticsearch.ts";
 import * as floor from "./scenarios/floor.ts";
 import * as ratelimit from "./scenarios/ratelimit.ts";
 import * as slow from "./scenarios/slow.ts";
+import * as store from "./scenarios/store.ts";
 import * as tail from "./scenarios/tail.ts";
+import * as tenants from "./scenarios/tenants.ts";
 import type { ScenarioOptions } from "./world.ts";
 
 interface Scenario {
@@ -23,7 +26,7 @@ interface Scenario {
   run: (options: ScenarioOptions) => Promise<unknown>;
 }
 
-const scenarios: Scenario[] = [floor, drain, ratelimit, tail, slow, elasticsearch];
+const scenarios: Scenario[] = [floor, drain, ratelimit, tail, slow, elasticsearch, tenants, store];
 
 const { values: flags } = parseArgs({
   options: { quick: { type: "boolean" }, only: { type: "string" } },
@@ -48,23 +51,38 @@ for (const scenario of scenarios) {
   results[scenario.key ?? scenario.name] = await scenario.run(options);
 }
 
+const args = [...(quick ? ["--quick"] : []), ...(flags.only ? ["--only", flags.only] : [])];
 const machine = {
   cpu: cpus()[0]?.model ?? "unknown",
   cores: cpus().length,
   memoryGb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   date: new Date().toISOString(),
-  command: `npm run bench${quick ? " -- --quick" : ""}${flags.only ? ` -- --only ${flags.only}` : ""}`,
+  command: args.length > 0 ? `npm run bench -- ${args.join(" ")}` : "npm run bench",
 };
 const resultsPath = new URL(quick ? "./results.quick.json" : "./results.json", import.meta.url);
-// With --only, the other scenarios keep the figures of their last run.
-let previous: Record<string, unknown> = {};
+// With --only, the other scenarios keep the figures of their last run, and the machine, date and
+// command they were measured with (results of before this was kept: the file's one machine).
+let previous: { results?: Record<string, unknown>; measured?: Record<string, unknown> } = {};
 if (flags.only && !quick) {
   try {
-    previous = JSON.parse(readFileSync(resultsPath, "utf8")).results ?? {};
+    const file = JSON.parse(readFileSync(resultsPath, "utf8"));
+    previous = {
+      results: file.results,
+      measured:
+        file.measured ??
+        Object.fromEntries(Object.keys(file.results ?? {}).map((key) => [key, file.machine])),
+    };
   } catch {}
 }
-const output = { machine, results: { ...previous, ...results } };
+const output = {
+  machine,
+  measured: {
+    ...previous.measured,
+    ...Object.fromEntries(Object.keys(results).map((key) => [key, machine])),
+  },
+  results: { ...previous.results, ...results },
+};
 writeFileSync(resultsPath, `${JSON.stringify(output, null, 2)}\n`);
 if (!quick) {
   const { renderBenchmarks } = await import("./report.ts");

@@ -5,15 +5,17 @@ import { exporterOnce, type ScenarioOptions, world } from "../world.ts";
 
 export const name = "ratelimit";
 
+/** The Essentials plan's bucket: the tenants scenario gives each of its tenants this one too. */
+export const ESSENTIALS = {
+  plan: "Essentials/Professional Read Logs (burst 10, 100/min)",
+  burst: 10,
+  perSecond: 100 / 60,
+};
+
 export async function run({ quick, log }: ScenarioOptions): Promise<unknown> {
   // Published Auth0 figures (contracts.md §3); the pages are sized for about 20 s of refill each.
   const plans = [
-    {
-      plan: "Essentials/Professional Read Logs (burst 10, 100/min)",
-      burst: 10,
-      perSecond: 100 / 60,
-      pages: quick ? 15 : 45,
-    },
+    { ...ESSENTIALS, pages: quick ? 15 : 45 },
     {
       plan: "Enterprise production (burst 50, 16/s)",
       burst: 50,
