@@ -317,6 +317,11 @@ describe("SIGHUP", () => {
     assert.equal(runsOfA[0]?.outcome, "aborted", "stopped before caught up, at a commit");
     assert.ok(a.missing().length > 0);
     assert.equal(await d.withStore((store) => store.forJob("a").leases.holder()), null);
+    // Only a tenant's holder reports its lag: a's gauge is gone, its counters stay.
+    const metrics = (await service.call("/metrics")).text;
+    assert.doesNotMatch(metrics, /a2l_checkpoint_lag_seconds\{tenant="a"\}/);
+    assert.match(metrics, /a2l_events_sent_total\{tenant="a"\} [1-9]/);
+    assert.match(metrics, /a2l_checkpoint_lag_seconds\{tenant="b"\}/);
     const sentToA = a.logstash.requests.length;
     // b's schedule ticks every second; a, were it still scheduled, would have started again.
     b.auth0.addEvents(3);

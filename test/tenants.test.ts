@@ -290,12 +290,9 @@ describe("setup with a tenants file", () => {
     assert.match(only.stdout, /^Tenants a:\n/);
   });
 
-  // setup names its templates and policy auth0-logs-to-logstash whatever the target: two tenants
-  // whose plain indices (or retention, or document format) differ on one cluster overwrite each
-  // other's, at every setup and at every start of run or once (ELASTICSEARCH_SETUP=auto).
-  it("two tenants writing plain indices to one cluster keep each other's template", {
-    todo: "one template name per cluster: each tenant's setup replaces the other's index template (src/sinks/elasticsearch/templates.ts, SETUP_NAME)",
-  }, async (t) => {
+  // What setup installs is named by the family of names it covers (setupName): tenants writing
+  // elsewhere on one cluster keep their own templates and policies.
+  it("two tenants writing plain indices to one cluster keep each other's template", async (t) => {
     const search = await startSearch();
     t.after(() => search.close());
     const d = await deploymentWorld(t, {
@@ -306,9 +303,33 @@ describe("setup with a tenants file", () => {
     });
     const first = await d.cli(["setup"]);
     assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /auth0-logs-to-logstash-auth0-a\b/);
+    assert.match(first.stdout, /auth0-logs-to-logstash-auth0-b\b/);
     const second = await d.cli(["setup"]);
     assert.equal(second.code, 0, second.stderr);
     assert.doesNotMatch(second.stdout, /installed|updated/, second.stdout);
+  });
+
+  it("refuses tenants that would install one template differently, naming them", async (t) => {
+    const search = await startSearch();
+    t.after(() => search.close());
+    const d = await deploymentWorld(t, {
+      tenants: {
+        a: { elasticsearch: search.url, settings: { ELASTICSEARCH_INDEX: "logs-auth0.export-a" } },
+        b: {
+          elasticsearch: search.url,
+          settings: { ELASTICSEARCH_INDEX: "logs-auth0.export-b", ELASTICSEARCH_RETENTION: "7d" },
+        },
+      },
+    });
+    for (const args of [["setup"], ["check"]]) {
+      const result = await d.cli(args);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        /tenants a, b: write to one family of names .*auth0-logs-to-logstash\)/,
+      );
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError } from "../errors.ts";
 import { type ElasticsearchConfig, elasticsearchConfig } from "../sinks/elasticsearch/config.ts";
+import { setupName } from "../sinks/elasticsearch/names.ts";
 import { logstashConfig } from "../sinks/logstash/config.ts";
 import { redactUrl, registerSecrets } from "../util/secrets.ts";
 import { ALIASES, processSettings, type SettingDefinition, settings } from "./settings.ts";
@@ -312,6 +313,17 @@ export function loadSetupTargets(
     if (same) same.tenants.push(entry.id);
     else targets.set(key, { ...result.settings, tenants: [entry.id] });
   }
+  problems.push(
+    ...setupConflicts(
+      [...targets.values()].flatMap((target) =>
+        target.tenants.map((tenant) => ({
+          tenant,
+          es: target.elasticsearch,
+          format: target.documentFormat,
+        })),
+      ),
+    ),
+  );
   if (problems.length === 0 && targets.size === 0) {
     problems.push(
       `ELASTICSEARCH_URL: required by setup, and no tenant of ${file} names a cluster (example: ELASTICSEARCH_URL=https://es.example.com:9200)`,
@@ -470,6 +482,32 @@ export function tenantSettings(
   return { raw, where };
 }
 
+/**
+ * Tenants whose targets on one cluster share what setup installs (setupName: the same data
+ * stream dataset, or index) but would install it differently (format, retention, kind): each
+ * would overwrite the other's at every setup and every start. Refused, naming what to change.
+ */
+function setupConflicts(
+  targets: { tenant: string; es: ElasticsearchConfig; format: DocumentFormat }[],
+): string[] {
+  const groups = new Map<string, typeof targets>();
+  for (const target of targets) {
+    const key = `${target.es.urls.join(",")}\n${setupName(target.es)}`;
+    groups.set(key, [...(groups.get(key) ?? []), target]);
+  }
+  const problems: string[] = [];
+  for (const same of groups.values()) {
+    const shape = (t: (typeof targets)[number]) =>
+      JSON.stringify([t.format, t.es.retentionDays, t.es.dataStream !== null]);
+    if (new Set(same.map(shape)).size < 2) continue;
+    const first = same[0] as (typeof targets)[number];
+    problems.push(
+      `tenants ${same.map((t) => t.tenant).join(", ")}: write to one family of names on ${first.es.urls.map(redactUrl).join(", ")} (the template ${setupName(first.es)}) with different DOCUMENT_FORMAT, ELASTICSEARCH_RETENTION or kind of target; one template serves them all: give them the same, or each its own data stream dataset (ELASTICSEARCH_INDEX=logs-auth0.<name>-default)`,
+    );
+  }
+  return problems;
+}
+
 /** Tenants that read the same Auth0 application, or write to the same place: said, not refused. */
 function overlaps(jobs: JobConfig[]): string[] {
   const warnings: string[] = [];
@@ -543,6 +581,15 @@ export function loadDeployment(
     problems.push(...built.problems.map(relabel).filter((p) => p !== undefined));
     if (built.config) jobs.push({ id: tenant.id, ...built.config });
   }
+  problems.push(
+    ...setupConflicts(
+      jobs.flatMap((job) =>
+        job.sink.kind === "elasticsearch"
+          ? [{ tenant: job.id, es: job.sink, format: job.documentFormat }]
+          : [],
+      ),
+    ),
+  );
   const unique = [...new Set(problems)];
   const first = jobs[0];
   if (unique.length > 0 || first === undefined || jobs.length < tenantsFile.tenants.length) {

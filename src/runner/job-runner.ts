@@ -372,6 +372,7 @@ export class JobRunner {
     }
     await (await this.job?.catch(() => null))?.close();
     this.job = null;
+    this.metrics.forget(this.id);
   }
 
   async lastRun(): Promise<RunRecord | null> {

@@ -252,18 +252,28 @@ export class Supervisor {
    */
   async reload(jobs: JobConfig[]): Promise<void> {
     const next = new Map(jobs.map((config) => [config.id, config]));
+    // Stopped together: one stuck tenant's batch does not delay another's, nor the new ones.
+    const stopping: Promise<void>[] = [];
     for (const [id, slot] of this.slots) {
       const config = next.get(id);
       if (config && JSON.stringify(config) === JSON.stringify(slot.config)) continue;
-      await this.stopSlot(slot, 10_000);
       this.notifiers.delete(id);
+      // Leaving, the slot is not claimed again until its runner has stopped; then with `config`.
+      const stopped = (slot.leaving ?? this.stopSlot(slot, HAND_OVER_GRACE_MS)).finally(() => {
+        slot.leaving = null;
+      });
+      slot.leaving = stopped;
+      stopping.push(stopped);
       if (config) slot.config = config;
       else this.slots.delete(id);
     }
     for (const [id, config] of next) {
-      if (!this.slots.has(id))
+      if (!this.slots.has(id)) {
         this.slots.set(id, { config, runner: null, lease: null, leaving: null });
+      }
     }
+    this.schedule();
+    await Promise.all(stopping);
     this.schedule();
   }
 

@@ -74,6 +74,14 @@ export class Metrics {
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * This replica no longer exports `tenant` (handed over, taken over, removed): its gauges go, so
+   * that only the holder reports a tenant's lag (counters stay: they only ever add).
+   */
+  forget(tenant: string): void {
+    for (const gauge of [this.lag, this.lastSuccess, this.deadLetters]) gauge.remove({ tenant });
+  }
+
   /** Adds what an execution did since its previous report (`before`; null at its start). */
   progress(
     tenant: string,

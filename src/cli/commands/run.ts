@@ -1,3 +1,4 @@
+import type { ProcessConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
 import type { Store } from "../../interfaces.ts";
 import type { Supervisor } from "../../runner/supervisor.ts";
@@ -126,10 +127,14 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       );
       registerSecrets(password.generated);
     }
+    let reloading: Promise<void> = Promise.resolve();
     // SIGHUP re-reads the tenants file. Without one there is nothing to re-read, and a reload
     // request must not kill the service (Node's default for SIGHUP is to exit at once).
     const reload = deployment.file
-      ? () => void reloadTenants(io, supervisor, logger)
+      ? () => {
+          // One reload at a time: a second SIGHUP waits for the first, then reads the file anew.
+          reloading = reloading.then(() => reloadTenants(io, supervisor, logger, settings));
+        }
       : () =>
           logger.warn(
             "SIGHUP: no tenants file (CONFIG_FILE or --config) to re-read; nothing changed",
@@ -164,14 +169,29 @@ async function stopService(
 }
 
 /** SIGHUP: the tenants file again; a file that does not load changes nothing and says why. */
+/**
+ * Re-reads the tenants file and hands the supervisor the new set. Process settings (port, store,
+ * dashboard) are not changed by a reload: the service says which changed, for a restart to apply.
+ */
 async function reloadTenants(
   io: Io,
   supervisor: Supervisor,
   logger: ReturnType<typeof loggerFor>,
+  started: ProcessConfig,
 ): Promise<void> {
   try {
     const next = loadSettings(io);
     const before = new Set(supervisor.jobs().map((job) => job.id));
+    for (const warning of next.process.warnings) logger.warn(warning);
+    for (const job of next.jobs) {
+      for (const warning of job.warnings) logger.warn({ tenant: job.id }, warning);
+    }
+    const changed = changedProcessSettings(started, next.process);
+    if (changed.length > 0) {
+      logger.warn(
+        `SIGHUP: ${changed.join(", ")} changed in the tenants file; process settings take effect at the next restart, the tenants now`,
+      );
+    }
     await supervisor.reload(next.jobs);
     const after = new Set(next.jobs.map((job) => job.id));
     logger.info(
@@ -184,4 +204,19 @@ async function reloadTenants(
   } catch (error) {
     logger.error(`tenants file not reloaded, the tenants run on as they were: ${describe(error)}`);
   }
+}
+
+/** Which of the process's settings differ, named as the settings are (never their values). */
+function changedProcessSettings(before: ProcessConfig, after: ProcessConfig): string[] {
+  const names: [string, (p: ProcessConfig) => unknown][] = [
+    ["DATABASE_URL", (p) => p.databaseUrl],
+    ["EXPORTER_LOG_LEVEL", (p) => p.exporterLogLevel],
+    ["HTTP_HOST/HTTP_PORT/TRUSTED_PROXIES", (p) => p.http],
+    ["DASHBOARD_*", (p) => p.dashboard],
+    ["READY_MAX_FAILURES", (p) => p.readyMaxFailures],
+    ["RUNS_RETENTION", (p) => p.runsRetentionMs],
+  ];
+  return names
+    .filter(([, of]) => JSON.stringify(of(before)) !== JSON.stringify(of(after)))
+    .map(([name]) => name);
 }

@@ -8,12 +8,12 @@ import { SinkError } from "../../errors.ts";
 import { parseBoundedJson } from "../../util/bounded-json.ts";
 import type { HttpAnswer } from "../../util/http.ts";
 import type { ElasticsearchConfig } from "./config.ts";
+import { setupName } from "./names.ts";
 import type { ClusterProduct } from "./product.ts";
 import { ClusterClient } from "./service.ts";
 import { type SetupPlan, setupPlan, type TemplateFormat } from "./templates.ts";
 
-/** The base name of everything setup installs. */
-export const SETUP_NAME = "auth0-logs-to-logstash";
+export { SETUP_NAME, setupName } from "./names.ts";
 
 export type ItemState = "ok" | "missing" | "outdated";
 
@@ -42,7 +42,7 @@ export function planFor(
     target: config.index,
     dataStream: config.dataStream !== null,
     retentionDays: config.retentionDays,
-    name: SETUP_NAME,
+    name: setupName(config),
   });
 }
 
