@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { loadConfig } from "../src/config/load.ts";
+import { describeSettings } from "../src/config/describe.ts";
+import { loadConfig, loadDeployment } from "../src/config/load.ts";
 import { ConfigError } from "../src/errors.ts";
+import { mask } from "../src/util/secrets.ts";
 import { tempDir } from "./helpers/cli.ts";
 
 const valid = {
@@ -229,5 +231,24 @@ describe("settings", () => {
     ]) {
       assert.ok(!problems.includes(secret), secret);
     }
+  });
+});
+
+describe("a PostgreSQL DATABASE_URL", () => {
+  it("is shown with its password masked, and the password is a secret everywhere", () => {
+    const url =
+      "postgres://exporter:pw-5ecret%2F9@db.internal:5432/auth0?schema=prod&sslpassword=k3y-pass";
+    const env = { ...valid, DATABASE_URL: url };
+    const config = loadDeployment(env, { cwd: tempDir() });
+    assert.equal(config.process.databaseUrl, url);
+    const shown = describeSettings(env, tempDir()).find((row) => row.name === "DATABASE_URL");
+    assert.equal(
+      shown?.value,
+      "postgres://exporter:***@db.internal:5432/auth0?schema=prod&sslpassword=***",
+    );
+    assert.equal(
+      mask("failed: pw-5ecret/9 and pw-5ecret%2F9 and k3y-pass"),
+      "failed: *** and *** and ***",
+    );
   });
 });

@@ -1,6 +1,7 @@
 // The effective settings for people (the dashboard): each value with secrets masked, and where it
 // came from.
 
+import { maskUrlCredentials } from "../util/secrets.ts";
 import { type SettingSource, tenantSettings } from "./load.ts";
 import { settings } from "./settings.ts";
 
@@ -36,7 +37,7 @@ export function describeSettings(
         name: setting.name,
         group: setting.group,
         scope: setting.scope,
-        value: value === undefined ? null : masked ? "•••••• (set)" : value,
+        value: value === undefined ? null : masked ? "•••••• (set)" : maskUrlCredentials(value),
         source: raw.sources[setting.name] ?? "unset",
         where: where.get(setting.name) ?? null,
         secret: Boolean(setting.secret),

@@ -8,7 +8,7 @@ import { ConfigError } from "../errors.ts";
 import { type ElasticsearchConfig, elasticsearchConfig } from "../sinks/elasticsearch/config.ts";
 import { setupName } from "../sinks/elasticsearch/names.ts";
 import { logstashConfig } from "../sinks/logstash/config.ts";
-import { redactUrl, registerSecrets } from "../util/secrets.ts";
+import { redactUrl, registerSecrets, urlSecrets } from "../util/secrets.ts";
 import { ALIASES, processSettings, type SettingDefinition, settings } from "./settings.ts";
 import { type FileValue, readTenantsFile, type TenantEntry } from "./tenants-file.ts";
 import type {
@@ -407,6 +407,8 @@ function buildConfig(raw: RawSettings): { config: Config | undefined; problems: 
 }
 
 function processConfig(config: Config, configFile: string | undefined): ProcessConfig {
+  // postgres://user:password@…: the password is a secret wherever it might be quoted.
+  registerSecrets(...urlSecrets(config.databaseUrl));
   return {
     databaseUrl: config.databaseUrl,
     exporterLogLevel: config.exporterLogLevel,

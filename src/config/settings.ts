@@ -228,7 +228,7 @@ const core: SettingDefinition[] = [
     default: "sqlite:./data/state.sqlite",
     example: "sqlite:./data/state.sqlite",
     description:
-      "Where the checkpoint, token cache and run history are kept: sqlite:PATH (the folder is created).",
+      "Where checkpoints, tokens, run history, leases and sessions are kept: sqlite:PATH (the folder is created; one process at a time), or postgres://user:password@host:5432/db (several replicas share it; ?schema=NAME for a schema of its own, created when missing; sslmode= as libpq).",
     schema: z
       .string()
       .trim()

@@ -1,13 +1,45 @@
 // Every store in one place: DATABASE_URL chooses one, as the settings choose a sink (sinks/open.ts).
 
+import { describe, StoreError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
+import { newBudget, withRetry } from "../util/retry.ts";
 import { SqliteStore } from "./sqlite/store.ts";
 
-export async function openStore(databaseUrl: string): Promise<Store> {
+/**
+ * Opens the store. With `retry`, a database that cannot be reached yet (down, restarting, not
+ * yet up beside the service) is tried again with the shared backoff for up to `retry.forMs`:
+ * a service started with its database must not die of starting a moment before it.
+ */
+export async function openStore(
+  databaseUrl: string,
+  retry?: { forMs: number; onRetry: (error: string, delayMs: number) => void },
+): Promise<Store> {
   if (databaseUrl.startsWith("sqlite:")) {
     return new SqliteStore(databaseUrl.slice("sqlite:".length));
   }
   // Loaded only when chosen: the embedded default needs none of pg.
   const { PostgresStore } = await import("./postgres/store.ts");
-  return PostgresStore.open(databaseUrl);
+  if (!retry) return PostgresStore.open(databaseUrl);
+  let last: unknown = null;
+  try {
+    return await withRetry(
+      () =>
+        PostgresStore.open(databaseUrl).catch((error) => {
+          last = error;
+          throw error;
+        }),
+      {
+        budget: newBudget(retry.forMs),
+        baseMs: 500,
+        capMs: 15_000,
+        onRetry: ({ delayMs, error }) => retry.onRetry(describe(error), delayMs),
+      },
+    );
+  } catch (error) {
+    if (last === null || error === last) throw error;
+    throw new StoreError(
+      `${describe(last)} (tried for ${Math.round(retry.forMs / 60_000)} minutes)`,
+      { retryable: false, cause: last },
+    );
+  }
 }

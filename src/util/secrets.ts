@@ -49,6 +49,30 @@ export function mask(text: string): string {
   return out;
 }
 
+/**
+ * A URL's password and the query values that may be credentials (password=, sslkey=, token=…),
+ * as text and as sent: what to register as secrets, and to mask when the URL is shown.
+ */
+export function urlSecrets(raw: string): string[] {
+  try {
+    const url = new URL(raw);
+    const found = [url.password, decodeURIComponent(url.password)];
+    for (const [name, value] of url.searchParams) {
+      if (/pass|secret|token|key/i.test(name)) found.push(value, encodeURIComponent(value));
+    }
+    return found.filter((value) => value.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** A URL with its password and credential-like query values masked, the rest kept. */
+export function maskUrlCredentials(raw: string): string {
+  let out = raw;
+  for (const secret of urlSecrets(raw)) out = out.split(secret).join("***");
+  return out;
+}
+
 /** A URL fit to show: no credentials, no query (the Logstash URL's query holds the token). */
 export function redactUrl(raw: string): string {
   try {

@@ -180,6 +180,34 @@ describe("the SQLite store under a running service", () => {
 });
 
 describe("PostgreSQL under a running service", () => {
+  it("down when the service starts: it waits, saying so, and exports once the database is up", {
+    timeout: 60_000,
+  }, async (t) => {
+    const w = await world(t, { tenant: { backlog: 300 }, store: "postgres" });
+    const direct = new URL(w.env.DATABASE_URL as string);
+    const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    t.after(() => proxy.close());
+    const viaProxy = new URL(direct);
+    viaProxy.host = proxy.address;
+    proxy.cut();
+    let stderr = "";
+    const service = spawnCli(
+      ["run"],
+      { ...w.env, DATABASE_URL: viaProxy.toString(), HTTP_PORT: "0", SCHEDULE: "1s" },
+      w.dir,
+    );
+    service.child.stderr.on("data", (chunk) => (stderr += chunk));
+    t.after(() => service.child.kill("SIGKILL"));
+    await until(() => /trying again in/.test(stderr), 10_000);
+    assert.equal(service.child.exitCode, null, "still waiting, not exited");
+    proxy.heal();
+    await until(() => w.missing().length === 0, 30_000);
+    assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+    assert.doesNotMatch(stderr, /postgres:\/\/[^@\s]*:[^@\s]*@/, "no credentials");
+    service.child.kill("SIGTERM");
+    assert.equal((await service.done).code, 0);
+  });
+
   // Every second, executions fail and say so; every hour, none runs: the supervisor, seeing the
   // database gone for 10 s, tells Slack instead. Either way one alert, one all-clear.
   for (const schedule of ["1s", "1h"]) {

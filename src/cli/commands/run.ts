@@ -13,6 +13,9 @@ import { onStopSignals } from "../signals.ts";
 /** How long the batch in flight may take to be acknowledged after SIGTERM. */
 const GRACE_MS = 10_000;
 
+/** How long `run` keeps trying to reach a database that is not up yet before it gives up. */
+const STORE_OPEN_RETRY_MS = 5 * 60_000;
+
 export const run: Command = {
   name: "run",
   summary:
@@ -64,7 +67,11 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       import("../../web/server.ts"),
       import("../../web/auth.ts"),
     ]);
-    const store = await openStore(settings.databaseUrl);
+    const store = await openStore(settings.databaseUrl, {
+      forMs: STORE_OPEN_RETRY_MS,
+      onRetry: (error, delayMs) =>
+        logger.warn(`${error}; trying again in ${Math.round(delayMs / 100) / 10}s`),
+    });
     const metrics = new Metrics();
     for (const warning of settings.warnings) logger.warn(warning);
     for (const job of deployment.jobs) {

@@ -23,6 +23,27 @@ function migrationFiles(): string[] {
     .map((name) => readFileSync(new URL(name, MIGRATIONS), "utf8"));
 }
 
+/**
+ * The database could not be reached, or is starting or stopping: worth trying again. Refused
+ * credentials, a missing database or a bad schema are not: they need a person.
+ */
+function unreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") {
+    return /timeout exceeded when trying to connect|Connection terminated/i.test(describe(error));
+  }
+  return (
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+      "EAI_AGAIN",
+    ].includes(code) || ["57P01", "57P02", "57P03", "53300"].includes(code)
+  );
+}
+
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
   readonly shown: string;
@@ -73,7 +94,7 @@ export class PostgresStore implements Store {
     } catch (error) {
       await store.pool.end().catch(() => {});
       throw new StoreError(`the store ${store.shown} could not be opened: ${describe(error)}`, {
-        retryable: false,
+        retryable: unreachable(error),
         cause: error,
       });
     }
