@@ -3,11 +3,12 @@
 
 import { api, badge, content, duration, h, holderText, time } from "./lib.js";
 
+/** Failing comes first: a tenant retrying after failures is failing, not merely running. */
 function state(t) {
   if (!t.enabled) return h("span", { class: "badge aborted" }, "disabled");
-  if (t.running || t.lastRun?.outcome === "running") return badge("running");
   if (t.consecutiveFailures > 0)
     return h("span", { class: "badge failed" }, `failing (${t.consecutiveFailures})`);
+  if (t.running || t.lastRun?.outcome === "running") return badge("running");
   return h("span", { class: "badge success" }, "ok");
 }
 
