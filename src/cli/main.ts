@@ -117,16 +117,3 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.failed;
   }
 }
-
-if (import.meta.main) {
-  const io: Io = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-  const code = await main(process.argv.slice(2), io);
-  // Let stdout drain before exiting; pending timers and sockets must not keep us alive.
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 100).unref();
-}

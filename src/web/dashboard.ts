@@ -1,5 +1,6 @@
 // The dashboard: pages and the JSON API behind them, on the service's HTTP listener.
 
+import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
@@ -15,7 +16,8 @@ import { BadRequest } from "./limits.ts";
 import { page } from "./pages.ts";
 import { tenantApi } from "./tenant-api.ts";
 
-const PUBLIC = new URL("./public/", import.meta.url).pathname;
+// A path, not a URL's pathname: an install folder may hold spaces or other escaped characters.
+const PUBLIC = fileURLToPath(new URL("./public/", import.meta.url));
 /** How often the live-log stream pings, and looks whether its session still exists. */
 const PING_MS = 15_000;
 
