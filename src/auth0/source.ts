@@ -3,12 +3,12 @@
 // handed on, because a checkpoint is only as good as the ids it is made of.
 
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Agent } from "undici";
 import { AbortedError, SourceError } from "../errors.ts";
 import type { Checkpoint, LogEvent, Page, ReadContext, Source, TokenCache } from "../interfaces.ts";
 import { JsonInputError, parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, type HttpAnswer, header, newAgent } from "../util/http.ts";
 import { retryFor, withRetry } from "../util/retry.ts";
+import type { Agent } from "../util/undici.ts";
 import { CHECKPOINT_PATTERN } from "./checkpoint.ts";
 import { Pacer, parseRateLimit } from "./pacer.ts";
 import { TokenProvider } from "./token.ts";

@@ -3,11 +3,11 @@
 // executions until shortly before it expires.
 
 import { createHash } from "node:crypto";
-import type { Dispatcher } from "undici";
 import { SourceError } from "../errors.ts";
 import type { CachedToken, TokenCache } from "../interfaces.ts";
 import { parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, header } from "../util/http.ts";
+import type { Dispatcher } from "../util/undici.ts";
 
 export interface TokenSettings {
   origin: string;

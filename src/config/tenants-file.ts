@@ -5,8 +5,21 @@
 // values only, so that a variable cannot change the file's structure.
 
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type * as YamlModule from "yaml";
+import type { Document } from "yaml";
+
+/**
+ * yaml, loaded when a tenants file is read: a deployment without one (most) does not carry its
+ * 70 modules (about 5 MB of the service's memory).
+ */
+let loaded: typeof YamlModule | null = null;
+function yaml(): typeof YamlModule {
+  loaded ??= createRequire(import.meta.url)("yaml") as typeof YamlModule;
+  return loaded;
+}
+
 import { ALIASES, jobSettings, settings, settingsByName } from "./settings.ts";
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -133,14 +146,14 @@ const JOB_NAMES = [...jobSettings.map((s) => s.name), ...Object.keys(ALIASES)];
 class Reader {
   /** Each problem with its line, to report them in the file's order. */
   readonly found: { line: number; text: string }[] = [];
-  readonly lines = new LineCounter();
+  readonly lines = new (yaml().LineCounter)();
   readonly file: string;
   readonly lookup: Lookup;
   readonly doc: Document.Parsed;
   constructor(file: string, source: string, lookup: Lookup) {
     this.file = file;
     this.lookup = lookup;
-    this.doc = parseDocument(source, {
+    this.doc = yaml().parseDocument(source, {
       lineCounter: this.lines,
       uniqueKeys: false,
       prettyErrors: false,
@@ -163,13 +176,13 @@ class Reader {
   }
 
   deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
+    return yaml().isAlias(node) ? node.resolve(this.doc) : node;
   }
 
   /** A scalar as the schemas want it: 100 → "100", true → "true", null → "". */
   scalarText(node: unknown): string | undefined {
     if (node === null || node === undefined) return "";
-    if (!isScalar(node)) return undefined;
+    if (!yaml().isScalar(node)) return undefined;
     const value = node.value;
     if (value === null || value === undefined) return "";
     if (typeof value === "string") return value;
@@ -181,7 +194,7 @@ class Reader {
   value(name: string, key: unknown, node: unknown, where: string): FileValue {
     const failed = (expanded: boolean) => ({ value: undefined, where, expanded });
     const target = this.deref(node);
-    const list = isSeq(target);
+    const list = yaml().isSeq(target);
     if (list && !LIST_SETTINGS.has(name)) {
       const lists = [...LIST_SETTINGS].join(", ");
       this.problem(key, `${where}: must be a single value (a list only for ${lists})`);
@@ -208,7 +221,7 @@ class Reader {
   /** One map of settings: the top level (prefix "") or a tenant's (prefix "tenants.<id>."). */
   settings(map: unknown, prefix: string, tenant: boolean): Map<string, FileValue> {
     const values = new Map<string, FileValue>();
-    if (!isMap(map)) return values;
+    if (!yaml().isMap(map)) return values;
     const seen = new Map<string, number>();
     for (const { key: node, value } of map.items) {
       const key = this.scalarText(node) || "?";
@@ -220,7 +233,7 @@ class Reader {
       const first = seen.get(name);
       if (setting === undefined) {
         const hint =
-          !tenant && TENANT_ID.test(key) && isMap(this.deref(value))
+          !tenant && TENANT_ID.test(key) && yaml().isMap(this.deref(value))
             ? " (tenants go under tenants:)"
             : didYouMean(key, tenant ? JOB_NAMES : TOP_NAMES);
         this.problem(node, `${where}: not a setting${hint}`);
@@ -241,11 +254,13 @@ class Reader {
   tenants(): TenantEntry[] {
     const root = this.doc.contents;
     const file = `CONFIG_FILE (${this.file})`;
-    if (!isMap(root)) {
+    if (!yaml().isMap(root)) {
       this.problem(root, `${file}: must be a map of settings, with a tenants: map ${EXAMPLE}`);
       return [];
     }
-    const pairs = root.items.filter((pair) => isScalar(pair.key) && pair.key.value === "tenants");
+    const pairs = root.items.filter(
+      (pair) => yaml().isScalar(pair.key) && pair.key.value === "tenants",
+    );
     const first = pairs[0];
     for (const extra of pairs.slice(1)) {
       const at = `tenants (${this.file}:${this.line(extra.key)})`;
@@ -253,7 +268,7 @@ class Reader {
     }
     const map = this.deref(first?.value);
     const where = `tenants (${this.file}:${this.line(first?.key)})`;
-    if (first === undefined || !isMap(map) || map.items.length === 0) {
+    if (first === undefined || !yaml().isMap(map) || map.items.length === 0) {
       this.problem(
         first?.key,
         `${first === undefined ? file : where}: needs a tenants: map of tenant ids to their settings, with at least one tenant`,
@@ -280,7 +295,7 @@ class Reader {
         );
       } else if (seen.has(id)) {
         this.problem(key, `${at}: tenant ${id} is defined twice (first at line ${seen.get(id)})`);
-      } else if (!isMap(own) && this.scalarText(own) !== "") {
+      } else if (!yaml().isMap(own) && this.scalarText(own) !== "") {
         this.problem(key, `${at}: must be a map of that tenant's settings`);
       } else {
         seen.set(id, line);

@@ -2,10 +2,10 @@
 // a 429 is retried once after its Retry-After when short, and anything else is logged.
 
 import type { Logger } from "pino";
-import { getGlobalDispatcher } from "undici";
 import { AbortedError, describe, ExporterError } from "../errors.ts";
-import { exchange, header } from "../util/http.ts";
+import { exchange, header, newAgent } from "../util/http.ts";
 import { mask } from "../util/secrets.ts";
+import type { Agent } from "../util/undici.ts";
 
 export interface SlackMessage {
   text: string;
@@ -43,11 +43,18 @@ export class SlackClient {
   private queue: Promise<void> = Promise.resolve();
   posted = 0;
   failed = 0;
+  /** Slack's connections, opened at the first message: most processes never post one. */
+  private dispatcher: Agent | null = null;
 
   constructor(webhookUrl: string, logger: Logger, timeoutMs = 10_000) {
     this.webhookUrl = webhookUrl;
     this.logger = logger;
     this.timeoutMs = timeoutMs;
+  }
+
+  private agent(): Agent {
+    this.dispatcher ??= newAgent(this.timeoutMs);
+    return this.dispatcher;
   }
 
   /** Queues a message and returns at once; `idle()` waits for the queue (tests, shutdown). */
@@ -61,7 +68,7 @@ export class SlackClient {
 
   private async deliver(message: SlackMessage, attempt = 1): Promise<void> {
     try {
-      const answer = await exchange(getGlobalDispatcher(), this.webhookUrl, {
+      const answer = await exchange(this.agent(), this.webhookUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(message),

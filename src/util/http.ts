@@ -1,8 +1,8 @@
 // One place that turns an HTTP exchange into either an answer or a classified error, so that the
 // source and the sinks share the same notion of "the network failed, try again".
 
-import { Agent, type Dispatcher, errors, request } from "undici";
 import { AbortedError, type ExporterError } from "../errors.ts";
+import { Agent, type Dispatcher, errors } from "./undici.ts";
 
 export interface HttpAnswer {
   status: number;
@@ -72,12 +72,14 @@ export async function exchange(
   },
 ): Promise<HttpAnswer> {
   try {
-    const response = await request(url, {
+    const target = new URL(url);
+    const response = await dispatcher.request({
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
       method: options.method,
       headers: options.headers,
       body: options.body,
       signal: options.signal,
-      dispatcher,
     });
     const body = await readBounded(response, options.maxBytes, options.truncate === true);
     if (body === null) {

@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { gzip, gzipSync } from "node:zlib";
-import { Agent } from "undici";
 import { ConfigError, SinkError } from "../../errors.ts";
 import { excerpt, exchange, type HttpAnswer, header } from "../../util/http.ts";
 import { redactUrl } from "../../util/secrets.ts";
+import { Agent } from "../../util/undici.ts";
 import { type Signer, signerFor } from "./auth.ts";
 import type { ElasticsearchConfig } from "./config.ts";
 

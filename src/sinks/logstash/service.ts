@@ -1,8 +1,8 @@
 // One POST to Logstash and the verdict on its answer: acknowledged, retry, or give up.
 
-import type { Dispatcher } from "undici";
 import { SinkError } from "../../errors.ts";
 import { excerpt, exchange } from "../../util/http.ts";
+import type { Dispatcher } from "../../util/undici.ts";
 import type { LogstashRequest } from "./request-builder.ts";
 
 export async function postBatch(

@@ -2,11 +2,11 @@
 // the shared backoff until acknowledged or the execution's retry budget is spent. Logstash answers
 // for the whole batch, so a batch is delivered whole or not at all: it never rejects a document.
 
-import type { Agent } from "undici";
 import type { DeliveryReport, SendContext, Sink, SinkBatch, SinkInfo } from "../../interfaces.ts";
 import { newAgent } from "../../util/http.ts";
 import { retryFor, withRetry } from "../../util/retry.ts";
 import { redactUrl } from "../../util/secrets.ts";
+import type { Agent } from "../../util/undici.ts";
 import type { LogstashSinkConfig } from "./config.ts";
 import { encodeBatch } from "./encoder.ts";
 import { buildRequest } from "./request-builder.ts";
