@@ -94,6 +94,13 @@ export class JobRunner {
     lease.lost.addEventListener("abort", () => void this.leaseLost(), { once: true });
     await this.schedule.start();
     this.seenMove = (await this.store.checkpoints.lastMove().catch(() => null))?.id ?? null;
+    // A replica taking the job over reports when it last caught up, wherever that was.
+    const success = (
+      await this.store.runs.list({ limit: 1, outcome: "success" }).catch(() => [])
+    )[0];
+    if (success?.endedAt) {
+      this.metrics.lastSuccess.set({ tenant: this.id }, Date.parse(success.endedAt) / 1000);
+    }
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.watchTimer.unref();
     this.logger.info(

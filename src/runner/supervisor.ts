@@ -69,6 +69,7 @@ export class Supervisor {
     for (const config of jobs) {
       this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
     }
+    deps.metrics.configured(jobs);
   }
 
   /**
@@ -121,6 +122,7 @@ export class Supervisor {
         slot.lease = null;
         slot.runner = null;
       }
+      this.countHeld();
     });
     await runner.start(lease);
   }
@@ -174,7 +176,14 @@ export class Supervisor {
     } catch (error) {
       logger.warn(`lease round failed: ${describe(error)}`);
       this.storeMissed(describe(error));
+      this.countHeld();
     }
+  }
+
+  /** The gauge of jobs held, from the leases as they are now (a lost one no longer counts). */
+  private countHeld(): void {
+    const held = [...this.slots.values()].filter((s) => s.lease && !s.lease.lost.aborted);
+    this.deps.metrics.tenantsHeld.set(held.length);
   }
 
   /**
@@ -272,6 +281,7 @@ export class Supervisor {
         this.slots.set(id, { config, runner: null, lease: null, leaving: null });
       }
     }
+    this.deps.metrics.configured(jobs);
     this.schedule();
     await Promise.all(stopping);
     this.schedule();

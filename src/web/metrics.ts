@@ -64,6 +64,12 @@ export class Metrics {
     labelNames: ["tenant"],
     registers: [this.registry],
   });
+  readonly logRetention = new Gauge({
+    name: "a2l_log_retention_seconds",
+    help: "The tenant's Auth0 log retention (AUTH0_LOG_RETENTION): events older than this may already be deleted by Auth0",
+    labelNames: ["tenant"],
+    registers: [this.registry],
+  });
   readonly tenantsHeld = new Gauge({
     name: "a2l_tenants_held",
     help: "Jobs (tenants) this replica holds the lease of, and exports",
@@ -80,6 +86,17 @@ export class Metrics {
    */
   forget(tenant: string): void {
     for (const gauge of [this.lag, this.lastSuccess, this.deadLetters]) gauge.remove({ tenant });
+  }
+
+  /**
+   * The tenants this deployment exports, whoever holds them: every replica says so (alerts use it
+   * to tell a tenant that nobody exports from one that does not exist).
+   */
+  configured(tenants: { id: string; auth0LogRetentionMs: number }[]): void {
+    this.logRetention.reset();
+    for (const tenant of tenants) {
+      this.logRetention.set({ tenant: tenant.id }, tenant.auth0LogRetentionMs / 1000);
+    }
   }
 
   /** Adds what an execution did since its previous report (`before`; null at its start). */
