@@ -20,6 +20,7 @@ const LABELS: Record<string, string> = {
   elasticsearch: "Elasticsearch sink",
   tenants: "tenants",
   store: "store commits",
+  footprint: "footprint",
 };
 
 /**
@@ -129,6 +130,19 @@ export function renderTable(output: Any): string {
   }
   if (st?.postgresSkipped) {
     lines.push(`| Checkpoint commits, PostgreSQL | not measured: ${st.postgresSkipped} | — | — |`);
+  }
+  const fp = results.footprint;
+  if (fp) {
+    const rss = (r: Any) =>
+      `${r.rssMb} MB (${r.anonymousMb} MB its own, ${r.fileMb} MB pages of the node binary and libraries)`;
+    lines.push(
+      `| Installed package (npm install -g --omit=dev of the tarball) | tarball ${num(fp.tarballKb)} kB; ${fp.installedMb} MB installed, ${fp.packages} packages (ours ${fp.packageMb} MB) | — | — |`,
+      `| Cold start of run to /readyz 200 (installed package, ${fp.coldStart.runs.length} runs) | ${fp.coldStart.medianMs} ms | — | — |`,
+      `| Idle RSS of run with the dashboard, at ready | ${rss(fp.idle.atReady)} | — | — |`,
+      `| Idle RSS of run after a 5 000-event drain and ${fp.idle.seconds} s of executions every 10 s | ${rss(fp.idle.atEnd)} | < 80 MB | ${fp.idle.atEnd.rssMb < 80 ? "✅" : "❌"} |`,
+      `| RSS of run draining ${num(fp.draining.events)} events | ${num(fp.draining.eventsPerSecond)} events/s from the spawn; peak ${rss(fp.draining.peak)}, median ${fp.draining.median.rssMb} MB | — | — |`,
+      "| Container image size | not measured: no container runtime on the bench machine | — | — |",
+    );
   }
   return lines.join("\n");
 }
