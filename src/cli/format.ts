@@ -6,6 +6,17 @@ import { duration } from "../util/duration-text.ts";
 
 export { duration };
 
+/** A table for the terminal: a header row and rows of cells, each column as wide as its widest. */
+export function columns(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
 export function progressLine(p: Progress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? Math.round((p.read / elapsedMs) * 1000) : 0;
   const lag = p.lagMs === null ? "" : `, ${duration(p.lagMs)} behind`;

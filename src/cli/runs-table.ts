@@ -1,5 +1,6 @@
 import type { RunRecord } from "../interfaces.ts";
 import { duration } from "../util/duration-text.ts";
+import { columns } from "./format.ts";
 
 export function runsTable(runs: RunRecord[]): string {
   const rows = runs.map((run) => [
@@ -30,13 +31,5 @@ export function runsTable(runs: RunRecord[]): string {
     "DEAD",
     "NOTE",
   ];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  return columns(header, rows);
 }

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { gunzipSync, inflateSync } from "node:zlib";
 import { type FaultPlan, Faults } from "./faults.ts";
+import { closeServer, listenOnLoopback } from "./loopback.ts";
 
 export type LogstashFault =
   | "401"
@@ -71,8 +72,8 @@ export class LogstashFake {
   }
 
   async listen(port = 0): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    const bound = await listenOnLoopback(this.server, port);
+    this.url = `http://127.0.0.1:${bound}/`;
     return this;
   }
 
@@ -122,8 +123,7 @@ export class LogstashFake {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 
   private answer(

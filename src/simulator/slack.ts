@@ -3,8 +3,8 @@
 // Retry-After.
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Faults } from "./faults.ts";
+import { closeServer, listenOnLoopback } from "./loopback.ts";
 
 export type SlackFault = "403" | "404" | "410" | "429";
 
@@ -46,8 +46,8 @@ export class SlackFake {
   });
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX`;
+    const port = await listenOnLoopback(this.server);
+    this.url = `http://127.0.0.1:${port}/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX`;
     return this;
   }
 
@@ -56,8 +56,7 @@ export class SlackFake {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 }
 

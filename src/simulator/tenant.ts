@@ -4,10 +4,10 @@
 
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { LogEvent } from "../interfaces.ts";
 import { EventLog } from "./events.ts";
 import { type FaultPlan, Faults } from "./faults.ts";
+import { closeServer, listenOnLoopback } from "./loopback.ts";
 
 export type TenantFault =
   | "429"
@@ -172,8 +172,8 @@ export class TenantSimulator {
   }
 
   async listen(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const port = await listenOnLoopback(this.server);
+    this.url = `http://127.0.0.1:${port}`;
     return this;
   }
 
@@ -233,8 +233,7 @@ export class TenantSimulator {
 
   async close(): Promise<void> {
     this.stopStream();
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 
   /** Auth0's answer to a query it refuses. */

@@ -14,6 +14,7 @@ import {
   TENANT_OPTION,
   withStore,
 } from "../command.ts";
+import { columns } from "../format.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
@@ -29,15 +30,7 @@ function table(letters: DeadLetter[]): string {
     `${letter.status} ${letter.reason}`.slice(0, 80),
   ]);
   const header = ["ID", "LOG ID", "KEPT (UTC)", "TRIES", "STATE", "REASON"];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  return columns(header, rows);
 }
 
 function ids(values: string[], what: string): number[] {

@@ -3,6 +3,7 @@ import { effectiveSchedule } from "../../runner/job-schedule.ts";
 import { type TenantStatus, tenantStatus } from "../../runner/tenants.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
+import { columns } from "../format.ts";
 import { runsTable } from "../runs-table.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 
@@ -23,15 +24,7 @@ function tenantsTable(statuses: TenantStatus[]): string {
     s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
   ]);
   const header = ["TENANT", "STATE", "LAST RUN (UTC)", "LAG", "FAILING", "DEAD", "HELD BY"];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i] as number))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
+  return columns(header, rows);
 }
 
 export const status: Command = {

@@ -13,6 +13,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type FaultPlan, Faults } from "../faults.ts";
+import { closeServer, listenOnLoopback } from "../loopback.ts";
 import { authenticate } from "./auth.ts";
 import { Cluster } from "./cluster.ts";
 import {
@@ -76,8 +77,8 @@ export class SearchFake {
   }
 
   async listen(port = 0): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const bound = await listenOnLoopback(this.server, port);
+    this.url = `http://127.0.0.1:${bound}`;
     return this;
   }
 
@@ -92,8 +93,7 @@ export class SearchFake {
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 
   failNext(kind: SearchFault, count = 1): void {
