@@ -7,7 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { describeSettings } from "../config/describe.ts";
 import { gatherSettings } from "../config/load.ts";
-import { StoreError } from "../errors.ts";
+import { describe, StoreError } from "../errors.ts";
 import { tenantStatus } from "../runner/tenants.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { clientOf } from "./client.ts";
@@ -124,35 +124,44 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
   });
 
   app.get("/api/logs", (c) =>
-    streamSSE(c, async (stream) => {
-      // The stream ends with the session: on sign-out here, when it expires, and, for a sign-out
-      // on another replica, at the next ping, when the store no longer has the session.
-      let ended = false;
-      const end = () => {
-        ended = true;
-        void stream.close();
-      };
-      const id = c.get("sessionId");
-      const stopListening = deps.sessions.onEnd(id, c.get("session"), end);
-      const unsubscribe = deps.logs.subscribe((line) => {
-        if (!ended) void stream.writeSSE({ event: "log", data: JSON.stringify(line) });
-      });
-      stream.onAbort(() => {
+    streamSSE(
+      c,
+      async (stream) => {
+        // The stream ends with the session: on sign-out here, when it expires, and, for a sign-out
+        // on another replica, at the next ping, when the store no longer has the session.
+        let ended = false;
+        const end = () => {
+          ended = true;
+          void stream.close();
+        };
+        const id = c.get("sessionId");
+        const stopListening = deps.sessions.onEnd(id, c.get("session"), end);
+        const unsubscribe = deps.logs.subscribe((line) => {
+          if (!ended) void stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+        });
+        stream.onAbort(() => {
+          unsubscribe();
+          stopListening();
+        });
+        for (const line of deps.logs.recent()) {
+          if (ended) break;
+          await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
+        }
+        while (!stream.aborted && !ended) {
+          await stream.sleep(PING_MS);
+          // A session that cannot be checked (the store is gone or closing) ends the stream too.
+          const session = await deps.sessions.get(id).catch(() => null);
+          if (!session) end();
+          if (!ended) await stream.writeSSE({ event: "ping", data: "" });
+        }
         unsubscribe();
         stopListening();
-      });
-      for (const line of deps.logs.recent()) {
-        if (ended) break;
-        await stream.writeSSE({ event: "log", data: JSON.stringify(line) });
-      }
-      while (!stream.aborted && !ended) {
-        await stream.sleep(PING_MS);
-        if (!(await deps.sessions.get(id))) end();
-        if (!ended) await stream.writeSSE({ event: "ping", data: "" });
-      }
-      unsubscribe();
-      stopListening();
-    }),
+      },
+      async (error) => {
+        // Whatever ends a stream is told in one line, never as a stack trace.
+        deps.logger.warn(`live logs stream ended: ${describe(error)}`);
+      },
+    ),
   );
   return app;
 }

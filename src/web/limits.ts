@@ -1,8 +1,10 @@
 // Every request body is bounded before anything reads it, by the route it is sent to: sign-in needs
 // a few hundred bytes, the JSON API a few KiB. A larger body is answered 413 at once (from its
 // Content-Length, or as soon as a chunked body exceeds the limit), and the connection is closed so
-// that the rest is never read. JSON bodies are then bounded in depth and must be objects.
+// that the rest is never parsed. JSON bodies are then bounded in depth and must be objects.
 
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { parseBoundedJson } from "../util/bounded-json.ts";
@@ -15,8 +17,38 @@ export const API_BODY_BYTES = 16 * 1024;
 export const LOGIN_MAX_FIELDS = 8;
 const API_MAX_DEPTH = 8;
 
+/** How long and how much a connection answered early is still read (and discarded) before it is cut. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 64 * 1024 * 1024;
+
+/**
+ * RFC 9112 §9.6: a server that answers before the request is over half-closes and keeps reading
+ * for a while. Closing at once with unread bytes sends a reset, and a reset makes the client's
+ * system discard our 413 before the client reads it (seen as EPIPE by a client still sending).
+ * Node's HTTP server ends a `Connection: close` exchange with `socket.destroySoon()`; this socket's
+ * is replaced by a bounded linger. Should Node stop calling it, the close is merely abrupt again.
+ */
+function lingerOnClose(socket: Socket | undefined): void {
+  if (!socket) return;
+  socket.destroySoon = () => {
+    socket.end();
+    let read = 0;
+    const cut = () => socket.destroy();
+    const timer = setTimeout(cut, LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+    socket.once("end", cut);
+    socket.on("data", (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > LINGER_BYTES) cut();
+    });
+    socket.resume();
+  };
+}
+
 function tooLarge(c: Context, limit: number): Response {
   c.header("connection", "close");
+  lingerOnClose((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket);
   const message = `request body larger than ${limit} bytes`;
   return c.req.path.startsWith("/api/")
     ? c.json({ error: message }, 413)

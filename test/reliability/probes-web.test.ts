@@ -3,6 +3,7 @@
 // sign-in guessing in bursts and behind proxies, sessions and live logs, cookies behind TLS.
 
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
@@ -137,6 +138,52 @@ describe("1. request bodies are bounded before they are read", () => {
     }
     assert.equal((await service.call("/healthz")).status, 200);
     assert.doesNotMatch(service.stderr(), STACK);
+  });
+});
+
+/**
+ * Sends the head of a request declaring `declared` bytes, then keeps sending after the answer
+ * arrives; tells what the client saw: the answer's status line, and how the connection ended.
+ */
+async function sendPastTheAnswer(url: string, path: string, declared: number) {
+  const { port } = new URL(url);
+  const socket = connect(Number(port), "127.0.0.1");
+  let text = "";
+  const ended = new Promise<string>((resolve) => {
+    socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    socket.on("end", () => resolve("end"));
+  });
+  const answered = new Promise<void>((resolve) =>
+    socket.on("data", (chunk) => {
+      text += chunk;
+      if (text.includes("\r\n\r\n")) resolve();
+    }),
+  );
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`,
+  );
+  await answered;
+  // The client, not yet aware of the answer, goes on sending: 4 MiB more.
+  const chunk = Buffer.alloc(64 * 1024, "[");
+  for (let i = 0; i < 64 && !socket.destroyed; i++) {
+    if (!socket.write(chunk)) await Promise.race([once(socket, "drain"), ended]);
+  }
+  const how = await ended;
+  socket.destroy();
+  return { status: text.split("\r\n")[0], how };
+}
+
+describe("1b. an early 413 reaches a client that is still sending", () => {
+  it("the connection is half-closed and the rest is read and discarded, not reset", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const service = await startService({ ...w.env, SCHEDULE: "1h" }, w.dir);
+    t.after(() => service.stop());
+    for (let i = 0; i < 3; i++) {
+      const seen = await sendPastTheAnswer(service.url, "/login", 10 * 1024 * 1024);
+      assert.equal(seen.status, "HTTP/1.1 413 Payload Too Large");
+      assert.equal(seen.how, "end", "closed in order, no reset that could eat the answer");
+    }
+    assert.equal((await service.call("/healthz")).status, 200);
   });
 });
 
