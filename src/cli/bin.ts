@@ -4,6 +4,17 @@
 
 import type { Io } from "./command.ts";
 
+// An older Node would fail later on a missing built-in (node:sqlite) with a stack trace: say what
+// is needed instead. Kept equal to package.json's engines by a test.
+const NODE_REQUIRED = [22, 16] as const;
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (major < NODE_REQUIRED[0] || (major === NODE_REQUIRED[0] && minor < NODE_REQUIRED[1])) {
+  process.stderr.write(
+    `error: auth0-logs-to-logstash needs Node.js ${NODE_REQUIRED.join(".")} or later (24 LTS recommended); this is Node.js ${process.versions.node}\n`,
+  );
+  process.exit(1);
+}
+
 // Node 22 calls node:sqlite experimental and says so on stderr at every start; the checkout's
 // launcher passes --disable-warning, which a package's binary cannot. Only that warning goes:
 // installed before the modules load (hence the import() below), since loading one emits it.

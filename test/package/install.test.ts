@@ -5,8 +5,15 @@
 // LTS before it. (The container image installs this same tarball: Dockerfile.)
 
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -31,6 +38,18 @@ function pathWith(binary: string): string {
   const dir = tempDir("a2l-node-");
   symlinkSync(binary, join(dir, "node"));
   return `${dir}:${process.env.PATH ?? ""}`;
+}
+
+/** A `node` on the PATH older than the package's engines (the machines' Node 20), if any. */
+function olderNode(): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const candidate = join(dir, "node");
+    if (dir.startsWith(ROOT) || !existsSync(candidate)) continue;
+    const shown = execFileSync(candidate, ["--version"], { encoding: "utf8" }).trim();
+    const [major = 0, minor = 0] = shown.slice(1).split(".").map(Number);
+    if (major < 22 || (major === 22 && minor < 16)) return candidate;
+  }
+  return undefined;
 }
 
 async function npm(args: string[], cwd: string) {
@@ -81,6 +100,35 @@ describe("the npm package, installed from its tarball", { timeout: 600_000 }, ()
     for (const dev of ["typescript", "playwright-core", "@biomejs", "node", "@types"]) {
       assert.ok(!modules.includes(dev), `${dev} is a devDependency`);
     }
+  });
+
+  it("leaves a heap limit given in NODE_OPTIONS to the user", async () => {
+    const cli = installed(prefix, pathWith(NODE_24));
+    const dir = tempDir();
+    const probe = join(dir, "heap-limit.mjs");
+    writeFileSync(
+      probe,
+      'import v8 from "node:v8"; process.stderr.write("heap limit " + v8.getHeapStatistics().heap_size_limit + "\\n");',
+    );
+    const limitWith = async (options: string) => {
+      const shown = await cli(["--version"], { NODE_OPTIONS: options }, dir);
+      assert.equal(shown.code, 0, shown.stderr);
+      return Number(/heap limit (\d+)/.exec(shown.stderr)?.[1]) / 2 ** 20;
+    };
+    const ours = await limitWith(`--import=${probe}`);
+    const theirs = await limitWith(`--import=${probe} --max-old-space-size=512`);
+    assert.ok(ours < 300, `the command's own limit: ${ours} MiB`);
+    assert.ok(theirs > 500, `NODE_OPTIONS' limit wins: ${theirs} MiB`);
+  });
+
+  it("tells a user of an older Node what it needs, without a stack trace", async (t) => {
+    const older = olderNode();
+    if (!older) return t.skip("no Node older than 22.16 on this machine");
+    const cli = installed(prefix, pathWith(older));
+    const answer = await cli(["--help"], {}, tempDir());
+    assert.equal(answer.code, 1);
+    assert.match(answer.stderr, /needs Node\.js 22\.16 or later .*this is Node\.js \d+/);
+    assert.doesNotMatch(answer.stderr, /\n\s+at /);
   });
 
   for (const [name, node] of [
@@ -141,6 +189,14 @@ describe("the npm package, installed from its tarball", { timeout: 600_000 }, ()
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         assert.ok(url, stderr);
+        // The command starts Node itself with the memory settings (exec: the pid is Node's).
+        const cmdline = readFileSync(`/proc/${service.pid}/cmdline`, "utf8").split("\0");
+        assert.ok(cmdline.includes("--max-old-space-size=256"), cmdline.join(" "));
+        assert.ok(cmdline.includes("--max-semi-space-size=4"), cmdline.join(" "));
+        assert.match(
+          readFileSync(`/proc/${service.pid}/environ`, "utf8"),
+          /MALLOC_MMAP_THRESHOLD_=/,
+        );
         const health = await request(`${url}/healthz`);
         assert.equal(health.statusCode, 200);
         await health.body.dump();
