@@ -3,7 +3,7 @@
 // port is scoped to a job, and one job's records never show in another's.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
@@ -369,6 +369,25 @@ describe("store: SQLite file", () => {
         return true;
       },
     );
+  });
+
+  it("refuses a folder that cannot be made, at once, where Node's recursive mkdir would spin", () => {
+    // mkdir under /proc answers ENOENT although /proc exists: mkdirSync({ recursive }) loops.
+    assert.throws(
+      () => new SqliteStore("/proc/a2l-no-such-folder/deeper/state.sqlite"),
+      (error: StoreError) => {
+        assert.match(error.message, /could not be opened: ENOENT/);
+        return true;
+      },
+    );
+  });
+
+  it("creates missing folders owner-only", async () => {
+    const root = mkdtempSync(join(tmpdir(), "a2l-store-"));
+    const store = new SqliteStore(join(root, "a", "b", "state.sqlite"));
+    await store.close();
+    assert.equal(statSync(join(root, "a")).mode & 0o777, 0o700);
+    assert.equal(statSync(join(root, "a", "b")).mode & 0o777, 0o700);
   });
 
   it("carries a single-tenant store of the previous version over as tenant default", async () => {

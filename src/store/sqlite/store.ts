@@ -30,6 +30,17 @@ export function migrationFiles(folder: URL): string[] {
     .map((name) => readFileSync(new URL(name, folder), "utf8"));
 }
 
+/**
+ * Creates a folder and its missing parents, owner-only. Not `mkdirSync(…, { recursive: true })`:
+ * Node's loops forever, at full CPU, where mkdir answers ENOENT under an existing parent (/proc).
+ */
+function makeFolder(folder: string): void {
+  if (existsSync(folder)) return;
+  const parent = dirname(folder);
+  if (parent !== folder) makeFolder(parent);
+  mkdirSync(folder, { mode: 0o700 });
+}
+
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   readonly path: string;
@@ -75,8 +86,7 @@ export class SqliteStore implements Store {
    * alone. SQLite gives its -wal and -shm files the main file's permissions.
    */
   private createOwnerOnly(): void {
-    const folder = dirname(this.path);
-    if (!existsSync(folder)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeFolder(dirname(this.path));
     if (!existsSync(this.path)) closeSync(openSync(this.path, "a", 0o600));
     if ((statSync(this.path).mode & 0o077) !== 0) chmodSync(this.path, 0o600);
   }
