@@ -4,7 +4,7 @@
 // lease (frozen past its expiry, then taken over) can never commit again.
 
 import { randomBytes } from "node:crypto";
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { ExporterError, LeaseLostError } from "../errors.ts";
 import type { Fence, JobStore, LeaseHolder } from "../interfaces.ts";
@@ -25,21 +25,42 @@ export class StoreBusyError extends ExporterError {
   }
 }
 
-/**
- * Where a pid means something: the host, and the pid namespace within it (containers on one host,
- * or with one hostname, each count their pids apart: pid 7 in one is not pid 7 in another).
- */
-function pidSpace(): string {
-  let namespace = "";
-  try {
-    namespace = readlinkSync("/proc/self/ns/pid").replace(/\D/g, "");
-  } catch {
-    // No /proc (macOS): the host name alone.
-  }
-  return `${hostname()}/${namespace}`;
+/** What tells a pid space apart: the machine's name, its pid namespace and its current boot. */
+export interface PidSpaceFacts {
+  hostname: string;
+  /** The inode of /proc/self/ns/pid: containers on one host each count their pids apart. */
+  pidNamespace: string;
+  /**
+   * /proc/sys/kernel/random/boot_id: the initial pid namespace has the same inode on every
+   * machine, so two machines (or one machine before and after a reboot) with one hostname would
+   * otherwise share a key, and each would find the other's pids dead and take its leases.
+   */
+  bootId: string;
 }
 
-const PID_SPACE = pidSpace();
+/** Where a pid means something: pid 7 in one space is not pid 7 in another. */
+export function pidSpaceOf(facts: PidSpaceFacts): string {
+  return `${facts.hostname}/${facts.pidNamespace}/${facts.bootId}`;
+}
+
+/** What `read` gives, or "" without /proc (macOS): nothing to tell apart by it then. */
+function proc(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return "";
+  }
+}
+
+export function thisPidSpace(): PidSpaceFacts {
+  return {
+    hostname: hostname(),
+    pidNamespace: proc(() => readlinkSync("/proc/self/ns/pid").replace(/\D/g, "")),
+    bootId: proc(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()),
+  };
+}
+
+const PID_SPACE = pidSpaceOf(thisPidSpace());
 
 export function holderFor(command: string): LeaseHolder {
   return {
@@ -52,8 +73,9 @@ export function holderFor(command: string): LeaseHolder {
 }
 
 /**
- * A holder on this host (and pid namespace) whose process is gone left its lease behind (killed):
- * it need not be waited out. Elsewhere nothing can be proved, so the lease must expire.
+ * A holder in this pid space (this machine, this boot, this pid namespace) whose process is gone
+ * left its lease behind (killed): it need not be waited out. Elsewhere nothing can be proved, so
+ * the lease must expire.
  */
 export function isDeadOnThisHost(other: LeaseHolder): boolean {
   if (!other.id.startsWith(`${PID_SPACE}:`) || other.pid === process.pid) return false;
@@ -133,9 +155,12 @@ export class JobLease {
       );
       return;
     }
+    // The database computes the expiry from its own clock when it gets the request, which may be
+    // long before the answer arrives here: count from the moment the request left.
+    const sentAt = performance.now();
     try {
       if (await this.store.leases.renew(this.fence, this.ttlMs)) {
-        this.confirmedAt = performance.now();
+        this.confirmedAt = sentAt;
       } else {
         this.lose("another process took this job over: its lease was lost");
       }
