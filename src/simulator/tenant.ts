@@ -26,6 +26,8 @@ export type TenantFault =
   | "huge-chunked"
   /** 10 MB of nested arrays: JSON.parse would build millions of them. */
   | "deep"
+  /** 16 MiB of "[[]],…": within the byte and depth bounds, yet millions of arrays to build. */
+  | "wide"
   /** A 400 that quotes the request it refused (the token endpoint: its body), as some proxies do. */
   | "echo-400";
 
@@ -318,6 +320,11 @@ export class TenantSimulator {
       case "deep": {
         const depth = 5 * 1024 * 1024;
         this.send(res, 200, `${"[".repeat(depth)}${"]".repeat(depth)}`, rate);
+        return true;
+      }
+      case "wide": {
+        const units = Math.floor((16 * 1024 * 1024 - 2) / 5);
+        this.send(res, 200, `[${"[[]],".repeat(units - 1)}[[]]]`, rate);
         return true;
       }
       default:
