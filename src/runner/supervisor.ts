@@ -20,6 +20,7 @@ import {
   REPLICA_LEASE_TTL_MS,
   StoreBusyError,
 } from "./lease.ts";
+import { StoreAlerts } from "./store-alerts.ts";
 
 type JobConfig = Config & { id: string };
 
@@ -30,9 +31,6 @@ export const ACTIVE_WITHIN_MS = 3 * ROUND_MS;
 
 /** How long a job handed over may take to finish its batch in flight before it is abandoned. */
 const HAND_OVER_GRACE_MS = 10_000;
-
-/** How long the store may be unreachable before Slack is told (a blip is not worth a message). */
-export const STORE_ALERT_AFTER_MS = 10_000;
 
 interface Slot {
   config: JobConfig;
@@ -59,8 +57,7 @@ export class Supervisor {
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> = Promise.resolve();
   private stopping = false;
-  private storeDownSince: number | null = null;
-  private storeAlerted = false;
+  private readonly storeAlerts: StoreAlerts;
 
   constructor(jobs: JobConfig[], deps: SupervisorDeps) {
     this.deps = deps;
@@ -70,6 +67,9 @@ export class Supervisor {
       this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
     }
     deps.metrics.configured(jobs);
+    this.storeAlerts = new StoreAlerts(deps.logger, () =>
+      [...this.slots.values()].map((slot) => this.notifierOf(slot.config)),
+    );
   }
 
   /**
@@ -78,20 +78,7 @@ export class Supervisor {
    * PostgreSQL share the jobs instead, and start with none held if others hold them all.
    */
   async start(): Promise<void> {
-    await this.deps.store.replicas.heartbeat(this.replica, this.ttlMs);
-    if (this.deps.store.kind === "sqlite") {
-      for (const [id, slot] of this.slots) {
-        const claim = await JobLease.tryClaim(this.deps.store.forJob(id), this.replica, this.ttlMs);
-        if ("busy" in claim) {
-          await this.release();
-          const tenant = id === "default" ? "its job" : `tenant ${id}`;
-          throw new StoreBusyError(
-            `the store is in use by ${describeHolder(claim.busy)}, which exports ${tenant}; stop it first`,
-          );
-        }
-        await this.begin(slot, claim);
-      }
-    }
+    await this.serialized(() => this.claimAll());
     this.timer = setInterval(() => this.schedule(), ROUND_MS);
     this.timer.unref();
     // The first round's claims are made before start returns: a lone replica holds its jobs.
@@ -99,9 +86,39 @@ export class Supervisor {
     await this.round;
   }
 
+  private async claimAll(): Promise<void> {
+    await this.deps.store.replicas.heartbeat(this.replica, this.ttlMs);
+    if (this.deps.store.kind !== "sqlite") return;
+    for (const [id, slot] of this.slots) {
+      const claim = await JobLease.tryClaim(this.deps.store.forJob(id), this.replica, this.ttlMs);
+      if ("busy" in claim) {
+        await this.release();
+        const tenant = id === "default" ? "its job" : `tenant ${id}`;
+        throw new StoreBusyError(
+          `the store is in use by ${describeHolder(claim.busy)}, which exports ${tenant}; stop it first`,
+        );
+      }
+      await this.begin(slot, claim);
+    }
+  }
+
+  /**
+   * Runs `work` once the rounds, claims and reloads queued before it are done: the set of jobs
+   * never changes while a round is between its look at a slot and the runner it begins there
+   * (else a tenant removed meanwhile would get a runner and a lease that nothing stops).
+   */
+  private serialized<T>(work: () => Promise<T> | T): Promise<T> {
+    const result = this.round.then(work);
+    this.round = result.then(
+      () => {},
+      () => {},
+    );
+    return result;
+  }
+
   /** Rounds never overlap: a slow database delays the next one instead of stacking them. */
   private schedule(): void {
-    this.round = this.round.then(() => this.supervise()).catch(() => {});
+    this.serialized(() => this.supervise()).catch(() => {});
   }
 
   private async begin(slot: Slot, lease: JobLease): Promise<void> {
@@ -166,16 +183,21 @@ export class Supervisor {
         if (holder && holder.id !== this.replica.id && !isDeadOnThisHost(holder)) continue;
         const claim = await JobLease.tryClaim(store.forJob(id), this.replica, this.ttlMs);
         if ("busy" in claim) continue;
+        if (this.stopping || this.slots.get(id) !== slot) {
+          // Stopped, or the job removed, while the claim was on its way: nothing may run it.
+          await claim.release();
+          continue;
+        }
         count++;
         logger.info({ tenant: id, epoch: claim.fence.epoch }, "took the job's lease");
         metrics.leaseTakeovers.inc({ tenant: id });
         await this.begin(slot, claim);
       }
       metrics.tenantsHeld.set(count);
-      this.storeReached();
+      this.storeAlerts.reached();
     } catch (error) {
       logger.warn(`lease round failed: ${describe(error)}`);
-      this.storeMissed(describe(error));
+      this.storeAlerts.missed(describe(error));
       this.countHeld();
     }
   }
@@ -184,38 +206,6 @@ export class Supervisor {
   private countHeld(): void {
     const held = [...this.slots.values()].filter((s) => s.lease && !s.lease.lost.aborted);
     this.deps.metrics.tenantsHeld.set(held.length);
-  }
-
-  /**
-   * A store unreachable for STORE_ALERT_AFTER_MS is told (Slack) once per destination, and its
-   * return likewise: with the leases lapsing, no execution may be left to fail and say so.
-   */
-  private storeMissed(error: string): void {
-    this.storeDownSince ??= Date.now();
-    if (this.storeAlerted || Date.now() - this.storeDownSince < STORE_ALERT_AFTER_MS) return;
-    this.storeAlerted = true;
-    for (const notifier of this.destinations()) notifier.storeStatus({ down: true, error });
-  }
-
-  private storeReached(): void {
-    const since = this.storeDownSince;
-    this.storeDownSince = null;
-    if (!this.storeAlerted || since === null) return;
-    this.storeAlerted = false;
-    const forMs = Date.now() - since;
-    this.deps.logger.info({ downMs: forMs }, "the store is reachable again");
-    for (const notifier of this.destinations()) notifier.storeStatus({ down: false, forMs });
-  }
-
-  /** One notifier per destination among this process's jobs. */
-  private destinations(): Notifier[] {
-    const byChannel = new Map<string, Notifier>();
-    for (const slot of this.slots.values()) {
-      const notifier = this.notifierOf(slot.config);
-      if (notifier.channel !== null && !byChannel.has(notifier.channel))
-        byChannel.set(notifier.channel, notifier);
-    }
-    return [...byChannel.values()];
   }
 
   /**
@@ -260,6 +250,14 @@ export class Supervisor {
    * handed back, changed ones restart with their new settings, new ones are claimed next round.
    */
   async reload(jobs: JobConfig[]): Promise<void> {
+    const stopping = await this.serialized(() => this.replace(jobs));
+    this.schedule();
+    await Promise.all(stopping);
+    this.schedule();
+  }
+
+  /** The new set of jobs, between rounds; returns the stops of the jobs removed or changed. */
+  private replace(jobs: JobConfig[]): Promise<void>[] {
     const next = new Map(jobs.map((config) => [config.id, config]));
     // Stopped together: one stuck tenant's batch does not delay another's, nor the new ones.
     const stopping: Promise<void>[] = [];
@@ -282,9 +280,7 @@ export class Supervisor {
       }
     }
     this.deps.metrics.configured(jobs);
-    this.schedule();
-    await Promise.all(stopping);
-    this.schedule();
+    return stopping;
   }
 
   /** Stops every job (the batch in flight may finish within `graceMs`) and hands them over. */
