@@ -2,6 +2,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { excerpt } from "../src/util/http.ts";
+import { mask, registerRotatingSecret, registerSecrets } from "../src/util/secrets.ts";
 import { runCli } from "./helpers/cli.ts";
 import { world } from "./helpers/world.ts";
 
@@ -66,5 +68,38 @@ describe("secrets", () => {
         `${secret} leaked as basic auth`,
       );
     }
+  });
+});
+
+describe("excerpts of answers", () => {
+  it("are masked before they are cut, collapsed or stripped of tags", () => {
+    const secret = "SECRET-client-abcdefghijklmnop-0123456789";
+    registerSecrets(secret);
+    const echo = `{"error":"invalid_request","received":{"client_id":"${"x".repeat(40)}","client_secret":"${secret}"}}`;
+    assert.ok(echo.indexOf(secret) < 120 && echo.indexOf(secret) + secret.length > 120);
+    assert.doesNotMatch(excerpt(echo), /SECRET/);
+    assert.match(excerpt(echo, 200), /"client_secret":"\*\*\*"/);
+    const spaced = "pass  word<b>with</b>tags-123";
+    registerSecrets(spaced);
+    assert.equal(excerpt(`<p>echo: ${spaced}</p>`), "echo: ***");
+  });
+
+  it("mask a secret quoted twice in JSON, and one cut off at the end of a long answer", () => {
+    const secret = 'SECRET"client\\secret-5f3e';
+    registerSecrets(secret);
+    const body = JSON.stringify({ client_secret: secret });
+    const answer = JSON.stringify({ error_description: `Bad request: ${body}` });
+    assert.equal(mask(answer).includes("SECRET"), false, mask(answer));
+    const long = `${" ".repeat(64 * 1024 - 10)}${secret}${" ".repeat(100)}`;
+    assert.doesNotMatch(excerpt(long), /SECRET/);
+  });
+});
+
+describe("access tokens", () => {
+  it("are masked, the newest two of each owner", () => {
+    const tokens = ["eyJ-first-0001", "eyJ-second-0002", "eyJ-third-0003"];
+    for (const token of tokens) registerRotatingSecret("tenant-a", token);
+    assert.equal(mask(`Bearer ${tokens[2]} Bearer ${tokens[1]}`), "Bearer *** Bearer ***");
+    assert.equal(mask(tokens[0] as string), tokens[0], "the oldest is no longer held");
   });
 });

@@ -7,6 +7,7 @@ import { SourceError } from "../errors.ts";
 import type { CachedToken, TokenCache } from "../interfaces.ts";
 import { parseBoundedJson } from "../util/bounded-json.ts";
 import { excerpt, exchange, header } from "../util/http.ts";
+import { registerRotatingSecret } from "../util/secrets.ts";
 import type { Dispatcher } from "../util/undici.ts";
 
 export interface TokenSettings {
@@ -45,6 +46,8 @@ export class TokenProvider {
     if (this.cached && this.cached.expiresAt > Date.now()) return this.cached.accessToken;
     const stored = await this.store.get(this.key);
     if (stored && stored.expiresAt > Date.now()) {
+      // Sent as "Bearer <token>": an upstream that echoes the header must not show it.
+      registerRotatingSecret(this.key, stored.accessToken);
       this.cached = stored;
       return stored.accessToken;
     }
@@ -91,8 +94,9 @@ export class TokenProvider {
       throw new SourceError(`Auth0 token endpoint answered ${answer.status}`, { retryable: true });
     }
     if (answer.status !== 200) {
+      // Auth0's error_description says what is wrong, and often runs past 120 characters.
       throw new SourceError(
-        `Auth0 token endpoint answered ${answer.status}: ${excerpt(answer.body)}`,
+        `Auth0 token endpoint answered ${answer.status}: ${excerpt(answer.body, 240)}`,
         { retryable: false },
       );
     }
@@ -107,6 +111,7 @@ export class TokenProvider {
     if (typeof parsed.access_token !== "string" || parsed.access_token === "") {
       throw new SourceError("Auth0 token endpoint sent no access_token", { retryable: false });
     }
+    registerRotatingSecret(this.key, parsed.access_token);
     const expiresIn =
       typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 86_400;
     this.issued++;

@@ -28,7 +28,10 @@ export type TenantFault =
   | "deep"
   /** 16 MiB of "[[]],…": within the byte and depth bounds, yet millions of arrays to build. */
   | "wide"
-  /** A 400 that quotes the request it refused (the token endpoint: its body), as some proxies do. */
+  /**
+   * A 400 that quotes the request it refused, as some proxies do: the token endpoint its body, the
+   * logs endpoint its Authorization header.
+   */
   | "echo-400";
 
 /** The client the simulator accepts unless told otherwise: not a secret of anyone's. */
@@ -440,6 +443,11 @@ export class TenantSimulator {
       await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     const rate = this.logsBucket.headers();
     if (await this.fault(fault, res, rate)) return;
+    if (fault === "echo-400") {
+      const { authorization } = req.headers;
+      this.send(res, 400, { statusCode: 400, error: "Bad Request", authorization }, rate);
+      return;
+    }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const expiresAt = token ? this.tokens.get(token) : undefined;
     if (fault === "expired-token" || expiresAt === undefined || expiresAt < Date.now()) {

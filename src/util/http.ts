@@ -2,6 +2,7 @@
 // source and the sinks share the same notion of "the network failed, try again".
 
 import { AbortedError, type ExporterError } from "../errors.ts";
+import { maskedStart } from "./secrets.ts";
 import { Agent, type Dispatcher, errors } from "./undici.ts";
 
 export interface HttpAnswer {
@@ -132,9 +133,13 @@ async function readBounded(
   return Buffer.concat(chunks, size).toString("utf8");
 }
 
-/** A short, single-line excerpt of an answer body for error messages (HTML bodies are long). */
+/**
+ * A short, single-line excerpt of an answer body for error messages (HTML bodies are long). Masked
+ * before it is shortened: cut first, a secret across the cut would show its first part; with tags
+ * dropped or spaces collapsed first, an altered secret would no longer be recognised.
+ */
 export function excerpt(body: string, max = 120): string {
-  const text = body
+  const text = maskedStart(body, 64 * 1024)
     .replace(/<[^>]*>/g, " ")
     .replace(/\s+/g, " ")
     .trim();

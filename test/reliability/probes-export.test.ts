@@ -198,7 +198,15 @@ describe("6. secrets echoed back by an upstream stay masked", () => {
       w.tenant.expireTokens();
       w.tenant.tokenFaults.failNext("echo-400");
       const tokenFailed = await runCli(["once"], { ...w.env, REQUEST_TIMEOUT: "1s" }, w.dir);
+      // The excerpt reaches the echoed secret (JSON-escaped twice: a JSON body quoted in a JSON
+      // string), masked where it stood.
+      assert.match(tokenFailed.stderr, /client_id.{0,40}client_secret\W{1,12}\*\*\*\W+audience/);
+      // The logs endpoint quotes the Authorization header: the Management API token it carries.
+      w.tenant.failNext("echo-400");
+      const bearerFailed = await runCli(["once"], w.env, w.dir);
+      assert.match(bearerFailed.stderr, /authorization\W+Bearer \*\*\*\W/);
       outputs.push(failed.stdout, failed.stderr, tokenFailed.stdout, tokenFailed.stderr);
+      outputs.push(bearerFailed.stdout, bearerFailed.stderr);
       for (const args of [
         ["runs", "--json"],
         ["status", "--json"],
@@ -228,6 +236,7 @@ describe("6. secrets echoed back by an upstream stay masked", () => {
         JSON.stringify(clientSecret).slice(1, -1),
       ];
       for (const form of forms) assert.ok(!all.includes(form), `leaked: ${form}`);
+      assert.doesNotMatch(all, /Bearer (?!\*\*\*)\S{8}/, "a Management API token leaked");
     });
   }
 });
