@@ -107,6 +107,49 @@ describe("GET / tells the product apart", () => {
     });
   });
 
+  it("OpenSearch in compatibility mode says 7.10.2 without distribution; the nodes API tells the real version", async () => {
+    await withFake(
+      { product: "opensearch", version: "2.17.1", compatibilityMode: true },
+      async (fake) => {
+        const root = await call(fake, "GET", "/");
+        const version = root.json.version as Json;
+        assert.equal(version.number, "7.10.2");
+        assert.equal(version.distribution, undefined);
+        assert.equal(root.headers["x-elastic-product"], undefined);
+        assert.equal(root.json.tagline, "The OpenSearch Project: https://opensearch.org/");
+        const nodes = await call(fake, "GET", "/_nodes/_local?filter_path=nodes.*.version");
+        assert.deepEqual(Object.values(nodes.json.nodes as Json), [{ version: "2.17.1" }]);
+      },
+    );
+  });
+
+  it("Elastic Serverless says build_flavor serverless, and answers ILM with 410", async () => {
+    await withFake({ serverless: true }, async (fake) => {
+      const root = await call(fake, "GET", "/");
+      assert.equal((root.json.version as Json).build_flavor, "serverless");
+      assert.equal(root.headers["x-elastic-product"], "Elasticsearch");
+      const ilm = await call(fake, "GET", "/_ilm/policy/logs");
+      assert.equal(ilm.status, 410);
+      assert.deepEqual(ilm.json.error, {
+        root_cause: [
+          {
+            type: "api_not_available_exception",
+            reason:
+              "Request for uri [/_ilm/policy/logs] with method [GET] exists but is not available when running in serverless mode",
+          },
+        ],
+        type: "api_not_available_exception",
+        reason:
+          "Request for uri [/_ilm/policy/logs] with method [GET] exists but is not available when running in serverless mode",
+      });
+      const settings = await call(fake, "PUT", "/_component_template/s", {
+        body: JSON.stringify({ template: { settings: { "index.lifecycle.name": "p" } } }),
+        headers: JSON_TYPE,
+      });
+      assert.equal(settings.status, 400);
+    });
+  });
+
   it("an unknown route is a 400 'no handler found', and each product lacks the other's lifecycle API", async () => {
     await withFake({}, async (fake) => {
       const ism = await call(fake, "GET", "/_plugins/_ism/policies/p");
@@ -715,6 +758,112 @@ describe("templates and lifecycle policies", () => {
     );
   });
 
+  it("write-only users may not create data streams explicitly; _has_privileges says what they may do", async () => {
+    await withFake(
+      { privileges: "write-only", basic: { user: "u", password: "p" } },
+      async (fake) => {
+        const auth = { authorization: `Basic ${Buffer.from("u:p").toString("base64")}` };
+        const create = await call(fake, "PUT", "/_data_stream/logs-a-b", { headers: auth });
+        assert.equal(create.status, 403);
+        assert.equal(
+          (create.json.error as Json).reason,
+          "action [indices:admin/data_stream/create] is unauthorized for user [u] with effective roles [writer] on indices [logs-a-b], this action is granted by the index privileges [create_index,manage,all]",
+        );
+        const asked = await call(fake, "POST", "/_security/user/_has_privileges", {
+          body: JSON.stringify({
+            cluster: ["monitor", "manage_index_templates"],
+            index: [{ names: ["logs-a-b"], privileges: ["create_doc", "create_index"] }],
+          }),
+          headers: { ...JSON_TYPE, ...auth },
+        });
+        assert.deepEqual(asked.json, {
+          username: "u",
+          has_all_requested: false,
+          cluster: { monitor: true, manage_index_templates: false },
+          index: { "logs-a-b": { create_doc: true, create_index: false } },
+          application: {},
+        });
+      },
+    );
+    await withFake({}, async (fake) => {
+      // Security off: ES has no _security API to ask.
+      const asked = await call(fake, "POST", "/_security/user/_has_privileges", {
+        body: "{}",
+        headers: JSON_TYPE,
+      });
+      assert.equal(asked.status, 500);
+    });
+  });
+
+  it("ISM attaches a policy to indices created after it, matching a backing index by its data stream's name", async () => {
+    await withFake({ product: "opensearch" }, async (fake) => {
+      const put = (path: string, body: unknown) =>
+        call(fake, "PUT", path, { body: JSON.stringify(body), headers: JSON_TYPE });
+      const policy = (patterns: string[], priority: number) => ({
+        policy: {
+          description: "p",
+          default_state: "hot",
+          states: [{ name: "hot", actions: [], transitions: [] }],
+          ism_template: [{ index_patterns: patterns, priority }],
+        },
+      });
+      const explain = async (index: string) =>
+        (await call(fake, "GET", `/_plugins/_ism/explain/${index}`)).json;
+      const write = (target: string) =>
+        bulk(fake, `/${target}/_bulk`, ndjson({ create: {} }, { "@timestamp": now() }));
+      await put("/_index_template/x", { index_patterns: ["logs-x-*"], data_stream: {} });
+      // Created before any policy: never attached later.
+      await write("logs-x-early");
+      assert.equal(
+        (await put("/_plugins/_ism/policies/backing", policy([".ds-logs-x-*"], 100))).status,
+        201,
+      );
+      assert.equal(
+        (await put("/_plugins/_ism/policies/low", policy(["logs-x-*"], 50))).status,
+        201,
+      );
+      assert.equal(
+        (await put("/_plugins/_ism/policies/by-name", policy(["logs-x-*", "-logs-x-skip"], 100)))
+          .status,
+        201,
+      );
+      await write("logs-x-late");
+      await write("logs-x-skip");
+      await call(fake, "PUT", "/plain-x");
+      const managed = fake.ismManaged();
+      assert.equal(
+        managed.get(".ds-logs-x-late-000001"),
+        "by-name",
+        "the highest priority, by the stream's name",
+      );
+      assert.equal(managed.get(".ds-logs-x-skip-000001"), "low", "excluded from by-name");
+      assert.equal(managed.has(".ds-logs-x-early-000001"), false);
+      assert.equal(managed.has("plain-x"), false);
+      assert.deepEqual(await explain("logs-x-early"), {
+        ".ds-logs-x-early-000001": {
+          "index.plugins.index_state_management.policy_id": null,
+          "index.opendistro.index_state_management.policy_id": null,
+          enabled: null,
+        },
+        total_managed_indices: 0,
+      });
+      const late = (await explain(".ds-logs-x-late-000001"))[".ds-logs-x-late-000001"] as Json;
+      assert.deepEqual([late.policy_id, late.enabled], ["by-name", true]);
+      const added = await call(
+        fake,
+        "POST",
+        "/_plugins/_ism/add/.ds-logs-x-early-000001,.ds-logs-x-late-000001",
+        {
+          body: JSON.stringify({ policy_id: "by-name" }),
+          headers: JSON_TYPE,
+        },
+      );
+      assert.equal(added.json.updated_indices, 1);
+      assert.equal(added.json.failures, true);
+      assert.equal(fake.ismManaged().get(".ds-logs-x-early-000001"), "by-name");
+    });
+  });
+
   it("Serverless: no ISM, and a timeseries collection refuses client-supplied _ids", async () => {
     await withFake(
       { product: "opensearch", serverless: true, collection: "timeseries" },
@@ -736,7 +885,7 @@ describe("templates and lifecycle policies", () => {
   });
 });
 
-describe("faults (on _bulk only)", () => {
+describe("faults on _bulk (faults)", () => {
   let fake: SearchFake;
   const indexed: string[][] = [];
   before(async () => {
@@ -820,6 +969,27 @@ describe("faults (on _bulk only)", () => {
     fake.setFaults(null);
     assert.equal(fake.status.get(429), 1);
     assert.equal(fake.requests.at(-1)?.items, 0);
+  });
+});
+
+describe("faults on other routes (adminFaults)", () => {
+  it("GET /, templates and policies meet 429, 503 and resets; _bulk does not draw from them", async () => {
+    await withFake({}, async (fake) => {
+      fake.failNextAdmin("429");
+      fake.failNextAdmin("503");
+      fake.failNextAdmin("reset-before");
+      const busy = await call(fake, "GET", "/");
+      assert.equal(busy.status, 429);
+      assert.equal((busy.json.error as Json).type, "es_rejected_execution_exception");
+      assert.equal((await call(fake, "GET", "/_index_template/logs")).status, 503);
+      await assert.rejects(call(fake, "GET", "/_ilm/policy/logs"));
+      assert.equal((await call(fake, "GET", "/")).status, 200);
+      fake.setAdminFaults({ rate: 1, kinds: ["503"], seed: 3 });
+      const written = await bulk(fake, "/f/_bulk", ndjson({ create: { _id: "a" } }, { a: 1 }));
+      assert.equal(written.status, 200);
+      assert.equal((await call(fake, "GET", "/_component_template/logs@settings")).status, 503);
+      fake.setAdminFaults(null);
+    });
   });
 });
 

@@ -104,9 +104,10 @@ const ECS_DYNAMIC_TEMPLATES: Json[] = [
 export function builtins(flavor: Flavor): Builtins {
   if (!flavor.es || flavor.major < 8) return { index: {}, component: {} };
   const managed = { managed: true, description: "default logs template installed by x-pack" };
+  // Serverless manages every data stream with the data stream lifecycle: no ILM policy named.
   const settings: Json = {
     index: {
-      lifecycle: { name: "logs" },
+      ...(flavor.serverless ? {} : { lifecycle: { name: "logs" } }),
       codec: "best_compression",
       mapping: { ignore_malformed: "true", total_fields: { ignore_dynamic_beyond_limit: "true" } },
       default_pipeline: "logs@default-pipeline",

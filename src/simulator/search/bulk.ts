@@ -37,7 +37,7 @@ export function runBulk(input: BulkInput, text: string): BulkResult {
     throw fail(400, "illegal_argument_exception", `Unknown value for refresh: [${refresh}].`);
   }
   const refreshes = refresh === "" || refresh === "true" || refresh === "wait_for";
-  if (flavor.serverless && refreshes) {
+  if (flavor.aoss && refreshes) {
     throw fail(
       400,
       "status_exception",

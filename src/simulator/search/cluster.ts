@@ -69,11 +69,19 @@ export class Cluster {
   private readonly flavor: Flavor;
   private readonly options: SearchOptions;
   private readonly templates: TemplateStore;
+  /** Told of every index created (ISM attaches its policies then). */
+  private readonly created: (index: IndexState) => void;
 
-  constructor(flavor: Flavor, options: SearchOptions, templates: TemplateStore) {
+  constructor(
+    flavor: Flavor,
+    options: SearchOptions,
+    templates: TemplateStore,
+    created: (index: IndexState) => void = () => {},
+  ) {
     this.flavor = flavor;
     this.options = options;
     this.templates = templates;
+    this.created = created;
   }
 
   reset(): void {
@@ -96,6 +104,7 @@ export class Cluster {
     mappings: Json,
     settings: Record<string, string>,
     timestampField?: string,
+    dataStream?: string,
   ): IndexState {
     const limits = {
       totalFields: Number(
@@ -116,8 +125,10 @@ export class Cluster {
       writeTimes: [],
       refreshedCount: 0,
       settings,
+      ...(dataStream === undefined ? {} : { dataStream }),
     };
     this.indices.set(name, state);
+    this.created(state);
     return state;
   }
 
@@ -126,13 +137,7 @@ export class Cluster {
     const resolved = this.templates.resolve(name);
     if (!resolved || resolved.timestampField === undefined) return undefined;
     const backing = this.flavor.es ? `.ds-${name}-${day()}-000001` : `.ds-${name}-000001`;
-    const index = this.build(
-      backing,
-      resolved.mappings,
-      resolved.settings,
-      resolved.timestampField,
-    );
-    index.dataStream = name;
+    this.build(backing, resolved.mappings, resolved.settings, resolved.timestampField, name);
     const stream = {
       name,
       template: resolved.template,
@@ -155,13 +160,13 @@ export class Cluster {
       ? `.ds-${stream.name}-${day()}-${generation}`
       : `.ds-${stream.name}-${generation}`;
     const resolved = this.templates.resolve(stream.name);
-    const index = this.build(
+    this.build(
       newIndex,
       resolved?.mappings ?? { properties: {} },
       resolved?.settings ?? {},
       stream.timestampField,
+      stream.name,
     );
-    index.dataStream = stream.name;
     stream.indices.push(newIndex);
     if (resolved) stream.template = resolved.template;
     return { oldIndex, newIndex };

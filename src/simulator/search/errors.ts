@@ -112,24 +112,35 @@ export function timestampError(flavor: Flavor, field: string, raw: string, seen:
   );
 }
 
-// The cluster privileges ES names when a writer-only role asks for more.
+// The privileges ES names when a writer-only role asks for more.
 const GRANTED_BY: Record<string, string> = {
   "cluster:admin/ilm/put": "[manage_ilm,manage,all]",
   "cluster:admin/ilm/get": "[read_ilm,manage_ilm,manage,all]",
   "cluster:admin/ilm/delete": "[manage_ilm,manage,all]",
+  "indices:admin/data_stream/create": "[create_index,manage,all]",
+  "indices:admin/data_stream/delete": "[delete_index,manage,all]",
+  "indices:admin/create": "[create_index,manage,all]",
+  "indices:admin/delete": "[delete_index,manage,all]",
+  "indices:admin/rollover": "[manage,all]",
 };
 
-/** A 403 for a privilege the user lacks: ES names the missing privileges, OpenSearch the user. */
-export function forbidden(flavor: Flavor, action: string, user: string): HttpError {
+/**
+ * A 403 for a privilege the user lacks: ES names the missing privileges (cluster ones, or index
+ * ones with the indices), OpenSearch the user.
+ */
+export function forbidden(flavor: Flavor, action: string, user: string, index?: string): HttpError {
   if (!flavor.es) {
     const who = `User [name=${user}, backend_roles=[], requestedTenant=null]`;
     return fail(403, "security_exception", `no permissions for [${action}] and ${who}`);
   }
+  // Index templates are cluster privileges despite their "indices:" action names.
+  const onIndex = action.startsWith("indices:") && !action.includes("index_template");
   const granted = GRANTED_BY[action] ?? "[manage_index_templates,manage,all]";
+  const where = onIndex ? ` on indices [${index ?? ""}]` : "";
   return fail(
     403,
     "security_exception",
-    `action [${action}] is unauthorized for user [${user}] with effective roles [writer], this action is granted by the cluster privileges ${granted}`,
+    `action [${action}] is unauthorized for user [${user}] with effective roles [writer]${where}, this action is granted by the ${onIndex ? "index" : "cluster"} privileges ${granted}`,
   );
 }
 
@@ -149,6 +160,26 @@ export function overloaded(fault: "429" | "503", bytes: number, nth: number): Ht
       "[logs][0] primary shard is not active Timeout: [1m], request: [BulkShardRequest [[logs][0]] containing [1] requests]",
     );
   }
+  return fail(503, "cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE/2/no master];");
+}
+
+/** A busy or masterless cluster refusing a request other than `_bulk`. */
+export function adminOverloaded(fault: "429" | "503", nth: number): HttpError {
+  if (fault === "429") {
+    return fail(
+      429,
+      "es_rejected_execution_exception",
+      "rejected execution of TimedRunnable on EsThreadPoolExecutor[name = node-1/management, queue capacity = 100]",
+    );
+  }
+  if (nth % 2 === 1)
+    return new HttpError(
+      503,
+      errorBody(503, {
+        type: "master_not_discovered_exception",
+        reason: null as unknown as string,
+      }),
+    );
   return fail(503, "cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE/2/no master];");
 }
 

@@ -8,7 +8,7 @@ import { flattenSettings, mergeMappings, nestSettings } from "./compose.ts";
 import { errorBody, fail, HttpError, type Json, notFoundIndex } from "./errors.ts";
 import { globMatch } from "./http.ts";
 import type { Lifecycle } from "./lifecycle.ts";
-import { type Flavor, rootInfo, type SearchOptions } from "./options.ts";
+import { type Flavor, nodesInfo, rootInfo, type SearchOptions } from "./options.ts";
 import type { TemplateStore } from "./templates.ts";
 
 export interface Reply {
@@ -30,6 +30,8 @@ export interface RouteContext {
   args: string[];
   uuid: string;
   itemFault: "item-429" | "item-503" | null;
+  /** Who is asking, as authentication named them. */
+  user: string;
 }
 
 export type Handler = (ctx: RouteContext) => Reply;
@@ -53,6 +55,58 @@ function indices(ctx: RouteContext, name: string) {
 }
 
 export const root: Handler = (ctx) => ok(rootInfo(ctx.flavor, ctx.uuid));
+
+export const nodes: Handler = (ctx) => ok(nodesInfo(ctx.flavor, ctx.uuid));
+
+// The fake's writer role (see routes.ts), and what any other user has: everything.
+const WRITER_CLUSTER = new Set(["monitor"]);
+const WRITER_INDEX = new Set(["create_doc", "auto_configure", "view_index_metadata"]);
+
+/**
+ * POST _security/user/_has_privileges: what the caller may do, without trying. With security
+ * off (no credentials configured) ES has no _security API: it answers 500.
+ */
+export const hasPrivileges: Handler = (ctx) => {
+  const authenticated =
+    ctx.options.basic !== undefined ||
+    ctx.options.apiKey !== undefined ||
+    ctx.options.bearer !== undefined;
+  if (!authenticated) {
+    throw fail(
+      500,
+      "exception",
+      "Security must be explicitly enabled when using a [basic] license. Enable security by setting [xpack.security.enabled] to [true] in the elasticsearch.yml file and restart the node.",
+    );
+  }
+  const body = (json(ctx) as Json | undefined) ?? {};
+  const writer = ctx.options.privileges === "write-only";
+  const cluster: Json = {};
+  for (const name of Array.isArray(body.cluster) ? body.cluster.map(String) : []) {
+    cluster[name] = !writer || WRITER_CLUSTER.has(name);
+  }
+  const index: Json = {};
+  for (const entry of Array.isArray(body.index) ? (body.index as Json[]) : []) {
+    const names = Array.isArray(entry.names) ? entry.names.map(String) : [String(entry.names)];
+    const privileges = Array.isArray(entry.privileges) ? entry.privileges.map(String) : [];
+    for (const name of names) {
+      const granted: Json = {};
+      for (const privilege of privileges)
+        granted[privilege] = !writer || WRITER_INDEX.has(privilege);
+      index[name] = { ...(index[name] as Json | undefined), ...granted };
+    }
+  }
+  const all = [
+    ...Object.values(cluster),
+    ...Object.values(index).flatMap((v) => Object.values(v as Json)),
+  ];
+  return ok({
+    username: ctx.user,
+    has_all_requested: all.every(Boolean),
+    cluster,
+    index,
+    application: {},
+  });
+};
 
 export const bulk: Handler = (ctx) => {
   const input = {
@@ -97,6 +151,16 @@ export const ism: Handler = (ctx) => {
   const [status, body] = ctx.lifecycle.putIsm(id, json(ctx), ctx.query);
   return ok(body, status);
 };
+
+/** The indices behind an ISM path argument (names, patterns, data streams), as explain sees them. */
+function ismIndices(ctx: RouteContext) {
+  // [UNCONFIRMED] which error ISM gives for a missing concrete index: taken to be ES's 404.
+  return indices(ctx, ctx.args[0] ?? "").map((one) => ({ name: one.name, uuid: one.uuid }));
+}
+
+export const ismExplain: Handler = (ctx) => ok(ctx.lifecycle.explain(ismIndices(ctx)));
+
+export const ismAdd: Handler = (ctx) => ok(ctx.lifecycle.add(ismIndices(ctx), json(ctx)));
 
 /** PUT /<index> creates one (templates apply); GET, HEAD and DELETE act on existing ones. */
 export const index: Handler = (ctx) => {

@@ -15,6 +15,9 @@ export type SearchFault =
   | "item-429"
   | "item-503";
 
+/** Faults on every route but `_bulk` (GET /, templates, policies, data streams...). */
+export type AdminFault = "429" | "503" | "reset-before" | "reset-after";
+
 export interface AwsAuth {
   accessKeyId: string;
   secretAccessKey: string;
@@ -26,8 +29,18 @@ export interface AwsAuth {
 export interface SearchOptions {
   product?: SearchProduct;
   version?: string;
-  /** Amazon OpenSearch Serverless: no GET /, no ISM, no refresh. */
+  /**
+   * OpenSearch: Amazon OpenSearch Serverless (no GET /, no ISM, no refresh). Elasticsearch:
+   * Elastic Cloud Serverless (GET / says build_flavor "serverless"; no ILM: 410, data stream
+   * lifecycle instead).
+   */
   serverless?: boolean;
+  /**
+   * OpenSearch in compatibility mode (Amazon's override_main_response_version, or
+   * compatibility.override_main_response_version): GET / says 7.10.2 and no distribution; the
+   * nodes info API still tells the real version.
+   */
+  compatibilityMode?: boolean;
   collection?: "search" | "timeseries";
   basic?: { user: string; password: string };
   /** The expected value after "ApiKey ": base64 of "id:key". */
@@ -39,6 +52,8 @@ export interface SearchOptions {
   maxContentLength?: number;
   slowMs?: number;
   faults?: FaultPlan<SearchFault> | null;
+  /** Faults drawn by every request other than `_bulk` (none by default). */
+  adminFaults?: FaultPlan<AdminFault> | null;
   keepDocuments?: boolean;
   /**
    * Benchmarks only: skip mapping each document (ids, 409s and data-stream rules still apply).
@@ -57,6 +72,10 @@ export interface Flavor {
   major: number;
   minor: number;
   serverless: boolean;
+  /** Amazon OpenSearch Serverless (serverless OpenSearch). */
+  aoss: boolean;
+  /** OpenSearch answering GET / as Elasticsearch 7.10.2. */
+  compat: boolean;
   timeseries: boolean;
   /** ES 8.8+ names document errors document_parsing_exception and prefixes "[1:N] ". */
   docErrorType: "document_parsing_exception" | "mapper_parsing_exception";
@@ -66,7 +85,9 @@ export interface Flavor {
 export function flavorOf(options: SearchOptions): Flavor {
   const product = options.product ?? "elasticsearch";
   const es = product === "elasticsearch";
-  const version = options.version ?? (es ? "8.17.0" : "2.17.1");
+  const serverless = options.serverless === true;
+  // Elastic Serverless answered 8.11.0 for years, now the next upcoming minor; build_flavor tells.
+  const version = options.version ?? (es ? (serverless ? "8.11.0" : "8.17.0") : "2.17.1");
   const [major = 0, minor = 0] = version.split(".").map((part) => Number.parseInt(part, 10));
   const modern = es && (major > 8 || (major === 8 && minor >= 8));
   return {
@@ -75,8 +96,10 @@ export function flavorOf(options: SearchOptions): Flavor {
     version,
     major,
     minor,
-    serverless: options.serverless === true,
-    timeseries: options.serverless === true && options.collection === "timeseries",
+    serverless,
+    aoss: serverless && !es,
+    compat: !es && options.compatibilityMode === true,
+    timeseries: serverless && !es && options.collection === "timeseries",
     docErrorType: modern ? "document_parsing_exception" : "mapper_parsing_exception",
     locations: es && major >= 8,
   };
@@ -192,6 +215,25 @@ function luceneOf(flavor: Flavor): string {
 }
 
 export function rootInfo(flavor: Flavor, uuid: string): Record<string, unknown> {
+  if (flavor.es && flavor.serverless) {
+    return {
+      name: "serverless",
+      cluster_name: "f1b5c2d0e9a84c7b9f3e6a1d2c4b8e7f",
+      cluster_uuid: uuid,
+      version: {
+        number: flavor.version,
+        build_flavor: "serverless",
+        build_type: "docker",
+        build_hash: "00000000",
+        build_date: "2023-10-31",
+        build_snapshot: false,
+        lucene_version: "9.7.0",
+        minimum_wire_compatibility_version: flavor.version,
+        minimum_index_compatibility_version: flavor.version,
+      },
+      tagline: "You Know, for Search",
+    };
+  }
   if (flavor.es) {
     const wire = flavor.major >= 9 ? (flavor.minor >= 1 ? "8.19.0" : "8.18.0") : "7.17.0";
     return {
@@ -212,13 +254,15 @@ export function rootInfo(flavor: Flavor, uuid: string): Record<string, unknown> 
       tagline: "You Know, for Search",
     };
   }
+  // Compatibility mode drops the distribution and reports 7.10.2 (opensearch-project/
+  // documentation-website#72); the tagline is unchanged [UNCONFIRMED for Amazon's domains].
   return {
     name: "opensearch-node1",
     cluster_name: "opensearch-cluster",
     cluster_uuid: uuid,
     version: {
-      distribution: "opensearch",
-      number: flavor.version,
+      ...(flavor.compat ? {} : { distribution: "opensearch" }),
+      number: flavor.compat ? "7.10.2" : flavor.version,
       build_type: "tar",
       build_hash: "1893d20797e30110e5877170e44d42275ce5951e",
       build_date: "2025-01-17T20:51:42.426587716Z",
@@ -228,5 +272,26 @@ export function rootInfo(flavor: Flavor, uuid: string): Record<string, unknown> 
       minimum_index_compatibility_version: flavor.major >= 3 ? "2.0.0" : "7.0.0",
     },
     tagline: "The OpenSearch Project: https://opensearch.org/",
+  };
+}
+
+/** GET /_nodes/_local: the node's own version, which compatibility mode does not override. */
+export function nodesInfo(flavor: Flavor, uuid: string): Record<string, unknown> {
+  const node = uuid.slice(0, 22);
+  return {
+    _nodes: { total: 1, successful: 1, failed: 0 },
+    cluster_name: flavor.es ? "docker-cluster" : "opensearch-cluster",
+    nodes: {
+      [node]: {
+        name: flavor.es ? "es-node-1" : "opensearch-node1",
+        transport_address: "127.0.0.1:9300",
+        host: "127.0.0.1",
+        ip: "127.0.0.1",
+        version: flavor.version,
+        build_type: flavor.es ? "docker" : "tar",
+        build_hash: "1893d20797e30110e5877170e44d42275ce5951e",
+        roles: ["data", "ingest", flavor.es ? "master" : "cluster_manager"],
+      },
+    },
   };
 }

@@ -2,9 +2,10 @@
 // route has answers 400 "no handler found" (a flat string, not an error object), a path whose
 // routes lack the method answers 405 with the allowed ones, and a single segment is an index name
 // (so GET /missing is a 404 index_not_found_exception). Each product only has its own lifecycle
-// API, and Amazon OpenSearch Serverless answers an empty 404 for the APIs it lacks.
+// API, Amazon OpenSearch Serverless answers an empty 404 for the APIs it lacks, and Elastic
+// Serverless a 410 api_not_available_exception (elastic/elasticsearch#97397).
 
-import { HttpError } from "./errors.ts";
+import { fail, HttpError } from "./errors.ts";
 import * as handlers from "./handlers.ts";
 import type { Flavor } from "./options.ts";
 
@@ -50,14 +51,50 @@ function table(flavor: Flavor): [string, Route][] {
   const components = admin("cluster:admin/component_template", "get", "put", "delete");
   const ilm = admin("cluster:admin/ilm", "get", "put", "delete");
   const ism = admin("cluster:admin/opendistro/ism/policy", "get", "write", "delete");
+  const managed = "cluster:admin/opendistro/ism/managedindex";
+  // The fake's writer role: cluster monitor, and create_doc, auto_configure and
+  // view_index_metadata on indices; creating, deleting or rolling over explicitly is more.
+  const streams = {
+    GET: undefined,
+    PUT: "indices:admin/data_stream/create",
+    DELETE: "indices:admin/data_stream/delete",
+  };
   const bulk = route(
     "bulk",
     { POST: undefined, PUT: undefined },
     [...BULK, ...BULK_MORE, ...BULK_REST],
     handlers.bulk,
   );
+  const ismRoutes = (prefix: string): [string, Route | false][] => [
+    [
+      `${prefix}/policies/*`,
+      !flavor.es &&
+        route(
+          "ism",
+          { GET: ism.GET, PUT: ism.PUT, DELETE: ism.DELETE },
+          ["if_seq_no", "if_primary_term"],
+          handlers.ism,
+        ),
+    ],
+    [
+      `${prefix}/explain/*`,
+      !flavor.es &&
+        route("ism_explain", { GET: `${managed}/explain` }, ["show_policy"], handlers.ismExplain),
+    ],
+    [
+      `${prefix}/add/*`,
+      !flavor.es && route("ism_add", { POST: `${managed}/add` }, [], handlers.ismAdd),
+    ],
+  ];
   const rows: [string, Route | false][] = [
     ["", route("root", { GET: undefined, HEAD: undefined }, [], handlers.root)],
+    ["_nodes", route("nodes", { GET: undefined }, ["timeout"], handlers.nodes)],
+    ["_nodes/*", route("nodes", { GET: undefined }, ["timeout"], handlers.nodes)],
+    [
+      "_security/user/_has_privileges",
+      flavor.es &&
+        route("has_privileges", { GET: undefined, POST: undefined }, [], handlers.hasPrivileges),
+    ],
     ["_bulk", bulk],
     ["*/_bulk", bulk],
     [
@@ -87,41 +124,15 @@ function table(flavor: Flavor): [string, Route][] {
           handlers.ilm,
         ),
     ],
-    [
-      "_plugins/_ism/policies/*",
-      !flavor.es &&
-        route(
-          "ism",
-          { GET: ism.GET, PUT: ism.PUT, DELETE: ism.DELETE },
-          ["if_seq_no", "if_primary_term"],
-          handlers.ism,
-        ),
-    ],
-    [
-      "_opendistro/_ism/policies/*",
-      !flavor.es &&
-        route(
-          "ism",
-          { GET: ism.GET, PUT: ism.PUT, DELETE: ism.DELETE },
-          ["if_seq_no", "if_primary_term"],
-          handlers.ism,
-        ),
-    ],
+    ...ismRoutes("_plugins/_ism"),
+    ...ismRoutes("_opendistro/_ism"),
     ["_data_stream", route("data_streams", { GET: undefined }, STREAM, handlers.dataStreams)],
-    [
-      "_data_stream/*",
-      route(
-        "data_stream",
-        { GET: undefined, PUT: undefined, DELETE: undefined },
-        STREAM,
-        handlers.dataStreams,
-      ),
-    ],
+    ["_data_stream/*", route("data_stream", streams, STREAM, handlers.dataStreams)],
     [
       "*/_rollover",
       route(
         "rollover",
-        { POST: undefined },
+        { POST: "indices:admin/rollover" },
         ["dry_run", "lazy", "wait_for_active_shards", "master_timeout", "timeout"],
         handlers.rollover,
       ),
@@ -156,7 +167,12 @@ function table(flavor: Flavor): [string, Route][] {
       "*",
       route(
         "index",
-        { GET: undefined, HEAD: undefined, PUT: undefined, DELETE: undefined },
+        {
+          GET: undefined,
+          HEAD: undefined,
+          PUT: "indices:admin/create",
+          DELETE: "indices:admin/delete",
+        },
         [
           ...WILDCARDS,
           "master_timeout",
@@ -176,6 +192,9 @@ function table(flavor: Flavor): [string, Route][] {
 /** Paths AOSS has no API for: it answers them with an empty 404. */
 const AOSS_MISSING = [/^$/, /^_plugins\/_ism/, /^_opendistro/, /^_cluster\//, /(^|\/)_refresh$/];
 
+/** APIs Elastic Serverless knows but does not serve (ILM: data stream lifecycle instead). */
+const ELASTIC_SERVERLESS_MISSING = /^_ilm(\/|$)|^_nodes(\/|$)/;
+
 const cache = new WeakMap<Flavor, [string[], Route][]>();
 
 export function findRoute(flavor: Flavor, path: string, method: string, url: string) {
@@ -183,8 +202,15 @@ export function findRoute(flavor: Flavor, path: string, method: string, url: str
     .split("/")
     .filter((part) => part !== "")
     .map(decodeURIComponent);
-  if (flavor.serverless && AOSS_MISSING.some((pattern) => pattern.test(parts.join("/")))) {
+  if (flavor.aoss && AOSS_MISSING.some((pattern) => pattern.test(parts.join("/")))) {
     throw new HttpError(404, "");
+  }
+  if (flavor.es && flavor.serverless && ELASTIC_SERVERLESS_MISSING.test(parts.join("/"))) {
+    throw fail(
+      410,
+      "api_not_available_exception",
+      `Request for uri [${url}] with method [${method}] exists but is not available when running in serverless mode`,
+    );
   }
   let routes = cache.get(flavor);
   if (!routes) {
@@ -198,11 +224,12 @@ export function findRoute(flavor: Flavor, path: string, method: string, url: str
   for (const [want, found] of routes) {
     if (want.length !== parts.length) continue;
     const args: string[] = [];
-    // A wildcard before an API segment never takes a "_" name: /_foo/_count is no route.
+    // A leading wildcard before an API segment never takes a "_" name: /_foo/_count is no
+    // route; a wildcard after one may (/_nodes/_local).
     const matches = want.every((segment, i) => {
       const part = parts[i] ?? "";
       if (segment !== "*") return segment === part;
-      if (want.length > 1 && part.startsWith("_")) return false;
+      if (i === 0 && want.length > 1 && part.startsWith("_")) return false;
       args.push(part);
       return true;
     });

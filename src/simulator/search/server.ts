@@ -3,6 +3,8 @@
 // counters for tests. This file holds the order a request goes through, which is itself
 // behaviour: body size first (Netty), then the AWS gateway or the OpenSearch security plugin,
 // then ES's media-type check, route lookup, Content-Type, ES security, parameters, privileges.
+// Faults: `_bulk` draws from `faults`; every other route (GET /, templates, policies, data
+// streams) from `adminFaults`, so that setup and check meet a busy cluster too.
 
 import { randomUUID } from "node:crypto";
 import {
@@ -17,6 +19,7 @@ import { closeServer, listenOnLoopback } from "../loopback.ts";
 import { authenticate } from "./auth.ts";
 import { Cluster } from "./cluster.ts";
 import {
+  adminOverloaded,
   checkParams,
   errorBody,
   esError,
@@ -34,7 +37,13 @@ import {
   readBody,
 } from "./http.ts";
 import { Lifecycle } from "./lifecycle.ts";
-import { type Flavor, flavorOf, type SearchFault, type SearchOptions } from "./options.ts";
+import {
+  type AdminFault,
+  type Flavor,
+  flavorOf,
+  type SearchFault,
+  type SearchOptions,
+} from "./options.ts";
 import { findRoute } from "./routes.ts";
 import { TemplateStore } from "./templates.ts";
 
@@ -49,6 +58,7 @@ export interface SearchRequest {
 
 export class SearchFake {
   readonly faults = new Faults<SearchFault>();
+  readonly adminFaults = new Faults<AdminFault>();
   readonly requests: SearchRequest[] = [];
   readonly status = new Map<number, number>();
   readonly flavor: Flavor;
@@ -71,9 +81,17 @@ export class SearchFake {
       throw new Error("OpenSearch has no ApiKey authentication; configure basic, bearer or aws");
     }
     this.store = new TemplateStore(this.flavor);
-    this.lifecycle = new Lifecycle(this.flavor.es && this.flavor.major >= 8);
-    this.cluster = new Cluster(this.flavor, options, this.store);
+    this.lifecycle = new Lifecycle(
+      this.flavor.es && this.flavor.major >= 8 && !this.flavor.serverless,
+    );
+    const ism = !this.flavor.es && !this.flavor.aoss;
+    this.cluster = new Cluster(this.flavor, options, this.store, (index) => {
+      if (!ism) return;
+      const hidden = index.name.startsWith(".") || index.settings["index.hidden"] === "true";
+      this.lifecycle.indexCreated({ ...index, hidden });
+    });
     this.faults.set(options.faults ?? null);
+    this.adminFaults.set(options.adminFaults ?? null);
   }
 
   async listen(port = 0): Promise<this> {
@@ -102,6 +120,20 @@ export class SearchFake {
 
   setFaults(plan: FaultPlan<SearchFault> | null): void {
     this.faults.set(plan);
+  }
+
+  /** The next `count` requests other than `_bulk` fail this way. */
+  failNextAdmin(kind: AdminFault, count = 1): void {
+    this.adminFaults.failNext(kind, count);
+  }
+
+  setAdminFaults(plan: FaultPlan<AdminFault> | null): void {
+    this.adminFaults.set(plan);
+  }
+
+  /** The ISM policy managing each index, by index name (OpenSearch). */
+  ismManaged(): Map<string, string> {
+    return new Map([...this.lifecycle.managed].map(([name, m]) => [name, m.policyId]));
   }
 
   /** Documents by _id across a data stream's backing indices (or one index). */
@@ -210,10 +242,19 @@ export class SearchFake {
       checkParams(parsed.pathname, parsed.searchParams, route.params);
       const action = route.methods[method];
       if (this.options.privileges === "write-only" && action !== undefined)
-        throw forbidden(this.flavor, action, user);
+        throw forbidden(this.flavor, action, user, args[0]);
       let itemFault: "item-429" | "item-503" | null = null;
       let fault: SearchFault | null = null;
-      if (route.name === "bulk") {
+      if (route.name !== "bulk") {
+        fault = this.adminFaults.next();
+        if (fault === "reset-before") {
+          this.record(req, 0, 0);
+          res.socket?.destroy();
+          return;
+        }
+        if (fault === "429" || fault === "503")
+          throw adminOverloaded(fault, fault === "503" ? ++this.unavailable : 0);
+      } else {
         fault = this.faults.next();
         if (fault === "reset-before") {
           this.record(req, 0, 0);
@@ -238,6 +279,7 @@ export class SearchFake {
         args,
         uuid: this.uuid,
         itemFault,
+        user,
       });
       if (reply.created) this.options.onIndexed?.(reply.created);
       if (fault === "reset-after") {

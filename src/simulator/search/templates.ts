@@ -92,6 +92,22 @@ export class TemplateStore {
     for (const [name, body] of Object.entries(initial.component)) this.component.set(name, body);
   }
 
+  /** Elastic Serverless refuses ILM settings: its data streams use the data stream lifecycle. */
+  private checkServerlessSettings(template: Json | undefined): void {
+    if (!this.flavor.es || !this.flavor.serverless || template?.settings === undefined) return;
+    const refused = Object.keys(flattenSettings(template.settings)).filter((key) =>
+      key.startsWith("index.lifecycle."),
+    );
+    if (refused.length > 0) {
+      // [UNCONFIRMED wording]
+      throw fail(
+        400,
+        "illegal_argument_exception",
+        `Settings ${javaList(refused)} are not available when running in serverless mode`,
+      );
+    }
+  }
+
   private mappingError(inner: EsError): EsError {
     const prefix = this.flavor.es
       ? "Failed to parse mapping: "
@@ -108,6 +124,7 @@ export class TemplateStore {
       "[component_template] failed to parse, template is required",
     );
     checkKeys(template, TEMPLATE_KEYS, "template");
+    this.checkServerlessSettings(template);
     if (create && this.component.has(name)) {
       throw fail(400, "illegal_argument_exception", `component template [${name}] already exists`);
     }
@@ -127,8 +144,11 @@ export class TemplateStore {
   putIndex(name: string, value: unknown, create: boolean): void {
     const body = asObject(value, "request body is required");
     checkKeys(body, this.flavor.es ? INDEX_KEYS : OS_INDEX_KEYS, "index_template");
-    if (body.template !== undefined)
-      checkKeys(asObject(body.template, "[template] must be an object"), TEMPLATE_KEYS, "template");
+    if (body.template !== undefined) {
+      const template = asObject(body.template, "[template] must be an object");
+      checkKeys(template, TEMPLATE_KEYS, "template");
+      this.checkServerlessSettings(template);
+    }
     const patterns =
       typeof body.index_patterns === "string" ? [body.index_patterns] : body.index_patterns;
     if (!Array.isArray(patterns) || patterns.length === 0) {
