@@ -9,7 +9,7 @@ import { describeSettings } from "../src/config/describe.ts";
 import { loadConfig, loadDeployment } from "../src/config/load.ts";
 import { ConfigError } from "../src/errors.ts";
 import { mask } from "../src/util/secrets.ts";
-import { tempDir } from "./helpers/cli.ts";
+import { runCli, tempDir } from "./helpers/cli.ts";
 
 const valid = {
   AUTH0_DOMAIN: "acme.eu.auth0.com",
@@ -231,6 +231,79 @@ describe("settings", () => {
     ]) {
       assert.ok(!problems.includes(secret), secret);
     }
+  });
+});
+
+describe("settings problems never quote credentials (issue 9's audit)", () => {
+  const shown = (env: Record<string, string>, name: string) =>
+    problemsOf({ ...valid, ...env }).find((p) => p.startsWith(`${name}: `)) ?? "accepted";
+
+  it("AUTH0_DOMAIN: userinfo without a scheme, with a / in the password, or long", () => {
+    for (const domain of [
+      "u:SECRETpw@acme.auth0.com",
+      "https://u:pa/SECRET@acme.auth0.com",
+      `https://u:${"SECRET".repeat(12)}@acme.auth0.com`,
+      "https://user:SECRET-no-host",
+      "acme.auth0.com/?password=SECRET",
+    ]) {
+      const problem = shown({ AUTH0_DOMAIN: domain }, "AUTH0_DOMAIN");
+      assert.match(problem, /^AUTH0_DOMAIN: must/, domain);
+      assert.doesNotMatch(problem, /SECRET/, problem);
+    }
+    assert.match(
+      shown({ AUTH0_DOMAIN: "u:pw@acme.auth0.com" }, "AUTH0_DOMAIN"),
+      /got "\*\*\*@acme/,
+    );
+  });
+
+  it("a % that cannot be decoded or a # in a password: exit 2 naming the setting", async () => {
+    const cases: Record<string, string> = {
+      LOGSTASH_URL: "https://u:pa%ZZSECRET@logstash.example.com",
+      DATABASE_URL: "postgres://user:pa#SECRET@127.0.0.1:1/db",
+    };
+    for (const [name, value] of Object.entries(cases)) {
+      const problem = shown({ [name]: value }, name);
+      assert.match(problem, new RegExp(`^${name}: must be`), problem);
+      assert.doesNotMatch(problem, /SECRET/, problem);
+      const cli = await runCli(["check"], { ...valid, [name]: value });
+      assert.equal(cli.code, 2, cli.stderr);
+      assert.match(cli.stderr, new RegExp(`^error: ${name}: `));
+      assert.doesNotMatch(cli.stderr, /SECRET/);
+    }
+    const { LOGSTASH_URL: _, ...cluster } = valid;
+    const es = problemsOf({ ...cluster, ELASTICSEARCH_URL: "https://u:pa%ZZx@es.example.com" });
+    assert.ok(
+      es.some((p) => p.startsWith("ELASTICSEARCH_URL: must be")),
+      es.join("\n"),
+    );
+    const encoded = "postgres://user:pa%23SECRET@127.0.0.1:1/db";
+    assert.equal(shown({ DATABASE_URL: encoded }, "DATABASE_URL"), "accepted");
+  });
+
+  it("a credential in a URL's query counts over plain http", () => {
+    const url = "http://10.255.255.1:8080/?token=SECRET-q";
+    assert.match(
+      shown({ LOGSTASH_URL: url }, "LOGSTASH_URL"),
+      /token= of its query.*ALLOW_INSECURE/,
+    );
+    const allowed = loadConfig(
+      { ...valid, LOGSTASH_URL: url, ALLOW_INSECURE_HTTP: "true" },
+      { cwd: tempDir() },
+    );
+    assert.match(allowed.warnings.join("\n"), /travels unencrypted/);
+    assert.equal(mask("echo token=SECRET-q"), "echo token=***");
+    assert.equal(
+      shown({ LOGSTASH_URL: "http://10.255.255.1:8080/?index=a" }, "LOGSTASH_URL"),
+      "accepted",
+    );
+  });
+
+  it("TAIL_INTERVAL starts at 1 s, like the intervals of SCHEDULE", () => {
+    assert.match(shown({ TAIL_INTERVAL: "500ms" }, "TAIL_INTERVAL"), /from 1s to 1h/);
+    assert.equal(
+      loadConfig({ ...valid, TAIL_INTERVAL: "1s" }, { cwd: tempDir() }).tail.intervalMs,
+      1000,
+    );
   });
 });
 

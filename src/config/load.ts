@@ -76,11 +76,24 @@ function problem(setting: SettingDefinition, message: string): string {
   return `${setting.name}: ${message} (example: ${setting.name}=${setting.example})`;
 }
 
-/** A value fit to quote in a message: never a secret, and never the credentials in a URL. */
+/**
+ * A value fit to quote in a message: never a secret, nor anything that could be a URL's
+ * credentials. Whatever comes before the last @ may be userinfo, with a scheme or without, and
+ * whatever a password holds (/ # ? : or more @); a query with values may hold a password too.
+ * Cut to 60 characters only once nothing of that is left in it.
+ */
 function shownValue(setting: SettingDefinition, value: string): string {
   if (setting.secret) return "";
-  const short = value.length > 60 ? `${value.slice(0, 60)}…` : value;
-  return `, got "${short.replace(/\/\/[^/@]*@/, "//***@")}"`;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? "";
+  let rest = value.slice(scheme.length);
+  const at = rest.lastIndexOf("@");
+  if (at !== -1) rest = `***${rest.slice(at)}`;
+  // host:port: a port of digits; anything else after a colon may be a password without its @.
+  else if (scheme !== "" && /^[^/?#]*:(?!\d*(?:[/?#]|$))/.test(rest))
+    rest = `***${rest.slice(rest.search(/[/?#]|$/))}`;
+  if (/[?#].*=/s.test(rest)) rest = `${rest.slice(0, rest.search(/[?#]/))}?***`;
+  const shown = `${scheme}${rest}`;
+  return `, got "${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}"`;
 }
 
 /** An issue's message without the value (or any item of a list) it may quote. */
@@ -141,9 +154,14 @@ export function loadSome(
 
 /** The secrets a sink derives from its settings, in the forms it sends them. */
 function registerSinkSecrets(sink: SinkConfig | ElasticsearchConfig | undefined): void {
+  // A credential in a URL's query (?token=…) is a secret on its own too, however it is echoed.
   if (sink?.kind === "logstash") {
-    registerSecrets(sink.url, sink.password, sink.password && `${sink.user}:${sink.password}`);
-  } else if (sink?.auth.kind === "basic") {
+    registerSecrets(sink.url, ...urlSecrets(sink.url), sink.password);
+    registerSecrets(sink.password && `${sink.user}:${sink.password}`);
+    return;
+  }
+  registerSecrets(...(sink?.urls.flatMap(urlSecrets) ?? []));
+  if (sink?.auth.kind === "basic") {
     registerSecrets(sink.auth.password, `${sink.auth.user}:${sink.auth.password}`);
   } else if (sink?.auth.kind === "api-key") {
     registerSecrets(sink.auth.key);

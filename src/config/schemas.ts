@@ -2,6 +2,7 @@
 // the settings table (the sinks theirs, in their folders); these are what the rows share.
 
 import { z } from "zod";
+import { CREDENTIAL_PARAM } from "../util/secrets.ts";
 import { durationText, parseDuration } from "./duration.ts";
 
 export interface SettingDefinition {
@@ -58,24 +59,43 @@ export const duration = (min: string, max: string) => {
   });
 };
 
-function isHttpUrl(value: string, https: boolean): boolean {
+/**
+ * Why a URL's user or password cannot be sent as written (a `%` not followed by two hex digits
+ * cannot be decoded), or undefined. Says nothing of the value: it may be a password.
+ */
+export function credentialsProblem(url: URL): string | undefined {
   try {
-    const url = new URL(value);
-    if (url.protocol === "https:") return true;
-    return url.protocol === "http:" && (!https || LOOPBACK.has(url.hostname));
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return undefined;
   } catch {
-    return false;
+    return "its user or password holds a % that is not followed by two hex digits: percent-encode them (% as %25, # as %23, @ as %40, / as %2F)";
   }
+}
+
+/** Why `value` is not a usable http(s) URL, or undefined. */
+function httpUrlProblem(value: string, https: boolean): string | undefined {
+  const expected = `must be an ${https ? "https URL (http only for loopback hosts)" : "http(s) URL"}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return expected;
+  }
+  const insecure = url.protocol === "http:" && https && !LOOPBACK.has(url.hostname);
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || insecure) return expected;
+  const credentials = credentialsProblem(url);
+  return credentials === undefined ? undefined : `${expected}; ${credentials}`;
 }
 
 export const httpUrl = (https: boolean) =>
   z
     .string()
     .trim()
-    .refine(
-      (v) => isHttpUrl(v, https),
-      `must be an ${https ? "https URL (http only for loopback hosts)" : "http(s) URL"}`,
-    );
+    .superRefine((v, ctx) => {
+      const problem = httpUrlProblem(v, https);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 
 /** One URL or several, comma-separated. */
 export const httpUrls = z
@@ -86,10 +106,18 @@ export const httpUrls = z
       .map((url) => url.trim())
       .filter((url) => url !== ""),
   )
-  .refine(
-    (urls) => urls.length > 0 && urls.every((url) => isHttpUrl(url, false)),
-    "must be one or more http(s) URLs, comma-separated",
-  );
+  .superRefine((urls, ctx) => {
+    const problem =
+      urls.length === 0
+        ? "must be one or more http(s) URLs, comma-separated"
+        : urls.map((url) => httpUrlProblem(url, false)).find((p) => p !== undefined);
+    if (problem === undefined) return;
+    const message = problem.replace(
+      "must be an http(s) URL",
+      "must be one or more http(s) URLs, comma-separated",
+    );
+    ctx.addIssue({ code: "custom", message });
+  });
 
 /**
  * Credentials over plain http to another host would travel readable by anyone on the path:
@@ -103,14 +131,18 @@ export function plainHttpCheck(
   problems: string[],
   warnings: string[],
 ): void {
-  if (url.protocol !== "http:" || LOOPBACK.has(url.hostname) || what === null) return;
+  if (url.protocol !== "http:" || LOOPBACK.has(url.hostname)) return;
+  // A credential in the URL's own query (?token=…, ?api_key=…) travels in clear just the same.
+  const inQuery = [...url.searchParams.keys()].find((name) => CREDENTIAL_PARAM.test(name));
+  const sent = what ?? (inQuery === undefined ? null : `the ${inQuery.slice(0, 40)}= of its query`);
+  if (sent === null) return;
   if (allowed) {
     warnings.push(
-      `${setting} is plain http:// to ${url.hostname}: ${what} travels unencrypted (ALLOW_INSECURE_HTTP=true); use https://`,
+      `${setting} is plain http:// to ${url.hostname}: ${sent} travels unencrypted (ALLOW_INSECURE_HTTP=true); use https://`,
     );
   } else {
     problems.push(
-      `${setting}: plain http:// to ${url.hostname} would send ${what} unencrypted; use https://, or set ALLOW_INSECURE_HTTP=true to accept the risk`,
+      `${setting}: plain http:// to ${url.hostname} would send ${sent} unencrypted; use https://, or set ALLOW_INSECURE_HTTP=true to accept the risk`,
     );
   }
 }
@@ -125,8 +157,11 @@ export function splitCredentials(raw: string): {
   if (url.username === "" && url.password === "") {
     return { url, user: undefined, password: undefined };
   }
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  // Validated before (credentialsProblem); kept as written if not, rather than throwing here.
+  const decode = (text: string) =>
+    credentialsProblem(url) === undefined ? decodeURIComponent(text) : text;
+  const user = decode(url.username);
+  const password = decode(url.password);
   url.username = "";
   url.password = "";
   return { url, user, password };

@@ -10,6 +10,7 @@ import { logstashSettings } from "../sinks/logstash/config.ts";
 import { addressList } from "../util/addresses.ts";
 import {
   boolean,
+  credentialsProblem,
   duration,
   httpUrl,
   integer,
@@ -53,6 +54,25 @@ const domain = z
     }
     return url.origin;
   });
+
+/**
+ * Why DATABASE_URL cannot be used, or undefined. A postgres:// URL must parse as written: a # / ?
+ * or @ left in a password cuts it short (# starts a fragment), and pg cannot decode a bad %.
+ */
+function databaseUrlProblem(value: string): string | undefined {
+  if (/^sqlite:.+/.test(value)) return undefined;
+  if (!/^postgres(ql)?:\/\/.+/.test(value)) return "must be sqlite:PATH or a postgres:// URL";
+  const encode = "percent-encode the user and password (# as %23, / as %2F, ? as %3F, @ as %40)";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be a postgres:// URL, and this one does not parse: ${encode}`;
+  }
+  if (url.hash !== "") return `must be a postgres:// URL without # (a fragment): ${encode}`;
+  const credentials = credentialsProblem(url);
+  return credentials === undefined ? undefined : `must be a postgres:// URL; ${credentials}`;
+}
 
 export const schedule = z
   .string()
@@ -232,10 +252,10 @@ const core: SettingDefinition[] = [
     schema: z
       .string()
       .trim()
-      .refine(
-        (v) => /^sqlite:.+/.test(v) || /^postgres(ql)?:\/\/.+/.test(v),
-        "must be sqlite:PATH or a postgres:// URL",
-      ),
+      .superRefine((v, ctx) => {
+        const problem = databaseUrlProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
   },
   {
     name: "DOCUMENT_FORMAT",
@@ -306,8 +326,8 @@ const core: SettingDefinition[] = [
     default: "5s",
     example: "2s",
     description: "With TAIL=true, the pause between polls once caught up.",
-    range: "100ms to 1h",
-    schema: duration("100ms", "1h"),
+    range: "1s to 1h",
+    schema: duration("1s", "1h"),
   },
   {
     name: "RUNS_RETENTION",
