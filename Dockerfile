@@ -32,7 +32,7 @@ ARG BASE_DIGEST=sha256:9eeb7f5887d0e239e78264b06f7f11d2e14be534050481803a9e4728f
 # ---- pack: the npm package's tarball, made from the sources ----
 FROM ${NODE_BUILD_IMAGE} AS pack
 WORKDIR /src
-COPY package.json package-lock.json ./
+COPY package.json npm-shrinkwrap.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN mkdir /package && npm pack --pack-destination /package
@@ -45,13 +45,14 @@ COPY --from=pack /package/ /
 FROM ${NODE_BUILD_IMAGE} AS install
 ARG VERSION=0.2.0
 COPY --from=package / /tmp/package/
+COPY scripts/install-package.sh /tmp/
 RUN set -eu; \
     set -- /tmp/package/auth0-logs-to-logstash-*.tgz; \
     if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then \
       echo "expected exactly one auth0-logs-to-logstash-*.tgz in the package stage, found: $*" >&2; \
       exit 1; \
     fi; \
-    npm install --omit=dev --global --prefix /opt/auth0-logs-to-logstash --no-audit --no-fund "$1"; \
+    sh /tmp/install-package.sh "$1" /opt/auth0-logs-to-logstash; \
     app=/opt/auth0-logs-to-logstash/lib/node_modules/auth0-logs-to-logstash; \
     installed="$(node "$app/dist/cli/bin.js" --version)"; \
     if [ "$installed" != "$VERSION" ]; then \

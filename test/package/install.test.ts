@@ -1,8 +1,9 @@
 // The npm package as a user installs it, outside the checkout: `npm pack` (which builds dist/),
 // then the tarball installed into a prefix of its own with production dependencies only, as
-// `npm install -g` or `npx` would. The installed binary must answer --help, check a simulated
-// tenant, drain it with `once`, and serve /healthz with `run`; on Node 24 and on Node 22, the
-// LTS before it. (The container image installs this same tarball: Dockerfile.)
+// `npm install -g` from the registry would (scripts/install-package.sh: with the versions of the
+// npm-shrinkwrap.json the package ships, as the container image installs it too). The installed
+// binary must answer --help, check a simulated tenant, drain it with `once`, and serve /healthz
+// with `run`; on Node 24 and on Node 22, the LTS before it.
 
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -82,10 +83,20 @@ describe("the npm package, installed from its tarball", { timeout: 600_000 }, ()
     const { stdout } = await npm(["pack", "--pack-destination", packed], ROOT);
     tarball = join(packed, stdout.trim().split("\n").at(-1) as string);
     prefix = tempDir("a2l-prefix-");
+    await run("sh", [join(ROOT, "scripts/install-package.sh"), tarball, prefix], {
+      env: { ...process.env, npm_config_update_notifier: "false" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  });
+
+  it("also installs with npm install -g of the tarball itself", async () => {
+    const other = tempDir("a2l-prefix-");
     await npm(
-      ["install", "--global", "--prefix", prefix, "--omit=dev", "--prefer-offline", tarball],
-      prefix,
+      ["install", "--global", "--prefix", other, "--omit=dev", "--prefer-offline", tarball],
+      other,
     );
+    const help = await installed(other, pathWith(NODE_24))(["--help"], {}, tempDir());
+    assert.equal(help.code, 0, help.stderr);
   });
 
   it("holds compiled JavaScript and production dependencies only", () => {
@@ -96,6 +107,16 @@ describe("the npm package, installed from its tarball", { timeout: 600_000 }, ()
     assert.ok(existsSync(join(home, "LICENSE")) && existsSync(join(home, "CHANGELOG.md")));
     assert.ok(!existsSync(join(home, "src")), "no TypeScript sources");
     assert.ok(!existsSync(join(home, "dist/simulator")), "the simulator stays in the checkout");
+    // The versions the tests ran with: the lockfile is npm-shrinkwrap.json, which the package ships.
+    const lock = JSON.parse(readFileSync(join(ROOT, "npm-shrinkwrap.json"), "utf8")) as {
+      packages: Record<string, { version: string }>;
+    };
+    for (const name of ["hono", "undici", "zod", "pino", "pg"]) {
+      const shipped = JSON.parse(
+        readFileSync(join(home, "node_modules", name, "package.json"), "utf8"),
+      ) as { version: string };
+      assert.equal(shipped.version, lock.packages[`node_modules/${name}`]?.version, name);
+    }
     const modules = readdirSync(join(home, "node_modules"));
     for (const dev of ["typescript", "playwright-core", "@biomejs", "node", "@types"]) {
       assert.ok(!modules.includes(dev), `${dev} is a devDependency`);
