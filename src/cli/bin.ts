@@ -25,6 +25,14 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
   return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
 }) as typeof process.emitWarning;
 
+// A failure nothing caught (a bug: a throw in a timer, a promise nobody awaited) ends the process
+// with one masked line, never a stack trace on a user's terminal (the stack at debug level). Exit
+// 1 rather than carry on in an unknown state: nothing is lost, the checkpoint only moves after
+// delivery, so the next start resumes where the last commit left off.
+const { crashHandler } = await import("./crash.ts");
+process.on("uncaughtException", crashHandler(process.env));
+process.on("unhandledRejection", crashHandler(process.env));
+
 const { main } = await import("./main.ts");
 const io: Io = {
   stdout: process.stdout,
