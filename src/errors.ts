@@ -51,6 +51,20 @@ export class CheckpointMovedError extends ExporterError {
 }
 
 /**
+ * The checkpoint moved under an execution, by neither a replay nor START_FROM: another execution
+ * of the job committed (or set the first look-back) meanwhile. Not a replay, so not restarted
+ * from it; the next execution resumes from the stored checkpoint.
+ */
+export class CheckpointConflictError extends ExporterError {
+  constructor(by: string) {
+    super(
+      `the checkpoint was moved by ${by} during this execution, not by a replay; it stopped without committing, and the next execution resumes from the stored checkpoint`,
+      { retryable: false },
+    );
+  }
+}
+
+/**
  * Another process holds the job's lease: this one must not export (it would send everything a
  * second time) and, if it was exporting, stops without committing and without starting again.
  */

@@ -172,17 +172,25 @@ export type JobId = string;
 /** The job's checkpoint, and why it moved other than by delivery. */
 export interface Checkpoints {
   get(): Promise<CheckpointState>;
-  /** Moves the checkpoint by replay or START_FROM, recording why; not a delivery commit. */
-  set(checkpoint: Checkpoint, reason: CheckpointMove): Promise<void>;
+  /**
+   * Moves the checkpoint by replay, START_FROM or the first look-back, recording why; not a
+   * delivery commit. With `fence` (an exporting process), in the same transaction as its check:
+   * throws LeaseLostError, moving nothing, when the fence is no longer the lease.
+   */
+  set(checkpoint: Checkpoint, reason: CheckpointMove, fence?: Fence | null): Promise<void>;
   /**
    * Atomically moves the checkpoint from `expected` to the step's, adds to the run's counts and
    * stores the step's dead letters. Throws LeaseLostError when `fence` no longer matches the lease
-   * (another process took the job over), and CheckpointMovedError when the stored checkpoint is no
-   * longer `expected` (a replay moved it meanwhile): either way the execution must stop.
+   * (another process took the job over), CheckpointMovedError when a replay or a new START_FROM
+   * moved the stored checkpoint from `expected` meanwhile, and CheckpointConflictError when
+   * anything else did (another execution's commit): either way the execution must stop. Each
+   * commit is recorded among the moves, with its run, holder and the lease's epoch.
    */
   commit(runId: number, expected: Checkpoint, step: CommitStep, fence: Fence | null): Promise<void>;
   /** The latest move other than a commit (a replay, START_FROM), so a holder notices one made elsewhere. */
   lastMove(): Promise<{ id: number; reason: string } | null>;
+  /** The latest moves, commits included, newest first. */
+  moves(limit: number): Promise<CheckpointMoveRecord[]>;
 }
 
 export interface RunQuery {
@@ -353,6 +361,21 @@ export interface Notifier {
   /** Where messages go, to tell destinations apart (no secret: a digest); null: nowhere. */
   readonly channel: string | null;
   idle(): Promise<void>;
+}
+
+/** A move of the checkpoint as the store records it: a commit, or one of CheckpointMove's kinds. */
+export interface CheckpointMoveRecord {
+  id: number;
+  at: string;
+  from: Checkpoint | null;
+  to: Checkpoint;
+  reason: "commit" | CheckpointMove["kind"];
+  /** The run that committed (commits only). */
+  runId: number | null;
+  /** The lease holder that moved it; null when not moved by an exporting process (a replay). */
+  holder: string | null;
+  /** The job's lease epoch in the store when it moved (not the mover's belief); null: no lease. */
+  epoch: number | null;
 }
 
 /** Why the checkpoint moved other than by delivery. */

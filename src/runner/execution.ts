@@ -84,18 +84,24 @@ export interface ExecutionDeps {
   onRetry?: (side: "auth0" | "sink", message: string, delayMs: number) => void;
 }
 
-/** The checkpoint to read from: START_FROM when new or changed, else the stored one, else a look-back. */
+/**
+ * The checkpoint to read from: START_FROM when new or changed, else the stored one, else a
+ * look-back. Its moves are fenced by the lease like commits: a process that lost the job must not
+ * move another holder's checkpoint (LeaseLostError, nothing moved).
+ */
 export async function resolveCheckpoint(
   settings: ExecutionSettings,
   store: JobStore,
   logger: Logger,
+  fence: Fence | null,
 ): Promise<Checkpoint> {
   const state = await store.checkpoints.get();
   if (settings.startFrom !== undefined && settings.startFrom !== state.startFromApplied) {
-    await store.checkpoints.set(settings.startFrom, {
-      kind: "start-from",
-      startFrom: settings.startFrom,
-    });
+    await store.checkpoints.set(
+      settings.startFrom,
+      { kind: "start-from", startFrom: settings.startFrom },
+      fence,
+    );
     logger.info(
       { checkpoint: settings.startFrom, previous: state.checkpoint },
       "applied START_FROM",
@@ -105,7 +111,11 @@ export async function resolveCheckpoint(
   if (state.checkpoint !== null) return state.checkpoint;
   // Stored at once: a first execution that fails must not let the look-back window slide forward.
   const initial = checkpointAt(new Date(Date.now() - settings.initialLookbackMs));
-  await store.checkpoints.set(initial, { kind: "initial", lookbackMs: settings.initialLookbackMs });
+  await store.checkpoints.set(
+    initial,
+    { kind: "initial", lookbackMs: settings.initialLookbackMs },
+    fence,
+  );
   logger.info({ checkpoint: initial }, "no checkpoint yet: starting from the initial look-back");
   return initial;
 }
@@ -145,7 +155,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     warnings.push(message);
   };
   await store.verify();
-  const startCheckpoint = await resolveCheckpoint(settings, store, logger);
+  const startCheckpoint = await resolveCheckpoint(settings, store, logger, deps.fence);
   const runId = await store.runs.start(deps.trigger, startCheckpoint, deps.fence);
   const progress: Progress = {
     read: 0,

@@ -2,14 +2,20 @@
 // driver become StoreErrors naming the store; conflicts of a commit become the errors the runner
 // tells apart (a lost lease: stop; a replay: start again from it).
 
-import { CheckpointMovedError, describe, LeaseLostError, StoreError } from "../errors.ts";
+import {
+  CheckpointConflictError,
+  CheckpointMovedError,
+  describe,
+  LeaseLostError,
+  StoreError,
+} from "../errors.ts";
 import type { JobId, JobStore, ProcessState, Replicas } from "../interfaces.ts";
 import type { Db } from "./db.ts";
-import { commitBatch } from "./sql/commit-batch.ts";
+import { commitBatch, type LastMove } from "./sql/commit-batch.ts";
 import * as deadLetters from "./sql/dead-letters.ts";
 import { getCheckpoint } from "./sql/get-checkpoint.ts";
 import * as leases from "./sql/leases.ts";
-import { lastMove, moveCheckpoint } from "./sql/move-checkpoint.ts";
+import { lastMove, listMoves, moveCheckpoint, pruneCommits } from "./sql/move-checkpoint.ts";
 import * as runs from "./sql/runs.ts";
 import * as sessions from "./sql/sessions.ts";
 import * as values from "./sql/values.ts";
@@ -36,7 +42,12 @@ function guarded<T extends object>(shown: string, ports: T, writes: readonly str
       try {
         return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (error) {
-        if (error instanceof LeaseLostError || error instanceof CheckpointMovedError) throw error;
+        if (
+          error instanceof LeaseLostError ||
+          error instanceof CheckpointMovedError ||
+          error instanceof CheckpointConflictError
+        )
+          throw error;
         throw storeFailure(shown, action, error);
       }
     };
@@ -44,11 +55,32 @@ function guarded<T extends object>(shown: string, ports: T, writes: readonly str
   return out as T;
 }
 
+/**
+ * Why a commit's compare-and-set failed: a replay or a new START_FROM is to be let stand (the
+ * execution starts again from it); anything else (another execution's commit) is a conflict.
+ */
+function movedError(last: LastMove): Error {
+  if (last.reason === "replay") return new CheckpointMovedError("a replay");
+  if (last.reason === "start-from") return new CheckpointMovedError("a new START_FROM");
+  if (last.reason === "commit") {
+    const run = last.runId === null ? "" : ` of run ${last.runId}`;
+    const epoch = last.epoch === null ? "" : ` under lease epoch ${last.epoch}`;
+    return new CheckpointConflictError(`another execution's commit${run}${epoch}`);
+  }
+  if (last.reason === "initial") return new CheckpointConflictError("another execution's start");
+  return new CheckpointConflictError("something other than this execution");
+}
+
 export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promise<void>): JobStore {
   const checkpoints = {
     get: () => getCheckpoint(db, job),
-    set: (to: string, move: Parameters<typeof moveCheckpoint>[3]) =>
-      moveCheckpoint(db, job, to, move, now()),
+    async set(...[to, move, fence]: Parameters<JobStore["checkpoints"]["set"]>) {
+      if (!(await moveCheckpoint(db, job, to, move, now(), fence ?? null))) {
+        throw new LeaseLostError(
+          "another process took this job over (its lease was lost): the checkpoint was not moved",
+        );
+      }
+    },
     async commit(...[runId, expected, step, fence]: Parameters<JobStore["checkpoints"]["commit"]>) {
       if (step.checkpoint <= expected) {
         throw new StoreError(`refused to move the checkpoint backwards to ${step.checkpoint}`, {
@@ -61,13 +93,10 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
           "another process took this job over (its lease was lost): this execution stopped without committing",
         );
       }
-      if (conflict?.kind === "moved") {
-        throw new CheckpointMovedError(
-          conflict.reason === "start-from" ? "a new START_FROM" : "a replay",
-        );
-      }
+      if (conflict?.kind === "moved") throw movedError(conflict);
     },
     lastMove: () => lastMove(db, job),
+    moves: (limit: number) => listMoves(db, job, limit),
   };
   return {
     job,
@@ -91,7 +120,10 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
         get: (runId: number) => runs.getRun(db, job, runId),
         list: (query: Parameters<JobStore["runs"]["list"]>[0]) => runs.listRuns(db, job, query),
         sentPerHour: (since: string) => runs.sentPerHour(db, job, since),
-        prune: (before: string) => runs.pruneRuns(db, job, before),
+        async prune(before: string) {
+          await pruneCommits(db, job, before);
+          return runs.pruneRuns(db, job, before);
+        },
       },
       ["start", "finish", "record", "prune"],
     ),

@@ -1,12 +1,21 @@
 // The commit of one acknowledged page, in one transaction: fenced by the lease (a process that
 // lost the job may not commit), compare-and-set on the checkpoint (a replay made meanwhile is not
-// overwritten), the run's counts, and the page's dead letters.
+// overwritten), the run's counts, the page's dead letters, and the commit's record (who committed,
+// under which epoch).
 
 import type { Checkpoint, CommitStep, Fence, JobId } from "../../interfaces.ts";
-import type { Db } from "../db.ts";
+import { type Db, int } from "../db.ts";
 import { insertDeadLetters } from "./dead-letters.ts";
+import { holdsLease, LEASE_EPOCH } from "./fence.ts";
 
-export type CommitConflict = { kind: "lease" } | { kind: "moved"; reason: string | null } | null;
+/** What moved the checkpoint away from the one a commit expected: the latest move, commits included. */
+export interface LastMove {
+  reason: string | null;
+  runId: number | null;
+  epoch: number | null;
+}
+
+export type CommitConflict = { kind: "lease" } | ({ kind: "moved" } & LastMove) | null;
 
 export async function commitBatch(
   db: Db,
@@ -18,28 +27,22 @@ export async function commitBatch(
   now: string,
 ): Promise<CommitConflict> {
   return db.transaction(async (tx) => {
-    if (fence) {
-      // FOR SHARE: a takeover (an UPDATE of this row) waits for this commit, or this commit
-      // waits for the takeover and then sees the new holder; never both at once.
-      const lock = tx.dialect === "postgres" ? " FOR SHARE" : "";
-      const lease = await tx.get<{ holder: string; epoch: number | string }>(
-        `SELECT holder, epoch FROM leases WHERE job = ?${lock}`,
-        [job],
-      );
-      if (lease?.holder !== fence.holder || Number(lease.epoch) !== fence.epoch) {
-        return { kind: "lease" } as const;
-      }
-    }
+    if (fence && !(await holdsLease(tx, job, fence))) return { kind: "lease" } as const;
     const moved = await tx.run(
       "UPDATE checkpoints SET log_id = ?, updated_at = ? WHERE job = ? AND log_id = ?",
       [step.checkpoint, now, job, expected],
     );
     if (moved.changes !== 1) {
-      const last = await tx.get<{ reason: string }>(
-        "SELECT reason FROM checkpoint_moves WHERE job = ? ORDER BY id DESC LIMIT 1",
+      const last = await tx.get<{ reason: string; run_id: unknown; epoch: unknown }>(
+        "SELECT reason, run_id, epoch FROM checkpoint_moves WHERE job = ? ORDER BY id DESC LIMIT 1",
         [job],
       );
-      return { kind: "moved", reason: last?.reason ?? null } as const;
+      return {
+        kind: "moved",
+        reason: last?.reason ?? null,
+        runId: last?.run_id == null ? null : int(last.run_id),
+        epoch: last?.epoch == null ? null : int(last.epoch),
+      } as const;
     }
     const { counts } = step;
     await tx.run(
@@ -55,6 +58,11 @@ export async function commitBatch(
         runId,
         job,
       ],
+    );
+    await tx.run(
+      `INSERT INTO checkpoint_moves (job, at, from_id, to_id, reason, run_id, holder, epoch)
+       VALUES (?, ?, ?, ?, 'commit', ?, ?, ${LEASE_EPOCH})`,
+      [job, now, expected, step.checkpoint, runId, fence?.holder ?? null, job],
     );
     await insertDeadLetters(tx, job, runId, step.sink, step.deadLetters, now);
     return null;

@@ -1,17 +1,28 @@
 // A move of the checkpoint that is not a delivery (a replay, START_FROM, the first look-back),
-// recorded with its reason: a running execution tells a replay from a lost lease by it.
+// recorded with its reason: a running execution tells a replay from a lost lease by it. Moves made
+// by an exporting process (START_FROM, the look-back) are fenced by its lease, as commits are.
 
-import type { Checkpoint, CheckpointMove, JobId } from "../../interfaces.ts";
-import type { Db } from "../db.ts";
+import type {
+  Checkpoint,
+  CheckpointMove,
+  CheckpointMoveRecord,
+  Fence,
+  JobId,
+} from "../../interfaces.ts";
+import { type Db, int } from "../db.ts";
+import { holdsLease, LEASE_EPOCH } from "./fence.ts";
 
+/** Moves the checkpoint; false (nothing written) when `fence` is no longer the job's lease. */
 export async function moveCheckpoint(
   db: Db,
   job: JobId,
   to: Checkpoint,
   move: CheckpointMove,
   now: string,
-): Promise<void> {
-  await db.transaction(async (tx) => {
+  fence: Fence | null = null,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    if (fence && !(await holdsLease(tx, job, fence))) return false;
     const current = await tx.get<{ log_id: string | null }>(
       "SELECT log_id FROM checkpoints WHERE job = ?",
       [job],
@@ -24,16 +35,67 @@ export async function moveCheckpoint(
       [job, to, startFrom, now],
     );
     await tx.run(
-      "INSERT INTO checkpoint_moves (job, at, from_id, to_id, reason) VALUES (?, ?, ?, ?, ?)",
-      [job, now, current?.log_id ?? null, to, move.kind],
+      `INSERT INTO checkpoint_moves (job, at, from_id, to_id, reason, holder, epoch)
+       VALUES (?, ?, ?, ?, ?, ?, ${LEASE_EPOCH})`,
+      [job, now, current?.log_id ?? null, to, move.kind, fence?.holder ?? null, job],
     );
+    return true;
   });
 }
 
+/** The latest move other than a commit (a replay, START_FROM), so a holder notices one made elsewhere. */
 export async function lastMove(db: Db, job: JobId): Promise<{ id: number; reason: string } | null> {
   const row = await db.get<{ id: number | string; reason: string }>(
-    "SELECT id, reason FROM checkpoint_moves WHERE job = ? ORDER BY id DESC LIMIT 1",
+    // MAX over the (job, reason, id) index: the commits since the last move are never scanned.
+    `SELECT id, reason FROM checkpoint_moves WHERE id = (
+       SELECT MAX(id) FROM checkpoint_moves
+       WHERE job = ? AND reason IN ('replay', 'start-from', 'initial'))`,
     [job],
   );
   return row ? { id: Number(row.id), reason: row.reason } : null;
+}
+
+interface MoveRow {
+  id: unknown;
+  at: string;
+  from_id: string | null;
+  to_id: string;
+  reason: CheckpointMoveRecord["reason"];
+  run_id: unknown;
+  holder: string | null;
+  epoch: unknown;
+}
+
+const optionalInt = (value: unknown) => (value === null || value === undefined ? null : int(value));
+
+/** The latest moves, commits included, newest first: who moved the checkpoint, under which epoch. */
+export async function listMoves(
+  db: Db,
+  job: JobId,
+  limit: number,
+): Promise<CheckpointMoveRecord[]> {
+  const rows = await db.all<MoveRow>(
+    `SELECT id, at, from_id, to_id, reason, run_id, holder, epoch FROM checkpoint_moves
+     WHERE job = ? ORDER BY id DESC LIMIT ?`,
+    [job, Math.min(10_000, Math.max(0, Math.floor(limit)))],
+  );
+  return rows.map((row) => ({
+    id: int(row.id),
+    at: row.at,
+    from: row.from_id,
+    to: row.to_id,
+    reason: row.reason,
+    runId: optionalInt(row.run_id),
+    holder: row.holder,
+    epoch: optionalInt(row.epoch),
+  }));
+}
+
+/** Deletes the records of commits made before `before` (ISO time), with the run history's. */
+export async function pruneCommits(db: Db, job: JobId, before: string): Promise<number> {
+  const result = await db.run(
+    "DELETE FROM checkpoint_moves WHERE job = ? AND reason = 'commit' AND at < ?",
+    [job, before],
+  );
+  return result.changes;
 }
