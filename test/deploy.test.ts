@@ -474,3 +474,43 @@ describe("deploy/systemd", () => {
     assert.equal(result.stderr.trim(), "", result.stderr);
   });
 });
+
+// The release workflow ------------------------------------------------------------------------
+
+describe(".github/workflows/release.yml", () => {
+  const workflow = parse(readFileSync(join(ROOT, ".github/workflows/release.yml"), "utf8")) as {
+    on: { push: { tags: string[] } };
+    env: Record<string, string>;
+    jobs: Record<
+      string,
+      { needs?: string; steps: { uses?: string; run?: string; with?: Record<string, string> }[] }
+    >;
+  };
+  const steps = (job: string) => workflow.jobs[job]?.steps ?? [];
+
+  it("publishes the image the manifests run, built from the Dockerfile with its labels", () => {
+    assert.equal(workflow.env.IMAGE, IMAGE);
+    const build = steps("image").find((s) => s.uses?.startsWith("docker/build-push-action@"));
+    assert.ok(build?.with, "a build-push step");
+    assert.ok(existsSync(join(ROOT, build.with.file ?? "Dockerfile")));
+    assert.match(
+      build.with.tags ?? "",
+      /\$\{\{ env\.IMAGE \}\}:\$\{\{ steps\.meta\.outputs\.version \}\}/,
+    );
+    const dockerfileArgs = new Set(
+      [...readFileSync(join(ROOT, "Dockerfile"), "utf8").matchAll(/^ARG (\w+)/gm)].map((m) => m[1]),
+    );
+    for (const line of (build.with["build-args"] ?? "").trim().split("\n")) {
+      assert.ok(dockerfileArgs.has(line.split("=")[0]?.trim()), `the Dockerfile has ARG ${line}`);
+    }
+  });
+
+  it("releases only a tag equal to the package's version, after the project's CI passes on it", () => {
+    assert.deepEqual(workflow.on.push.tags, ["v*"]);
+    assert.ok(steps("test").some((s) => s.run?.includes('require("./package.json").version')));
+    assert.ok(steps("test").some((s) => s.run === ".ci/run"));
+    assert.equal(workflow.jobs.npm?.needs, "test");
+    assert.equal(workflow.jobs.image?.needs, "test");
+    assert.ok(steps("npm").some((s) => s.run?.startsWith("npm publish")));
+  });
+});
