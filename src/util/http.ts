@@ -52,6 +52,58 @@ function networkReason(error: unknown): string | undefined {
   return undefined;
 }
 
+/** TLS verdicts on a peer's certificate, by Node's error code: retrying changes none of them. */
+const CERTIFICATE_CODES: Record<string, "untrusted" | "expired" | "not yet valid" | "name"> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: "untrusted",
+  SELF_SIGNED_CERT_IN_CHAIN: "untrusted",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "untrusted",
+  UNABLE_TO_GET_ISSUER_CERT: "untrusted",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "untrusted",
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: "untrusted",
+  CERT_SIGNATURE_FAILURE: "untrusted",
+  CERT_UNTRUSTED: "untrusted",
+  CERT_REJECTED: "untrusted",
+  INVALID_CA: "untrusted",
+  CERT_REVOKED: "untrusted",
+  CERT_HAS_EXPIRED: "expired",
+  CERT_NOT_YET_VALID: "not yet valid",
+  ERR_TLS_CERT_ALTNAME_INVALID: "name",
+  HOSTNAME_MISMATCH: "name",
+};
+
+/**
+ * What is wrong with the peer's certificate, for people: which peer and host, and what to do;
+ * undefined when the failure is not about a certificate. `caSetting` names the setting that
+ * trusts a private CA for this peer, beside NODE_EXTRA_CA_CERTS (which every peer honours).
+ */
+export function certificateProblem(
+  error: unknown,
+  peer: string,
+  host: string,
+  caSetting?: string,
+): string | undefined {
+  const codeOf = (e: unknown) => (e as { code?: unknown } | null)?.code;
+  const code = [codeOf(error), codeOf((error as { cause?: unknown } | null)?.cause)].find(
+    (c): c is string => typeof c === "string" && c in CERTIFICATE_CODES,
+  );
+  if (code === undefined) return undefined;
+  const which = `${peer}: the TLS certificate of ${host}`;
+  switch (CERTIFICATE_CODES[code]) {
+    case "untrusted": {
+      const trust = caSetting
+        ? `set ${caSetting} to its CA certificate's file (or NODE_EXTRA_CA_CERTS for every peer)`
+        : "give its CA certificate's file in NODE_EXTRA_CA_CERTS (an environment variable read when the process starts)";
+      return `${which} is not trusted (${code}); if a private CA signed it, ${trust}`;
+    }
+    case "expired":
+      return `${which} has expired (${code}); the server needs a renewed certificate`;
+    case "not yet valid":
+      return `${which} is not valid yet (${code}); check this machine's clock and the server's`;
+    default:
+      return `${which} was not issued for that name (${code}); use a host name the certificate names`;
+  }
+}
+
 export async function exchange(
   dispatcher: Dispatcher,
   url: string,
@@ -66,6 +118,11 @@ export async function exchange(
     maxBytes: number;
     /** Keep the first `maxBytes` of a larger answer instead of failing: only its status matters. */
     truncate?: boolean;
+    /**
+     * The setting that trusts a private CA for this peer, named when its certificate is not
+     * trusted; for a peer named "Elasticsearch …", ELASTICSEARCH_CA_FILE unless given.
+     */
+    caSetting?: string;
     errorClass: new (
       message: string,
       options: { retryable: boolean; status?: number; cause?: unknown },
@@ -93,6 +150,15 @@ export async function exchange(
   } catch (error) {
     if (error instanceof options.errorClass) throw error;
     if (options.signal?.aborted) throw new AbortedError();
+    const caSetting =
+      options.caSetting ??
+      (options.peer.startsWith("Elasticsearch") ? "ELASTICSEARCH_CA_FILE" : undefined);
+    const host = URL.canParse(url) ? new URL(url).host : "the server";
+    const certificate = certificateProblem(error, options.peer, host, caSetting);
+    if (certificate !== undefined) {
+      // Another try meets the same certificate: fail now rather than after RETRY_MAX_TIME.
+      throw new options.errorClass(certificate, { retryable: false, cause: error });
+    }
     const reason = networkReason(error) ?? "request failed";
     throw new options.errorClass(`${options.peer} ${reason}`, { retryable: true, cause: error });
   }
