@@ -414,8 +414,9 @@ describe("setup plan", () => {
         );
         assert.deepEqual(policy.ism_template, [
           {
+            // OpenSearch matches a backing index by its data stream's name, not by ".ds-…".
             index_patterns: options.dataStream
-              ? [".ds-logs-auth0.export-*"]
+              ? ["logs-auth0.export-*"]
               : ["auth0-logs", "auth0-logs-*"],
             priority: 100,
           },

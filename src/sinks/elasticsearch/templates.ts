@@ -17,7 +17,11 @@ export type TemplateFormat = "ecs" | "extension" | "log-streams";
 
 export interface SetupOptions {
   product: Product;
-  /** Amazon OpenSearch Serverless: no lifecycle API (AWS configures retention); templates only. */
+  /**
+   * OpenSearch: Amazon OpenSearch Serverless, no lifecycle API (AWS configures retention);
+   * templates only. Elasticsearch: Elastic Cloud Serverless, no ILM: retention is the data stream
+   * lifecycle's, in the index template.
+   */
   serverless: boolean;
   /** Which document shape the exporter writes. */
   format: TemplateFormat;
@@ -35,6 +39,8 @@ export interface SetupPlan {
   componentTemplates: { name: string; body: Record<string, unknown> }[];
   indexTemplate: { name: string; body: Record<string, unknown> };
   lifecycle: { kind: "ilm" | "ism"; name: string; body: Record<string, unknown> } | null;
+  /** What the plan cannot do that the settings ask for, to tell the user. */
+  notes: string[];
 }
 
 /**
@@ -56,7 +62,20 @@ export function setupPlan(options: SetupOptions): SetupPlan {
   }
   const family = familyOf(options);
   const meta = { managed_by: MANAGED_BY, version: TEMPLATE_VERSION };
-  const lifecycle = options.serverless ? null : lifecyclePolicy(options, family.backing, meta);
+  const lifecycle = options.serverless ? null : lifecyclePolicy(options, family.patterns, meta);
+  const aoss = options.serverless && options.product === "opensearch";
+  const elasticServerless = options.serverless && options.product === "elasticsearch";
+  const notes: string[] = [];
+  const retention = options.retentionDays === null ? null : `${options.retentionDays}d`;
+  if (retention !== null && aoss) {
+    notes.push(
+      "ELASTICSEARCH_RETENTION is not applied: Amazon OpenSearch Serverless has no lifecycle API; configure a data lifecycle policy on the collection instead",
+    );
+  } else if (retention !== null && elasticServerless && !options.dataStream) {
+    notes.push(
+      "ELASTICSEARCH_RETENTION is not applied: Elastic Cloud Serverless has no ILM, and the data stream lifecycle that replaces it manages data streams only",
+    );
+  }
 
   const componentTemplates: SetupPlan["componentTemplates"] = [
     {
@@ -65,9 +84,10 @@ export function setupPlan(options: SetupOptions): SetupPlan {
     },
   ];
   // Our mappings hold fewer than 100 fields, far below the default limit (1 000): the generous
-  // limit is a margin for fields mapped by hand. Serverless gets no settings: which index settings
-  // it accepts is not documented for certain, our fields fit its default, and it has no lifecycle.
-  if (!options.serverless) {
+  // limit is a margin for fields mapped by hand. Amazon's Serverless gets no settings: which index
+  // settings it accepts is not documented for certain, our fields fit its default, and it has no
+  // lifecycle. Elastic's accepts the field limit, and refuses ILM settings.
+  if (!aoss) {
     const settings: Record<string, unknown> = { "index.mapping.total_fields.limit": 2000 };
     if (lifecycle?.kind === "ilm") settings["index.lifecycle.name"] = lifecycle.name;
     componentTemplates.push({
@@ -82,10 +102,15 @@ export function setupPlan(options: SetupOptions): SetupPlan {
     _meta: meta,
   };
   if (options.dataStream) indexTemplate.data_stream = {};
+  if (elasticServerless && options.dataStream && retention !== null) {
+    // The data stream lifecycle, which Serverless applies to every data stream instead of ILM.
+    indexTemplate.template = { lifecycle: { data_retention: retention } };
+  }
   return {
     componentTemplates,
     indexTemplate: { name: options.name, body: indexTemplate },
     lifecycle,
+    notes,
   };
 }
 
@@ -94,16 +119,18 @@ export function setupPlan(options: SetupOptions): SetupPlan {
  * every namespace of our dataset, and nothing else of logs-*-* (Elastic's own Auth0 integration
  * writes logs-auth0.logs-*, which keeps its own template). A plain index gets itself and
  * <index>-*.
+ *
+ * The ISM policy's ism_template takes the same patterns: OpenSearch matches a data stream's
+ * backing index by the stream's name, never by the backing index's own (.ds-…, hidden: such
+ * indices are skipped), see ManagedIndexCoordinator.findIndexLookupName in
+ * opensearch-project/index-management.
  */
-function familyOf(options: SetupOptions): { patterns: string[]; backing: string[] } {
-  if (!options.dataStream) {
-    const patterns = [options.target, `${options.target}-*`];
-    return { patterns, backing: patterns };
-  }
+function familyOf(options: SetupOptions): { patterns: string[] } {
+  if (!options.dataStream) return { patterns: [options.target, `${options.target}-*`] };
   const match = DATA_STREAM.exec(options.target);
   if (!match)
     throw new Error(`${options.target} is not a data stream name (logs-<dataset>-<namespace>)`);
-  return { patterns: [`logs-${match[1]}-*`], backing: [`.ds-logs-${match[1]}-*`] };
+  return { patterns: [`logs-${match[1]}-*`] };
 }
 
 /**
@@ -115,7 +142,7 @@ function familyOf(options: SetupOptions): { patterns: string[]; backing: string[
  */
 function lifecyclePolicy(
   options: SetupOptions,
-  backing: string[],
+  patterns: string[],
   meta: Record<string, unknown>,
 ): SetupPlan["lifecycle"] {
   const retention = options.retentionDays === null ? null : `${options.retentionDays}d`;
@@ -147,7 +174,7 @@ function lifecyclePolicy(
     }`,
     default_state: "hot",
     states,
-    ism_template: [{ index_patterns: backing, priority: 100 }],
+    ism_template: [{ index_patterns: patterns, priority: 100 }],
   };
   return { kind: "ism", name: options.name, body: { policy } };
 }
