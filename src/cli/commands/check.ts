@@ -1,7 +1,7 @@
 import { checkpointAt } from "../../auth0/checkpoint.ts";
 import type { JobConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
-import type { Store } from "../../interfaces.ts";
+import type { SendContext, Store } from "../../interfaces.ts";
 import { assembleJob } from "../../runner/assemble.ts";
 import { newStats } from "../../runner/once.ts";
 import { newBudget } from "../../util/retry.ts";
@@ -17,6 +17,11 @@ import {
   TENANT_OPTION,
   withStore,
 } from "../command.ts";
+
+/** A sink whose check also reports what it could not verify. */
+interface Diagnosing {
+  diagnose(context: SendContext): Promise<{ detail: string; warnings: string[] }>;
+}
 
 /** Every step for one tenant, each printed as ok or FAIL with the reason; true when all were ok. */
 async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean) {
@@ -62,9 +67,18 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
         return page.caughtUp ? "no event after the checkpoint" : `read ${page.events.length} event`;
       });
     }
-    const sink = await step(job.sink.info.kind === "logstash" ? "Logstash" : "Elasticsearch", () =>
-      job.sink.check(context),
-    );
+    const name = job.sink.info.kind === "logstash" ? "Logstash" : "Elasticsearch";
+    // The cluster's sink also says what it could not verify (a privilege the user lacks by
+    // design): WARN lines, not a failure.
+    let warnings: string[] = [];
+    const sink = await step(name, async () => {
+      const diagnosing = job.sink as Partial<Diagnosing>;
+      if (typeof diagnosing.diagnose !== "function") return job.sink.check(context);
+      const found = await diagnosing.diagnose(context);
+      warnings = found.warnings;
+      return found.detail;
+    });
+    for (const warning of warnings) io.stdout.write(`${prefix}WARN  ${name}: ${mask(warning)}\n`);
     return ok && token && logs && sink;
   } finally {
     await job.close();
@@ -77,15 +91,17 @@ export const check: Command = {
   usage: `Usage: auth0-logs-to-logstash check [--tenant ID]
 
 Validates the settings, gets a token, reads one page of logs, and checks the sink: Logstash gets
-an empty array; Elasticsearch or OpenSearch says what it is (GET /) and whether the index template
-and lifecycle policy are installed. Reports each step as ok or the exact reason it failed. Moves no
-checkpoint and writes no document. With a tenants file and no --tenant, checks every tenant.
+an empty array; Elasticsearch or OpenSearch says what it is (GET /), whether the index template
+and lifecycle policy are installed, whether the target is the data stream it should be, and what
+the user may do. Reports each step as ok or the exact reason it failed; WARN lines say what could
+not be verified (say, templates a write-only user may not read) and who can. Moves no checkpoint
+and writes no document. With a tenants file and no --tenant, checks every tenant.
 
 Options:
 ${TENANT_HELP}
   -h, --help         show this help
 
-Exit status: 0 every step ok, 1 a step failed, 2 bad settings.`,
+Exit status: 0 every step ok (warnings included), 1 a step failed, 2 bad settings.`,
   options: { ...TENANT_OPTION },
   async run(values, _positionals, io) {
     const deployment = loadSettings(io);

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { loadSetupTargets, type SetupTarget } from "../../config/load.ts";
-import { describe } from "../../errors.ts";
+import { describe, SinkError } from "../../errors.ts";
 import { newStats } from "../../runner/once.ts";
 import { newBudget, retryFor, withRetry } from "../../util/retry.ts";
 import { type Command, EXIT, type Io, loggerFor, TENANT_HELP, TENANT_OPTION } from "../command.ts";
@@ -60,12 +60,19 @@ Exit status: 0 done (or nothing to do), 1 the cluster refused, 2 bad settings.`,
 
 async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: Io): Promise<void> {
   // Loaded here: the other commands need none of the cluster's modules.
-  const [{ ElasticsearchSink }, { applySetup, inspectSetup, planFor }, { describeProduct }] =
-    await Promise.all([
-      import("../../sinks/elasticsearch/sink.ts"),
-      import("../../sinks/elasticsearch/setup.ts"),
-      import("../../sinks/elasticsearch/product.ts"),
-    ]);
+  const [
+    { ElasticsearchSink },
+    { applySetup, inspectSetup, planFor },
+    { describeProduct },
+    { isMisplacedIndex, plainIndexProblem, targetState },
+  ] = await Promise.all([
+    import("../../sinks/elasticsearch/sink.ts"),
+    import("../../sinks/elasticsearch/setup.ts"),
+    import("../../sinks/elasticsearch/product.ts"),
+    import("../../sinks/elasticsearch/target.ts"),
+  ]);
+  const amazonServerless = (product: { serverless: boolean; product: string }) =>
+    product.serverless && product.product === "opensearch";
   const sink = new ElasticsearchSink(
     {
       ...settings.elasticsearch,
@@ -84,10 +91,22 @@ async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: 
     io.stdout.write(
       `${describeProduct(product)} at ${sink.client.shown}; target ${settings.elasticsearch.index} (${settings.documentFormat} documents)\n`,
     );
-    const { items, rolledOver } = dry
-      ? { items: await inspectSetup(sink.client, plan), rolledOver: false }
+    const target = settings.elasticsearch;
+    // Every call is retried, so that a busy cluster (429, 503, a reset) is waited for, not fatal.
+    const { items, rolledOver, attached, state } = dry
+      ? {
+          items: await withRetry(() => inspectSetup(sink.client, plan), retryFor("sink", context)),
+          rolledOver: false,
+          attached: [],
+          state: amazonServerless(product)
+            ? undefined
+            : await withRetry(
+                () => targetState(sink.client, target.index),
+                retryFor("sink", context),
+              ),
+        }
       : await withRetry(
-          () => applySetup(sink.client, plan, undefined, settings.elasticsearch.index),
+          () => applySetup(sink.client, plan, undefined, target),
           retryFor("sink", context),
         );
     const done = { ok: "up to date", missing: "installed", outdated: "updated" } as const;
@@ -98,8 +117,16 @@ async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: 
     }
     if (rolledOver) {
       io.stdout.write(
-        `data stream        ${settings.elasticsearch.index.padEnd(32)} rolled over: new documents get the new mappings\n`,
+        `data stream        ${target.index.padEnd(32)} rolled over: new documents get the new mappings\n`,
       );
+    }
+    for (const index of attached) {
+      io.stdout.write(`ISM policy         ${index.padEnd(32)} attached (made before the policy)\n`);
+    }
+    for (const note of plan.notes) io.stdout.write(`Note: ${note}\n`);
+    if (state && isMisplacedIndex(target, state)) {
+      // The templates are in place, but the target will never use them: not done.
+      throw new SinkError(plainIndexProblem(target.index), { retryable: false });
     }
   } finally {
     await sink.close();

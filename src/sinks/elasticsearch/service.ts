@@ -20,7 +20,7 @@ const USER_AGENT = "auth0-logs-to-logstash";
 const SYNC_GZIP_BYTES = 1024 * 1024;
 
 export interface ClusterRequest {
-  method: "GET" | "PUT" | "POST" | "DELETE";
+  method: "GET" | "PUT" | "POST" | "DELETE" | "HEAD";
   path: string;
   body?: string;
   contentType?: string;

@@ -1,7 +1,8 @@
 // `setup`: installs, idempotently, what the target needs (component templates, the index template,
 // the lifecycle policy), each only when missing or older than ours (by `_meta.version`), and tells
 // what is missing without changing anything (`check`, and clusters where the exporter's user may
-// not manage templates).
+// not manage templates). On OpenSearch it also attaches the ISM policy to the target's indices
+// made before it: ISM attaches policies only to indices created after them.
 
 import { createHash } from "node:crypto";
 import { SinkError } from "../../errors.ts";
@@ -11,6 +12,7 @@ import type { ElasticsearchConfig } from "./config.ts";
 import { setupName } from "./names.ts";
 import type { ClusterProduct } from "./product.ts";
 import { ClusterClient } from "./service.ts";
+import { attachPolicy, type TargetState, targetState, unmanagedIndices } from "./target.ts";
 import { type SetupPlan, setupPlan, type TemplateFormat } from "./templates.ts";
 
 export { SETUP_NAME, setupName } from "./names.ts";
@@ -178,8 +180,8 @@ export async function applySetup(
   client: ClusterClient,
   plan: SetupPlan,
   signal?: AbortSignal,
-  target?: string,
-): Promise<{ items: SetupItem[]; rolledOver: boolean }> {
+  target?: Pick<ElasticsearchConfig, "index" | "dataStream">,
+): Promise<SetupOutcome> {
   const items = await inspectSetup(client, plan, signal);
   for (const item of items) {
     if (item.state === "ok") continue;
@@ -209,8 +211,28 @@ export async function applySetup(
     (item) => item.state !== "ok" && !item.kind.endsWith("policy"),
   );
   const rolledOver =
-    target !== undefined && templateChanged && (await rollOver(client, target, signal));
-  return { items, rolledOver };
+    target !== undefined && templateChanged && (await rollOver(client, target.index, signal));
+  let state: TargetState | undefined;
+  let attached: string[] = [];
+  if (target !== undefined) {
+    state = await targetState(client, target.index, signal);
+    if (plan.lifecycle?.kind === "ism") {
+      const unmanaged = await unmanagedIndices(client, state, target, signal);
+      attached = await attachPolicy(client, unmanaged ?? [], plan.lifecycle.name, signal);
+    }
+  }
+  return { items, rolledOver, attached, state };
+}
+
+export interface SetupOutcome {
+  /** Every item, with its state before. */
+  items: SetupItem[];
+  /** The target data stream rolled over, so that new documents get the new mappings. */
+  rolledOver: boolean;
+  /** Indices the ISM policy was attached to (made before it). */
+  attached: string[];
+  /** What the target is now (when a target was given). */
+  state?: TargetState | undefined;
 }
 
 export function describeItems(items: SetupItem[]): string {

@@ -3,7 +3,8 @@
 // document already there instead of indexing it twice. Answers are judged per item: delivered,
 // retried alone with the shared backoff, or rejected with the cluster's reason for the runner to
 // keep as a dead letter. Before its first batch it asks the cluster what it is, and installs the
-// index template when it is missing (ELASTICSEARCH_SETUP=auto).
+// index template when it is missing (ELASTICSEARCH_SETUP=auto); with ELASTICSEARCH_SETUP=off it
+// creates a data-stream target explicitly first, refusing where a write would make a plain index.
 
 import type { Logger } from "pino";
 import type { DocumentFormat } from "../../config/types.ts";
@@ -19,12 +20,14 @@ import type {
 import { parseBoundedJson } from "../../util/bounded-json.ts";
 import { retryFor, withRetry } from "../../util/retry.ts";
 import type { ElasticsearchConfig } from "./config.ts";
+import { type Diagnosis, diagnose } from "./diagnose.ts";
 import { encodeDocument } from "./encoder.ts";
-import { type ClusterProduct, describeProduct, productOf, SERVERLESS } from "./product.ts";
+import { type ClusterProduct, describeProduct, detectProduct, SERVERLESS } from "./product.ts";
 import { type BulkItem, bulkBody, chunkItems } from "./request-builder.ts";
 import { answerItems, verdictOf } from "./retry.ts";
 import { ClusterClient } from "./service.ts";
-import { applySetup, describeItems, inspectSetup, planFor } from "./setup.ts";
+import { applySetup, describeItems, planFor } from "./setup.ts";
+import { guardDataStream, isMisplacedIndex, plainIndexProblem } from "./target.ts";
 
 export interface ElasticsearchSinkConfig extends ElasticsearchConfig {
   timeoutMs: number;
@@ -53,7 +56,7 @@ export class ElasticsearchSink implements Sink {
   /** What the cluster is: GET / (Serverless does not serve it; the settings say so instead). */
   async detect(signal?: AbortSignal): Promise<ClusterProduct> {
     if (this.config.auth.kind === "aws" && this.config.auth.service === "aoss") return SERVERLESS;
-    return productOf(await this.client.request({ method: "GET", path: "/", signal }));
+    return detectProduct(this.client, signal);
   }
 
   /** Detects the product and, with ELASTICSEARCH_SETUP=auto, installs what is missing; once. */
@@ -62,20 +65,26 @@ export class ElasticsearchSink implements Sink {
       async () => {
         const product = await this.detect(context.signal);
         this.info.target = `${describeProduct(product)} ${this.client.shown} (${this.config.index})`;
+        const amazonServerless = product.serverless && product.product === "opensearch";
         if (this.config.autoSetup) {
           const plan = planFor(this.config, product, this.config.format);
-          const { items, rolledOver } = await applySetup(
-            this.client,
-            plan,
-            context.signal,
-            this.config.index,
-          );
-          if (items.some((item) => item.state !== "ok")) {
+          const outcome = await applySetup(this.client, plan, context.signal, this.config);
+          if (outcome.items.some((item) => item.state !== "ok") || outcome.attached.length > 0) {
             this.logger.info(
-              { before: describeItems(items), rolledOver },
+              {
+                before: describeItems(outcome.items),
+                rolledOver: outcome.rolledOver,
+                attached: outcome.attached,
+              },
               "index template and lifecycle policy installed (ELASTICSEARCH_SETUP=auto)",
             );
           }
+          if (outcome.state && isMisplacedIndex(this.config, outcome.state)) {
+            this.logger.warn(plainIndexProblem(this.config.index));
+          }
+        } else if (!amazonServerless) {
+          const warning = await guardDataStream(this.client, this.config, context.signal);
+          if (warning) this.logger.warn(warning);
         }
         return product;
       },
@@ -179,20 +188,17 @@ export class ElasticsearchSink implements Sink {
     );
   }
 
-  /** GET / and the state of the index template; writes nothing. */
+  /** GET /, the index template, the target and the user's privileges; writes nothing. */
   async check(context: SendContext): Promise<string | undefined> {
-    const product = await this.detect(context.signal);
-    const items = await inspectSetup(
-      this.client,
-      planFor(this.config, product, this.config.format),
-      context.signal,
-    );
-    const missing = items.filter((item) => item.state !== "ok");
-    const setup =
-      missing.length === 0
-        ? "index template and lifecycle installed"
-        : `${describeItems(missing)}: ${this.config.autoSetup ? "run and once install them at start" : "run setup (ELASTICSEARCH_SETUP=off)"}`;
-    return `${describeProduct(product)} at ${this.client.shown}, writing to ${this.config.index}; ${setup}`;
+    return (await this.diagnose(context)).detail;
+  }
+
+  /**
+   * What `check` prints: a detail for its ok line, and what could not be verified (WARN lines);
+   * throws what makes the sink fail or write where it should not.
+   */
+  diagnose(context: SendContext): Promise<Diagnosis> {
+    return diagnose(this.client, this.config, () => this.detect(context.signal), context);
   }
 
   async close(): Promise<void> {
