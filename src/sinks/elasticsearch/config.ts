@@ -12,6 +12,7 @@ import {
   splitCredentials,
   text,
 } from "../../config/schemas.ts";
+import { registerSecrets, urlSecrets } from "../../util/secrets.ts";
 
 export type ElasticsearchAuth =
   | { kind: "none" }
@@ -38,6 +39,8 @@ export interface ElasticsearchConfig {
 }
 
 export const DEFAULT_INDEX = "logs-auth0.export-default";
+/** The names of Elastic's Auth0 integration (Fleet), whose template ours must never override. */
+const FLEET_AUTH0 = "logs-auth0.logs-";
 const DATA_STREAM = /^logs-([^-]{1,100})-([^-]{1,100})$/;
 
 const indexName = text.refine(
@@ -51,13 +54,13 @@ const indexName = text.refine(
 
 export const elasticsearchSettings: SettingDefinition[] = [
   {
+    // Not a secret as a whole: messages show the URL, with its credentials (which are) masked.
     name: "ELASTICSEARCH_URL",
     group: "Elasticsearch",
     scope: "job",
-    secret: true,
     example: "https://es1.example.com:9200,https://es2.example.com:9200",
     description:
-      "Selects the Elasticsearch/OpenSearch sink instead of Logstash: the cluster's URL, or several comma-separated, tried in turn when one is down. Credentials in it are sent as basic auth. `setup` reads it alone, also for Logstash users.",
+      "Selects the Elasticsearch/OpenSearch sink instead of Logstash: the cluster's URL, or several comma-separated, tried in turn when one is down. Credentials in it are sent as basic auth, and never shown. `setup` reads it alone, also for Logstash users.",
     schema: httpUrls,
   },
   {
@@ -122,7 +125,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
     default: DEFAULT_INDEX,
     example: "logs-auth0.export-prod",
     description:
-      "Data stream (logs-<dataset>-<namespace>) or index written to. The default stays apart from Elastic's own Auth0 integration (logs-auth0.logs-*) and inside logs-*, which Kibana's Security app reads.",
+      "Data stream (logs-<dataset>-<namespace>) or index written to. The default stays apart from Elastic's own Auth0 integration (logs-auth0.logs-*, refused: our template would take its data streams over) and inside logs-*, which Kibana's Security app reads.",
     schema: indexName,
   },
   {
@@ -210,6 +213,8 @@ export function elasticsearchConfig(
     } else raw = [url];
   }
   const split = raw.map(splitCredentials);
+  // The URL is shown in messages; what in it is a credential is registered to be masked.
+  registerSecrets(...raw.flatMap(urlSecrets));
   const inUrl = split.find((part) => part.user !== undefined);
   let user = parsed.ELASTICSEARCH_USER as string | undefined;
   let password = parsed.ELASTICSEARCH_PASSWORD as string | undefined;
@@ -258,6 +263,11 @@ export function elasticsearchConfig(
     );
   }
   const index = parsed.ELASTICSEARCH_INDEX as string;
+  if (index.startsWith(FLEET_AUTH0)) {
+    problems.push(
+      `ELASTICSEARCH_INDEX: ${index} is a data stream of Elastic's Auth0 integration (${FLEET_AUTH0}*): setup's template (priority 501) would override the integration's template and ingest pipeline there and break it; use another dataset, such as the default ${DEFAULT_INDEX}`,
+    );
+  }
   const match = DATA_STREAM.exec(index);
   if (problems.length > before) return undefined;
   return {
