@@ -19,15 +19,32 @@ export const initialAlertState: AlertState = {
   failures: 0,
 };
 
-/** Reduces an error message to its cause, so that varying counts or ids do not look like news. */
+/**
+ * Reduces an error message to its cause, so that varying counts, ids or values do not look like
+ * news. A sink's refusal names the document and quotes the refused value (Elasticsearch and
+ * OpenSearch: "… in document with id 'x'. Preview of field's value: '…'"): one mapping conflict
+ * over a thousand documents is one cause, while another field or type is another.
+ */
 export function causeOf(error: string): string {
   // A store that fails says how each time (read/written, reset/refused): one outage, one cause.
   const store = /^the store (\S+) could not be (?:read|written)/.exec(error);
   if (store) return `the store ${store[1]} failed`;
-  return error
-    .replace(/\d{56}/g, "<checkpoint>")
-    .replace(/\d+(\.\d+)?/g, "<n>")
-    .slice(0, 200);
+  return (
+    error
+      // The preview runs to the end of the reason: in a run warning, up to its fixed tail.
+      .replace(
+        /Preview of field's value: .*?(?=\); see 'dead-letters list'$|$)/s,
+        "Preview of field's value: <value>",
+      )
+      .replace(/ in document with id (['"]).*?\1/g, " in document with id <id>")
+      // Any other quoted text is a value; an apostrophe inside a word (field's) is not a quote.
+      .replace(/(?<![\p{L}\p{N}])'[^'\n]*'/gu, "'<v>'")
+      .replace(/"[^"\n]*"/g, '"<v>"')
+      .replace(/\d{56}/g, "<checkpoint>")
+      .replace(/\d+(\.\d+)?/g, "<n>")
+      // Long enough that the field and type of a refusal survive the warning's preamble.
+      .slice(0, 400)
+  );
 }
 
 export function decide(
