@@ -129,6 +129,35 @@ describe("Elasticsearch sink: dead letters", () => {
     assert.equal(after.counts.resolved, rejected, "resolved, not deleted");
   });
 
+  for (const store of ["sqlite", "postgres"] as const) {
+    it(`a replay that has the same documents refused again keeps one letter each, with the new attempt (${store})`, async (t) => {
+      const w = await world(t, {
+        tenant: { backlog: 300, variedDetails: true },
+        search: { product: "elasticsearch", version: "8.17.0" },
+        env: { ELASTICSEARCH_SETUP: "off" },
+        store,
+      });
+      assert.equal((await w.once()).code, 0);
+      const list = async () =>
+        JSON.parse(
+          (await runCli(["dead-letters", "list", "--json", "--limit", "1000"], w.env, w.dir))
+            .stdout,
+        ) as { counts: { pending: number }; deadLetters: { logId: string; attempts: number }[] };
+      const before = await list();
+      assert.ok(before.counts.pending > 0);
+      const first = w.tenant.eventIds()[0] as string;
+      assert.equal((await runCli(["replay", "--from", first], w.env, w.dir)).code, 0);
+      assert.equal((await w.once()).code, 0);
+      const after = await list();
+      assert.equal(after.counts.pending, before.counts.pending, "no letter twice");
+      assert.deepEqual(
+        after.deadLetters.map((d) => d.logId).sort(),
+        before.deadLetters.map((d) => d.logId).sort(),
+      );
+      assert.ok(after.deadLetters.every((d) => d.attempts === 2));
+    });
+  }
+
   it("the dashboard names the sink, lists dead letters and re-sends them", async (t) => {
     const w = await world(t, {
       tenant: { backlog: 200, variedDetails: true },

@@ -1,5 +1,6 @@
 // Dead letters: documents a sink refused for good, with its reason. They are written in the
-// transaction that moves the checkpoint past them, and only deleted when the user asks.
+// transaction that moves the checkpoint past them, and only deleted when the user asks. One per
+// event: refused again (after a replay), its letter takes the new reason and is pending again.
 
 import type { DeadLetter, DeadLetterState, JobId, Rejection } from "../../interfaces.ts";
 import { type Db, fromJson, int, type Param } from "../db.ts";
@@ -48,7 +49,12 @@ export async function insertDeadLetters(
   for (const rejection of rejections) {
     await db.run(
       `INSERT INTO dead_letters (job, log_id, run_id, sink, status, reason, document, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job, log_id) DO UPDATE SET
+         run_id = excluded.run_id, sink = excluded.sink, status = excluded.status,
+         reason = excluded.reason, document = excluded.document,
+         attempts = dead_letters.attempts + 1, last_tried_at = excluded.created_at,
+         resolved_at = NULL`,
       [
         job,
         rejection.id,
