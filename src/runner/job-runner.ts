@@ -11,12 +11,13 @@ import { newBudget } from "../util/retry.ts";
 import type { Metrics } from "../web/metrics.ts";
 import { assembleJob, type Job } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
-import type { ExecutionResult, Progress } from "./execution.ts";
+import type { Progress } from "./execution.ts";
 import { isEnabled, JOB_RUN_NOW } from "./job.ts";
+import { type EndedExecution, JobReport } from "./job-report.ts";
 import { JobSchedule } from "./job-schedule.ts";
 import type { JobLease } from "./lease.ts";
 import { executeOnce, newStats } from "./once.ts";
-import { instantRun } from "./replay.ts";
+import { OneAtATime } from "./one-at-a-time.ts";
 
 export interface RunningInfo {
   trigger: RunTrigger;
@@ -42,16 +43,12 @@ export class JobRunner {
   readonly store: JobStore;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
-  private readonly notifier: Notifier;
-  private readonly runsRetentionMs: number;
+  private readonly report: JobReport;
   readonly schedule: JobSchedule;
   private lease: JobLease | null = null;
   private job: Promise<Job> | null = null;
-  private current: {
-    promise: Promise<void>;
-    stop: AbortController;
-    abandon: AbortController;
-  } | null = null;
+  /** The one execution (or the tick deciding whether to start one). */
+  private readonly turns = new OneAtATime();
   private currentInfo: RunningInfo | null = null;
   /** The one tail timer: armed after a successful execution, cleared when any execution starts. */
   private tailTimer: NodeJS.Timeout | null = null;
@@ -60,7 +57,6 @@ export class JobRunner {
   private stopping = false;
   /** Counts already added to the metrics for the execution under way. */
   private reported: Progress | null = null;
-  consecutiveFailures = 0;
   /** Listeners of progress and run ends (the dashboard). */
   readonly listeners = new Set<(event: { type: "progress" | "run"; data: unknown }) => void>();
 
@@ -77,8 +73,7 @@ export class JobRunner {
     this.store = deps.store;
     this.logger = deps.logger;
     this.metrics = deps.metrics;
-    this.notifier = deps.notifier;
-    this.runsRetentionMs = deps.runsRetentionMs;
+    this.report = new JobReport({ ...deps, emit: (type, data) => this.emit(type, data) });
     this.schedule = new JobSchedule(
       deps.config.schedule,
       deps.store,
@@ -127,7 +122,7 @@ export class JobRunner {
       if (move && move.id !== this.seenMove) {
         this.seenMove = move.id;
         // A running execution notices at its next commit; an idle job starts re-sending now.
-        if (move.reason === "replay" && !this.current) void this.tick("replay");
+        if (move.reason === "replay" && !this.turns.busy) void this.tick("replay");
       }
     } catch {
       // The store is unreachable: executions report that; the next round tries again.
@@ -136,7 +131,12 @@ export class JobRunner {
 
   /** An execution is under way. */
   get running(): boolean {
-    return this.current !== null;
+    return this.turns.busy;
+  }
+
+  /** Executions that failed in a row (or could not run), until one does not. */
+  get consecutiveFailures(): number {
+    return this.report.consecutiveFailures;
   }
 
   async status(): Promise<JobRunnerStatus> {
@@ -165,43 +165,31 @@ export class JobRunner {
 
   private async tryTick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
     if (this.stopping || !this.lease || this.lease.lost.aborted) return "skipped";
-    if (this.current) {
-      if (trigger === "schedule") await this.recordSkip();
-      return "skipped";
-    }
-    if (trigger !== "manual" && trigger !== "replay" && !(await isEnabled(this.store))) {
-      this.logger.debug(`${trigger} tick: job disabled, no execution`);
-      return "disabled";
-    }
-    // Any execution makes a pending tail poll pointless; a successful one arms the next.
-    this.clearTail();
-    const stop = new AbortController();
-    const abandon = new AbortController();
-    const promise = this.execute(trigger, stop.signal, abandon);
-    this.current = { promise, stop, abandon };
-    try {
-      await promise;
-    } finally {
-      this.current = null;
-      this.currentInfo = null;
-    }
-    return "ran";
+    const lease = this.lease;
+    const outcome = await this.turns.run(async (turn, executing) => {
+      if (trigger !== "manual" && trigger !== "replay" && !(await isEnabled(this.store))) {
+        this.logger.debug(`${trigger} tick: job disabled, no execution`);
+        return "disabled";
+      }
+      if (this.stopping || turn.stop.signal.aborted || lease.lost.aborted) return "skipped";
+      executing();
+      // Any execution makes a pending tail poll pointless; a successful one arms the next.
+      this.clearTail();
+      try {
+        await this.execute(trigger, turn.stop.signal, turn.abandon);
+      } finally {
+        this.currentInfo = null;
+      }
+      return "ran";
+    });
+    if (outcome !== "busy") return outcome;
+    if (trigger === "schedule") await this.report.skipped();
+    return "skipped";
   }
 
   private clearTail(): void {
     if (this.tailTimer) clearTimeout(this.tailTimer);
     this.tailTimer = null;
-  }
-
-  private async recordSkip(): Promise<void> {
-    const checkpoint = (await this.store.checkpoints.get()).checkpoint;
-    await this.store.runs.record(
-      instantRun("schedule", "skipped", checkpoint, checkpoint, [
-        "the previous execution was still running",
-      ]),
-    );
-    this.metrics.executions.inc({ tenant: this.id, outcome: "skipped" });
-    this.logger.info("schedule tick skipped: the previous execution is still running");
   }
 
   private assembled(): Promise<Job> {
@@ -220,8 +208,7 @@ export class JobRunner {
     this.reported = null;
     const onLost = () => abandon.abort(lease.lost.reason);
     lease.lost.addEventListener("abort", onLost, { once: true });
-    let result: (ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[3] }) | null =
-      null;
+    let result: EndedExecution | null = null;
     try {
       result = await executeOnce({
         config: this.config,
@@ -245,60 +232,26 @@ export class JobRunner {
     } finally {
       lease.lost.removeEventListener("abort", onLost);
     }
+    // A commit refused by the fence: the lease is lost now, whatever the renewals say.
+    if (result.leaseLost && !lease.lost.aborted) {
+      lease.found(new LeaseLostError(result.error ?? "the lease was lost"));
+    }
     await this.ended(trigger, result);
   }
 
-  /** The store itself failed (deleted, read-only, down): nothing was committed; say so. */
+  /** Nothing was committed: the store failed, or another replica has the job now. */
   private async couldNotRun(error: unknown): Promise<void> {
     // Not a failure of the export: another replica has the job now, and this one steps back.
     if (error instanceof LeaseLostError) {
       this.logger.warn(describe(error));
+      this.lease?.found(error);
       return;
     }
-    this.consecutiveFailures++;
-    this.logger.error(`execution could not run: ${describe(error)}`);
-    this.metrics.executions.inc({ tenant: this.id, outcome: "failed" });
-    await this.notifier.executionEnded({ ok: false, error: describe(error), run: null });
+    await this.report.couldNotRun(error);
   }
 
-  private async ended(
-    trigger: RunTrigger,
-    result: ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[3] },
-  ): Promise<void> {
-    this.metrics.executionEnded(
-      this.id,
-      result.outcome,
-      result.durationMs,
-      result.stats,
-      result.lagMs,
-      this.config.sink.kind,
-    );
-    await this.countDeadLetters();
-    this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
-    const line = {
-      runId: result.runId,
-      trigger,
-      outcome: result.outcome,
-      read: result.read,
-      sent: result.sent,
-      filtered: result.filtered,
-      rejected: result.rejected,
-      checkpoint: result.checkpoint,
-      durationMs: result.durationMs,
-    };
-    if (result.outcome === "failed" || result.leaseLost)
-      this.logger.error({ ...line, reason: result.error }, "execution failed");
-    else this.logger.info(line, result.outcome === "success" ? "caught up" : "execution stopped");
-    const run = await this.store.runs.get(result.runId).catch(() => null);
-    this.emit("run", run);
-    if (result.outcome !== "aborted" || result.leaseLost) {
-      await this.notifier.executionEnded({
-        ok: result.outcome === "success",
-        error: result.error,
-        run,
-      });
-    }
-    await this.prune();
+  private async ended(trigger: RunTrigger, result: EndedExecution): Promise<void> {
+    await this.report.ended(trigger, result);
     if (result.replayed && !this.stopping) {
       // The replay waits for no schedule tick: start re-sending from it as soon as this ends.
       setImmediate(() => void this.tick("replay"));
@@ -311,16 +264,9 @@ export class JobRunner {
     }
   }
 
-  /** The pending dead letters, for the metric; a store that cannot say keeps the last count. */
-  async countDeadLetters(): Promise<void> {
-    try {
-      this.metrics.deadLetters.set(
-        { tenant: this.id },
-        (await this.store.deadLetters.count()).pending,
-      );
-    } catch {
-      // Reported by the executions themselves.
-    }
+  /** The pending dead letters, for the metric. */
+  countDeadLetters(): Promise<void> {
+    return this.report.countDeadLetters();
   }
 
   /** Re-sends dead letters through this job's sink (the dashboard's button). */
@@ -338,16 +284,6 @@ export class JobRunner {
   /** Which sink the job writes to, fit to show, once it has been contacted. */
   async sinkInfo(): Promise<SinkInfo | null> {
     return (await this.job?.catch(() => null))?.sink.info ?? null;
-  }
-
-  private async prune(): Promise<void> {
-    try {
-      const before = new Date(Date.now() - this.runsRetentionMs).toISOString();
-      const pruned = await this.store.runs.prune(before);
-      if (pruned > 0) this.logger.debug({ pruned }, "old run records deleted");
-    } catch (error) {
-      this.logger.warn(`old run records could not be deleted: ${describe(error)}`);
-    }
   }
 
   private emit(type: "progress" | "run", data: unknown): void {
@@ -370,11 +306,11 @@ export class JobRunner {
     this.schedule.stop();
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.clearTail();
-    const current = this.current;
+    const current = this.turns.current;
     if (current) {
       current.stop.abort();
       const timer = setTimeout(() => current.abandon.abort(), graceMs);
-      await current.promise.catch(() => {});
+      await current.done;
       clearTimeout(timer);
     }
     await (await this.job?.catch(() => null))?.close();

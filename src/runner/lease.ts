@@ -140,6 +140,14 @@ export class JobLease {
     return this.controller.signal;
   }
 
+  /**
+   * A write of this process was refused by the lease's fence (a commit, an execution's start):
+   * the job is another's now. Stop at once rather than at the next renewal, seconds later.
+   */
+  found(error: LeaseLostError): void {
+    this.lose(error.message);
+  }
+
   private lose(message: string): void {
     clearInterval(this.timer);
     if (!this.lost.aborted) this.controller.abort(new LeaseLostError(message));

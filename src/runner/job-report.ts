@@ -1,0 +1,108 @@
+// What a job's runner tells about its executions: metrics, the log, the dashboard's listeners,
+// Slack, skipped ticks in the run history, and the pruning of old runs after each execution.
+
+import type { Logger } from "pino";
+import type { Config } from "../config/types.ts";
+import { describe } from "../errors.ts";
+import type { JobStore, Notifier, RunTrigger } from "../interfaces.ts";
+import type { Metrics } from "../web/metrics.ts";
+import type { ExecutionResult } from "./execution.ts";
+import { instantRun } from "./replay.ts";
+
+export type EndedExecution = ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[3] };
+
+export interface JobReportDeps {
+  config: Config & { id: string };
+  store: JobStore;
+  logger: Logger;
+  metrics: Metrics;
+  notifier: Notifier;
+  runsRetentionMs: number;
+  emit(type: "progress" | "run", data: unknown): void;
+}
+
+export class JobReport {
+  private readonly deps: JobReportDeps;
+  private readonly id: string;
+  consecutiveFailures = 0;
+
+  constructor(deps: JobReportDeps) {
+    this.deps = deps;
+    this.id = deps.config.id;
+  }
+
+  /** A schedule tick that fell during an execution. */
+  async skipped(): Promise<void> {
+    const { store, metrics, logger } = this.deps;
+    const checkpoint = (await store.checkpoints.get()).checkpoint;
+    await store.runs.record(
+      instantRun("schedule", "skipped", checkpoint, checkpoint, [
+        "the previous execution was still running",
+      ]),
+    );
+    metrics.executions.inc({ tenant: this.id, outcome: "skipped" });
+    logger.info("schedule tick skipped: the previous execution is still running");
+  }
+
+  /** The store itself failed (deleted, read-only, down): nothing was committed; say so. */
+  async couldNotRun(error: unknown): Promise<void> {
+    this.consecutiveFailures++;
+    this.deps.logger.error(`execution could not run: ${describe(error)}`);
+    this.deps.metrics.executions.inc({ tenant: this.id, outcome: "failed" });
+    await this.deps.notifier.executionEnded({ ok: false, error: describe(error), run: null });
+  }
+
+  async ended(trigger: RunTrigger, result: EndedExecution): Promise<void> {
+    const { config, store, logger, metrics, notifier } = this.deps;
+    metrics.executionEnded(
+      this.id,
+      result.outcome,
+      result.durationMs,
+      result.stats,
+      result.lagMs,
+      config.sink.kind,
+    );
+    await this.countDeadLetters();
+    this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
+    const line = {
+      runId: result.runId,
+      trigger,
+      outcome: result.outcome,
+      read: result.read,
+      sent: result.sent,
+      filtered: result.filtered,
+      rejected: result.rejected,
+      checkpoint: result.checkpoint,
+      durationMs: result.durationMs,
+    };
+    if (result.outcome === "failed" || result.leaseLost)
+      logger.error({ ...line, reason: result.error }, "execution failed");
+    else logger.info(line, result.outcome === "success" ? "caught up" : "execution stopped");
+    const run = await store.runs.get(result.runId).catch(() => null);
+    this.deps.emit("run", run);
+    if (result.outcome !== "aborted" || result.leaseLost) {
+      await notifier.executionEnded({ ok: result.outcome === "success", error: result.error, run });
+    }
+    await this.prune();
+  }
+
+  /** The pending dead letters, for the metric; a store that cannot say keeps the last count. */
+  async countDeadLetters(): Promise<void> {
+    try {
+      const { pending } = await this.deps.store.deadLetters.count();
+      this.deps.metrics.deadLetters.set({ tenant: this.id }, pending);
+    } catch {
+      // Reported by the executions themselves.
+    }
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      const before = new Date(Date.now() - this.deps.runsRetentionMs).toISOString();
+      const pruned = await this.deps.store.runs.prune(before);
+      if (pruned > 0) this.deps.logger.debug({ pruned }, "old run records deleted");
+    } catch (error) {
+      this.deps.logger.warn(`old run records could not be deleted: ${describe(error)}`);
+    }
+  }
+}
