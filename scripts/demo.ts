@@ -13,11 +13,49 @@ import { startLogstash } from "../src/simulator/logstash.ts";
 import { startSearch } from "../src/simulator/search/index.ts";
 import { SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
 
-const { values: flags } = parseArgs({
-  options: { elasticsearch: { type: "boolean" }, opensearch: { type: "boolean" } },
-});
+const USAGE = `Usage: npm run demo [-- --elasticsearch | --opensearch]
+
+Runs the whole product on loopback with no Auth0 account: a simulated tenant (5 000 events,
+3 new per second, rate-limited like an Essentials plan), a sink fake, and the service with its
+dashboard. Stop it with Ctrl-C.
+
+Options:
+  --elasticsearch    write into a fake Elasticsearch 8 cluster instead of the Logstash fake
+  --opensearch       write into a fake OpenSearch 2 cluster instead of the Logstash fake
+  -h, --help         show this help
+
+Environment: HTTP_PORT (default 3000) is the dashboard's port.`;
+
+/** Bad arguments: a line saying what is wrong and the usage, exit 2, never a stack trace. */
+function usageError(message: string): never {
+  process.stderr.write(`demo: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+let flags: { elasticsearch?: boolean; opensearch?: boolean; help?: boolean };
+try {
+  flags = parseArgs({
+    options: {
+      elasticsearch: { type: "boolean" },
+      opensearch: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  }).values;
+} catch (error) {
+  usageError((error as Error).message);
+}
+if (flags.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (flags.elasticsearch && flags.opensearch) {
+  usageError("--elasticsearch and --opensearch: choose one");
+}
 const product = flags.opensearch ? "opensearch" : flags.elasticsearch ? "elasticsearch" : null;
 const port = process.env.HTTP_PORT ?? "3000";
+if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) {
+  usageError(`HTTP_PORT: must be a port number from 0 to 65535, not ${JSON.stringify(port)}`);
+}
 const password = `demo-${randomBytes(9).toString("base64url")}`;
 const tenant = await startTenant({
   backlog: 5000,
