@@ -1,8 +1,8 @@
 // One execution: read from the checkpoint until caught up, sending each page as a batch and
 // committing the checkpoint only once the sink accounted for every document of it: acknowledged, or
 // refused for good and stored as a dead letter in the same transaction. This is the one place that
-// orders read, send and commit. Pages are read ahead (at most READ_AHEAD) while the current batch is
-// being sent; one batch is in flight at a time, and commits happen in page order.
+// orders read, send and commit. Pages are read ahead (at most READ_AHEAD) while batches are sent;
+// up to the sink's concurrency are in flight (Logstash 1, Elasticsearch 2); commits in page order.
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
