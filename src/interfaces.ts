@@ -116,7 +116,11 @@ export interface Sink {
 }
 
 export type RunTrigger = "manual" | "schedule" | "replay" | "tail";
-export type RunOutcome = "running" | "success" | "failed" | "aborted" | "skipped";
+/**
+ * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
+ * it ended, and the process that took the job over next closed it.
+ */
+export type RunOutcome = "running" | "success" | "failed" | "aborted" | "skipped" | "interrupted";
 
 /** One execution (or a replay, a skipped tick) as the run history keeps it. */
 export interface RunRecord extends RunCounts {

@@ -121,6 +121,35 @@ for (const driver of STORE_DRIVERS) {
       assert.equal((await fresh.checkpoints.get()).checkpoint, null, "no look-back stored");
     });
 
+    it("closes the runs a holder left running when another takes the job over", async (t) => {
+      const store = await driver.open(t);
+      const [job, other] = [store.forJob("default"), store.forJob("other")];
+      const killed: LeaseHolder = { ...holder("a"), id: "host-a/4026531836/boot-a:4242:abc" };
+      assert.deepEqual(await job.leases.claim(killed, 60_000, () => false), {
+        held: true,
+        epoch: 1,
+      });
+      await job.checkpoints.set(id(1), { kind: "initial", lookbackMs: 1 });
+      const left = await job.runs.start("schedule", id(1), { holder: killed.id, epoch: 1 });
+      const elsewhere = await other.runs.start("manual", id(1), null);
+      const next = holder("b");
+      assert.equal((await job.leases.claim(next, 60_000, () => true)).held, true);
+      const run = await job.runs.get(left);
+      assert.equal(run?.outcome, "interrupted");
+      assert.ok(run?.endedAt, "it has an end");
+      assert.match(run?.error ?? "", /process holding the tenant \(pid 4242 on host-a\) stopped/);
+      assert.equal((await other.runs.get(elsewhere))?.outcome, "running", "another job's run");
+      // The new holder's own executions are its own to finish.
+      const mine = await job.runs.start("schedule", id(1), { holder: next.id, epoch: 2 });
+      assert.equal((await job.runs.get(mine))?.outcome, "running");
+      assert.deepEqual(
+        (await job.runs.list({ limit: 10, outcome: "interrupted" })).map((r) => r.id),
+        [left],
+      );
+      // A closed run is finished history: pruned with the rest.
+      assert.equal(await job.runs.prune(new Date(Date.now() + 60_000).toISOString()), 1);
+    });
+
     it("tells a replay and a new START_FROM apart from another execution's commit", async (t) => {
       const job = (await driver.open(t)).forJob("default");
       const { current } = await takenOver(job);

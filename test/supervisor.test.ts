@@ -2,32 +2,35 @@
 // (SIGHUP) that removes a tenant while a round is claiming that very tenant leaves nothing behind.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../src/config/load.ts";
 import type { Config } from "../src/config/types.ts";
 import type { JobStore, Store } from "../src/interfaces.ts";
 import { NullNotifier } from "../src/notify/notifier.ts";
+import { pidSpaceOf, thisPidSpace } from "../src/runner/lease.ts";
 import { Supervisor } from "../src/runner/supervisor.ts";
+import { openStore } from "../src/store/open.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { Metrics } from "../src/web/metrics.ts";
-import { tempDir } from "./helpers/cli.ts";
+import { runCli, tempDir } from "./helpers/cli.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 
 type JobConfig = Config & { id: string };
 
+const ENV = {
+  AUTH0_DOMAIN: "acme.eu.auth0.com",
+  AUTH0_CLIENT_ID: "abc",
+  AUTH0_CLIENT_SECRET: "xyz",
+  LOGSTASH_URL: "http://127.0.0.1:9",
+  LOGSTASH_INDEX: "x",
+  SCHEDULE: "1h",
+};
+
 function jobs(...ids: string[]): JobConfig[] {
-  const config = loadConfig(
-    {
-      AUTH0_DOMAIN: "acme.eu.auth0.com",
-      AUTH0_CLIENT_ID: "abc",
-      AUTH0_CLIENT_SECRET: "xyz",
-      LOGSTASH_URL: "http://127.0.0.1:9",
-      LOGSTASH_INDEX: "x",
-      SCHEDULE: "1h",
-    },
-    { cwd: tempDir() },
-  );
+  const config = loadConfig(ENV, { cwd: tempDir() });
   return ids.map((id) => ({ ...config, id }));
 }
 
@@ -95,3 +98,41 @@ for (const driver of STORE_DRIVERS) {
     });
   });
 }
+
+describe("supervisor: a tenant taken over from a killed process", () => {
+  it("closes the run it left running as interrupted, which `runs --outcome interrupted` lists", async (t) => {
+    const dir = tempDir();
+    const url = `sqlite:${join(dir, "state.sqlite")}`;
+    const root = await openStore(url);
+    t.after(() => root.close());
+    // A `run` on this machine, killed during an execution: its lease and its run are left behind.
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]);
+    const pid = Number(dead.stdout.toString());
+    const killed = {
+      id: `${pidSpaceOf(thisPidSpace())}:${pid}:abcdef`,
+      host: thisPidSpace().hostname,
+      pid,
+      command: "run",
+      startedAt: new Date().toISOString(),
+    };
+    const job = root.forJob("default");
+    assert.equal((await job.leases.claim(killed, 60_000, () => false)).held, true);
+    const left = await job.runs.start("schedule", null, { holder: killed.id, epoch: 1 });
+
+    const supervisor = supervisorOf(t, root, jobs("default"));
+    await supervisor.start(); // its pid is dead on this host: taken over at once
+    const run = await job.runs.get(left);
+    assert.equal(run?.outcome, "interrupted");
+    assert.match(run?.error ?? "", new RegExp(`\\(pid ${pid} on ${killed.host}\\) stopped`));
+    await supervisor.stop(100);
+
+    const listed = await runCli(
+      ["runs", "--outcome", "interrupted"],
+      { ...ENV, DATABASE_URL: url },
+      dir,
+    );
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /interrupted/);
+    assert.match(listed.stdout, new RegExp(`pid ${pid}`));
+  });
+});

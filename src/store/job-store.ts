@@ -161,7 +161,8 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
     leases: guarded(
       shown,
       {
-        claim: (...a: Parameters<JobStore["leases"]["claim"]>) => leases.claimLease(db, job, ...a),
+        claim: (...a: Parameters<JobStore["leases"]["claim"]>) =>
+          leases.claimLease(db, job, ...a, now()),
         renew: (...a: Parameters<JobStore["leases"]["renew"]>) => leases.renewLease(db, job, ...a),
         release: (fence: Parameters<JobStore["leases"]["release"]>[0]) =>
           leases.releaseLease(db, job, fence),

@@ -19,7 +19,7 @@ import { describeSink } from "../sinks/open.ts";
 import type { DashboardDeps, Env } from "./context.ts";
 import { jsonObject } from "./limits.ts";
 
-const OUTCOMES = new Set(["running", "success", "failed", "aborted", "skipped"]);
+const OUTCOMES = new Set(["running", "success", "failed", "aborted", "skipped", "interrupted"]);
 
 /** A page size from a query: whole numbers from 1 to 1000, 50 when missing or not a number. */
 export function clampLimit(value: string | undefined, fallback = 50): number {

@@ -8,7 +8,7 @@ import { runsTable } from "../runs-table.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
-const OUTCOMES = ["running", "success", "failed", "aborted", "skipped"];
+const OUTCOMES = ["running", "success", "failed", "aborted", "skipped", "interrupted"];
 
 function details(run: RunRecord): string {
   const at = (checkpoint: string | null) => {

@@ -5,6 +5,7 @@
 
 import type { Fence, JobId, LeaseClaim, LeaseHolder } from "../../interfaces.ts";
 import { type Db, int } from "../db.ts";
+import { interruptRuns } from "./runs.ts";
 
 /** "now" and "now + ttl" in the dialect's clock, and the parameters they need. */
 function clock(db: Db, ttlMs: number) {
@@ -37,6 +38,7 @@ export async function claimLease(
   holder: LeaseHolder,
   ttlMs: number,
   isStale: (other: LeaseHolder) => boolean,
+  now: string,
 ): Promise<LeaseClaim> {
   return db.transaction(async (tx) => {
     const t = clock(tx, ttlMs);
@@ -53,7 +55,10 @@ export async function claimLease(
         [job, holder.id, ...t.untilParams, info],
       );
       // Another replica inserted it first: it holds the job now.
-      if (inserted.changes === 1) return { held: true, epoch: 1 };
+      if (inserted.changes === 1) {
+        await interruptRuns(tx, job, 1, now);
+        return { held: true, epoch: 1 };
+      }
       const winner = await tx.get<LeaseRow>(
         "SELECT holder, epoch, info FROM leases WHERE job = ?",
         [job],
@@ -71,6 +76,7 @@ export async function claimLease(
       `UPDATE leases SET holder = ?, epoch = ?, expires_at = ${t.until}, info = ? WHERE job = ?`,
       [holder.id, epoch, ...t.untilParams, info, job],
     );
+    await interruptRuns(tx, job, epoch, now);
     return { held: true, epoch };
   });
 }

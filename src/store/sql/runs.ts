@@ -89,6 +89,32 @@ export async function startRun(
   return row === undefined ? null : int(row.id);
 }
 
+/** pid and host from a holder's id (`host/pidns/boot:pid:random`), for people. */
+function processOf(holder: string | null): string {
+  const [space = "", pid] = (holder ?? "").split(":");
+  const host = space.split("/")[0];
+  return pid && host ? ` (pid ${pid} on ${host})` : "";
+}
+
+/**
+ * Closes the job's runs still marked running under an epoch older than `epoch` (just claimed):
+ * their process stopped holding the job before they ended, and would otherwise stay "running"
+ * for ever (and never be pruned). A frozen holder that wakes up still finishes its run itself.
+ */
+export async function interruptRuns(db: Db, job: JobId, epoch: number, now: string) {
+  const rows = await db.all<{ id: number | string; holder: string | null }>(
+    "SELECT id, holder FROM runs WHERE job = ? AND outcome = 'running' AND (epoch IS NULL OR epoch < ?)",
+    [job, epoch],
+  );
+  for (const row of rows) {
+    const error = `the process holding the tenant${processOf(row.holder)} stopped before this execution ended; the next holder resumed from its last commit`;
+    await db.run(
+      "UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = ? WHERE id = ? AND job = ? AND outcome = 'running'",
+      [now, error, int(row.id), job],
+    );
+  }
+}
+
 export async function finishRun(
   db: Db,
   job: JobId,

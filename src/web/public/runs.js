@@ -26,7 +26,7 @@ export async function runs() {
         runs();
       },
     },
-    ...["", "success", "failed", "aborted", "skipped", "running"].map((value) =>
+    ...["", "success", "failed", "aborted", "interrupted", "skipped", "running"].map((value) =>
       h("option", { value, selected: value === outcome }, value || "all outcomes"),
     ),
   );
