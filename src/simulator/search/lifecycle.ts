@@ -3,16 +3,10 @@
 // (`PUT _plugins/_ism/policies/<id>`, states, stored as a document: created with 201, and updated
 // only with the if_seq_no/if_primary_term it currently has, else 409). An exporter's setup step
 // that re-runs must get the ISM dance right, so the fake holds it to it.
-//
-// ISM attaches a policy to an index only when the index is created, as the index-management
-// plugin's ManagedIndexCoordinator does: the name matched against ism_template patterns is the
-// data stream's for a backing index, the index's own otherwise, and a hidden index (".name")
-// outside a data stream is never matched; among policies whose template existed before the
-// index, the highest priority wins; "-pattern" excludes. Indices created before the policy stay
-// unmanaged until POST _plugins/_ism/add.
+// Which indices ISM manages is ism-managed.ts's.
 
 import { fail, type Json } from "./errors.ts";
-import { globMatch } from "./http.ts";
+import { type IsmTemplate, ManagedIndices, type NewIndex, templatesOf } from "./ism-managed.ts";
 
 const ILM_PHASES = ["hot", "warm", "cold", "frozen", "delete"];
 
@@ -30,45 +24,6 @@ interface IsmPolicy {
   templates: IsmTemplate[];
 }
 
-interface IsmTemplate {
-  patterns: string[];
-  priority: number;
-  /** When it was stored, on the fake's own clock (see Lifecycle.tick). */
-  at: number;
-}
-
-/** What ISM needs to know of a new index. */
-export interface NewIndex {
-  name: string;
-  uuid: string;
-  dataStream?: string;
-  hidden: boolean;
-}
-
-function matches(name: string, patterns: string[]): boolean {
-  const include = patterns.filter((p) => !p.startsWith("-"));
-  const exclude = patterns.filter((p) => p.startsWith("-")).map((p) => p.slice(1));
-  return include.some((p) => globMatch(p, name)) && !exclude.some((p) => globMatch(p, name));
-}
-
-function templatesOf(value: unknown, at: number): IsmTemplate[] {
-  const list = Array.isArray(value) ? value : value ? [value] : [];
-  return list.map((entry) => {
-    const raw = object(entry) ?? {};
-    const patterns = Array.isArray(raw.index_patterns) ? raw.index_patterns.map(String) : [];
-    for (const pattern of patterns) {
-      if (pattern.startsWith("_") || pattern.includes("#") || pattern.includes(":")) {
-        throw fail(
-          400,
-          "illegal_argument_exception",
-          `Validation Failed: 1: index_pattern [${pattern}] is invalid;`,
-        );
-      }
-    }
-    return { patterns, priority: typeof raw.priority === "number" ? raw.priority : 0, at };
-  });
-}
-
 function object(value: unknown): Json | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? (value as Json)
@@ -80,14 +35,9 @@ export class Lifecycle {
   readonly ism = new Map<string, IsmPolicy>();
   /** What clients PUT, by name. */
   readonly put = new Map<string, Json>();
-  /** Indices ISM manages, by name: the policy and the index uuid. */
-  readonly managed = new Map<string, { policyId: string; uuid: string }>();
+  /** The indices ISM manages. */
+  readonly managed = new ManagedIndices();
   private seqNo = 0;
-  /**
-   * Orders policy updates and index creations: ISM compares the template's last update with
-   * the index's creation date; a counter keeps "before" exact where milliseconds could tie.
-   */
-  private clock = 0;
   private readonly builtIn: boolean;
 
   /** `builtIn`: start with the `logs` ILM policy that logs@settings names, as ES 8/9 do. */
@@ -100,7 +50,7 @@ export class Lifecycle {
     this.ilm.clear();
     this.ism.clear();
     this.put.clear();
-    this.managed.clear();
+    this.managed.reset();
     this.seqNo = 0;
     if (!this.builtIn) return;
     const rollover = { max_age: "30d", max_primary_shard_size: "50gb" };
@@ -211,7 +161,7 @@ export class Lifecycle {
       );
     }
     const updated = Date.now();
-    const templates = templatesOf(policy.ism_template, ++this.clock);
+    const templates = templatesOf(policy.ism_template, this.managed.stamp());
     const stored: Json = {
       policy_id: id,
       description: policy.description ?? "",
@@ -279,42 +229,15 @@ export class Lifecycle {
 
   /** A new index: attached to the policy whose ism_template matches it best, if any. */
   indexCreated(index: NewIndex): void {
-    const at = ++this.clock;
-    const lookup = index.dataStream ?? (index.hidden ? undefined : index.name);
-    if (lookup === undefined) return;
-    let best: { id: string; priority: number } | undefined;
-    for (const [id, policy] of this.ism) {
-      for (const template of policy.templates) {
-        if (template.at >= at || !matches(lookup, template.patterns)) continue;
-        if (!best || template.priority >= best.priority) best = { id, priority: template.priority };
-      }
-    }
-    if (best) this.managed.set(index.name, { policyId: best.id, uuid: index.uuid });
+    this.managed.indexCreated(
+      index,
+      [...this.ism].map(([id, policy]) => [id, policy.templates]),
+    );
   }
 
-  /** GET _plugins/_ism/explain/<indices>: each index's policy, or nulls when unmanaged. */
+  /** GET _plugins/_ism/explain/<indices>. */
   explain(indices: { name: string; uuid: string }[]): Json {
-    const out: Json = {};
-    let total = 0;
-    for (const index of indices) {
-      const found = this.managed.get(index.name);
-      if (found) total++;
-      out[index.name] = found
-        ? {
-            "index.plugins.index_state_management.policy_id": found.policyId,
-            "index.opendistro.index_state_management.policy_id": found.policyId,
-            index: index.name,
-            index_uuid: index.uuid,
-            policy_id: found.policyId,
-            enabled: true,
-          }
-        : {
-            "index.plugins.index_state_management.policy_id": null,
-            "index.opendistro.index_state_management.policy_id": null,
-            enabled: null,
-          };
-    }
-    return { ...out, total_managed_indices: total };
+    return this.managed.explain(indices);
   }
 
   /** POST _plugins/_ism/add/<indices> {"policy_id"}: indices already managed are failures. */
@@ -324,23 +247,9 @@ export class Lifecycle {
       throw fail(400, "illegal_argument_exception", "Missing policy_id");
     }
     // [UNCONFIRMED wording]
-    if (!this.ism.has(policyId))
+    if (!this.ism.has(policyId)) {
       throw fail(404, "status_exception", `Could not find policy=${policyId}`);
-    const failed: Json[] = [];
-    let updated = 0;
-    for (const index of indices) {
-      if (this.managed.has(index.name)) {
-        failed.push({
-          index_name: index.name,
-          index_uuid: index.uuid,
-          reason:
-            "This index already has a policy, use the update policy API to update index policies",
-        });
-        continue;
-      }
-      this.managed.set(index.name, { policyId, uuid: index.uuid });
-      updated++;
     }
-    return { updated_indices: updated, failures: failed.length > 0, failed_indices: failed };
+    return this.managed.add(indices, policyId);
   }
 }

@@ -133,7 +133,7 @@ export class SearchFake {
 
   /** The ISM policy managing each index, by index name (OpenSearch). */
   ismManaged(): Map<string, string> {
-    return new Map([...this.lifecycle.managed].map(([name, m]) => [name, m.policyId]));
+    return this.lifecycle.managed.policies();
   }
 
   /** Documents by _id across a data stream's backing indices (or one index). */
