@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { request } from "undici";
 import type { SearchFake } from "../src/simulator/search/index.ts";
+import { productOf } from "../src/sinks/elasticsearch/product.ts";
 import { runCli } from "./helpers/cli.ts";
 import { world } from "./helpers/world.ts";
 
@@ -181,6 +182,21 @@ describe("clusters that answer GET / differently", () => {
     const once = await w.once();
     assert.equal(once.code, 0, once.stderr);
     assert.deepEqual(w.missing(), []);
+  });
+
+  it("a compatibility-mode answer that cannot be looked into is refused, saying how to turn the mode off", () => {
+    const answer = {
+      status: 200,
+      headers: {},
+      body: JSON.stringify({
+        version: { number: "7.10.2" },
+        tagline: "The OpenSearch Project: https://opensearch.org/",
+      }),
+    };
+    assert.throws(
+      () => productOf(answer),
+      /compatibility mode \(Amazon OpenSearch Service: the domain's advanced option override_main_response_version.*turn compatibility mode off/,
+    );
   });
 
   it("Elastic Cloud Serverless: no ILM (410 there); the data stream lifecycle keeps the retention", async (t) => {
