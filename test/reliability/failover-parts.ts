@@ -182,3 +182,40 @@ export class LeaseWatch {
     return counts;
   }
 }
+
+/**
+ * From the store's own records, per tenant: the holders that started runs, and those that
+ * committed, under each epoch. Commits record the lease's epoch as the database had it when they
+ * committed, so a commit that slipped past the fence after a takeover shows up as a second holder
+ * under the new epoch. Epochs must never go back in record order either.
+ */
+export async function epochsFromTheStore(db: pg.Client, schema: string) {
+  const check = (rows: { job: string; holder: string; epoch: string }[]) => {
+    const holders = new Map<string, Set<string>>();
+    const last = new Map<string, number>();
+    let backwards = 0;
+    for (const row of rows) {
+      const key = `${row.job}/${row.epoch}`;
+      holders.set(key, (holders.get(key) ?? new Set()).add(row.holder));
+      if (Number(row.epoch) < (last.get(row.job) ?? 0)) backwards++;
+      last.set(row.job, Math.max(Number(row.epoch), last.get(row.job) ?? 0));
+    }
+    const shared = [...holders].filter(([, set]) => set.size > 1).map(([key]) => key);
+    return { records: rows.length, shared, backwards };
+  };
+  const query = async (sql: string) =>
+    (await db.query<{ job: string; holder: string; epoch: string }>(sql)).rows;
+  return {
+    runs: check(
+      await query(
+        `SELECT job, holder, epoch FROM ${schema}.runs WHERE epoch IS NOT NULL ORDER BY id`,
+      ),
+    ),
+    commits: check(
+      await query(
+        `SELECT job, holder, epoch FROM ${schema}.checkpoint_moves
+         WHERE reason = 'commit' AND holder IS NOT NULL AND epoch IS NOT NULL ORDER BY id`,
+      ),
+    ),
+  };
+}
