@@ -2,7 +2,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hashPassword, verifyPassword } from "../src/web/auth.ts";
+import { type Attempt, hashPassword, SignInLimiter, verifyPassword } from "../src/web/auth.ts";
+import { sourceOf } from "../src/web/sign-in-limiter.ts";
 import { dashboardFor, PASSWORD } from "./helpers/dashboard.ts";
 import { world } from "./helpers/world.ts";
 
@@ -197,5 +198,86 @@ describe("dashboard API", () => {
     assert.equal(settings.find((s) => s.name === "BATCH_SIZE")?.source, "default");
     assert.equal(settings.find((s) => s.name === "LOGSTASH_INDEX")?.source, "environment");
     assert.equal(settings.find((s) => s.name === "LOGSTASH_TOKEN")?.value, "•••••• (set)");
+  });
+});
+
+describe("sign-in limiter (clock and capacity injected)", () => {
+  function limiter(capacity?: number) {
+    let now = 1_000_000;
+    const l = new SignInLimiter({ now: () => now, capacity });
+    /** One attempt that fails: true when it was let through. */
+    const fail = (address: string, user: string) => {
+      const attempt = l.begin(address, user);
+      if (typeof attempt === "number") return false;
+      l.end(attempt, false);
+      return true;
+    };
+    return { l, fail, advance: (ms: number) => (now += ms) };
+  }
+
+  it("keeps a live penalty however many addresses come after it; memory stays bounded", () => {
+    const { l, fail } = limiter(4);
+    for (let i = 0; i < 5; i++) assert.ok(fail("203.0.113.9", "admin"));
+    for (let i = 0; i < 10_050; i++) fail(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, "x");
+    assert.equal(fail("203.0.113.9", "admin"), false, "the admin's guesser still waits");
+    assert.ok(l.size <= 4 * 9 + 9, `${l.size} entries`);
+  });
+
+  it("when every entry is a live penalty, new addresses share one count; expired entries make room", () => {
+    const { fail, advance } = limiter(4);
+    for (let a = 1; a <= 4; a++) for (let i = 0; i < 5; i++) fail(`203.0.113.${a}`, "admin");
+    const newcomers = Array.from({ length: 30 }, (_, i) => fail(`10.0.0.${i}`, `user-${i}`));
+    assert.equal(newcomers.filter(Boolean).length, 20, "held together after 20 failures");
+    for (let a = 1; a <= 4; a++) assert.equal(fail(`203.0.113.${a}`, "admin"), false);
+    advance(16 * 60_000);
+    assert.ok(fail("10.0.1.1", "admin"), "expired entries were forgotten");
+    const own = Array.from({ length: 30 }, (_, i) => fail("10.0.1.2", `user-${i}`));
+    assert.equal(own.filter(Boolean).length, 20, "a newcomer has its own count again");
+  });
+
+  it("one address trying new names: 20 free, then about one a minute, in at most 9 entries", () => {
+    const { l, fail, advance } = limiter();
+    let allowed = 0;
+    for (let second = 0; second < 3600; second++) {
+      if (fail("203.0.113.9", `user-${second}`)) allowed++;
+      advance(1000);
+    }
+    assert.ok(allowed >= 20 && allowed <= 90, `${allowed} names tried in an hour`);
+    assert.ok(l.size <= 1 + 9, `${l.size} entries`);
+  });
+
+  it("two checks at a time per address; an attempt refused is not counted", () => {
+    const { l } = limiter();
+    const first = l.begin("203.0.113.9", "admin");
+    const second = l.begin("203.0.113.9", "admin");
+    assert.equal(typeof first, "object");
+    assert.equal(typeof second, "object");
+    assert.equal(l.begin("203.0.113.9", "admin"), 1);
+    assert.equal(typeof l.begin("198.51.100.7", "admin"), "object", "another address is not held");
+    l.end(first as Attempt, false);
+    const third = l.begin("203.0.113.9", "admin");
+    assert.equal(typeof third, "object");
+    l.end(second as Attempt, false);
+    l.end(third as Attempt, false);
+    // Three failures counted, not four: two more are free.
+    for (let i = 0; i < 2; i++) l.end(l.begin("203.0.113.9", "admin") as Attempt, false);
+    assert.equal(typeof l.begin("203.0.113.9", "admin"), "number");
+  });
+
+  it("a success forgets the user's failures", () => {
+    const { l, fail } = limiter();
+    for (let i = 0; i < 4; i++) fail("203.0.113.9", "admin");
+    l.end(l.begin("203.0.113.9", "Admin") as Attempt, true);
+    for (let i = 0; i < 5; i++) assert.ok(fail("203.0.113.9", "admin"), `attempt ${i + 1}`);
+    assert.equal(fail("203.0.113.9", "admin"), false);
+  });
+
+  it("counts IPv6 clients per /64", () => {
+    for (const address of ["2001:db8:1:2:3:4:5:6", "2001:DB8:1:2::9", "2001:db8:1:2::1.2.3.4"]) {
+      assert.equal(sourceOf(address), "2001:db8:1:2::/64", address);
+    }
+    assert.equal(sourceOf("fe80::1%eth0"), "fe80:0:0:0::/64");
+    assert.equal(sourceOf("203.0.113.9"), "203.0.113.9");
+    assert.equal(sourceOf("unknown"), "unknown");
   });
 });

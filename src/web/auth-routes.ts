@@ -2,7 +2,6 @@
 
 import type { Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { SignInLimiter } from "./auth.ts";
 import { clientOf } from "./client.ts";
 import { type DashboardDeps, type Env, SESSION_COOKIE } from "./context.ts";
 import { loginForm } from "./limits.ts";
@@ -34,23 +33,33 @@ export function authRoutes(app: Hono<Env>, deps: DashboardDeps): void {
     const user = form.user ?? "";
     const password = form.password ?? "";
     const client = clientOf(c, deps.trusted);
-    const key = SignInLimiter.key(client.address, user);
-    // Counted before the password is checked: a burst sent at once cannot outrun the limit.
-    const wait = deps.limiter.begin(key);
-    if (wait > 0) {
-      c.header("retry-after", String(wait));
-      return c.html(loginPage({ error: `Too many failed sign-ins. Try again in ${wait} s.` }), 429);
-    }
-    const ok = await deps.verifier.verify(user, password);
-    if (ok === "busy") {
+    const busy = () => {
       c.header("retry-after", "1");
       return c.html(loginPage({ error: "Too many sign-ins at once. Try again.", next }), 503);
+    };
+    // Asked first, so that a sign-in refused as busy is not counted: under a flood from elsewhere,
+    // a real user's 503s must not become failures. Nothing is awaited from here to `verify`.
+    if (!deps.verifier.hasRoom()) return busy();
+    // Counted before the password is checked: a burst sent at once cannot outrun the limit.
+    const attempt = deps.limiter.begin(client.address, user);
+    if (typeof attempt === "number") {
+      c.header("retry-after", String(attempt));
+      return c.html(
+        loginPage({ error: `Too many failed sign-ins. Try again in ${attempt} s.`, next }),
+        429,
+      );
     }
+    let ok: boolean | "busy" = false;
+    try {
+      ok = await deps.verifier.verify(user, password);
+    } finally {
+      deps.limiter.end(attempt, ok === true);
+    }
+    if (ok === "busy") return busy();
     if (!ok) {
       deps.logger.warn({ client: client.address }, "dashboard sign-in refused");
       return c.html(loginPage({ error: "Wrong user name or password.", next }), 401);
     }
-    deps.limiter.succeeded(key);
     const { id } = await deps.sessions.create(user);
     setCookie(c, SESSION_COOKIE, id, {
       httpOnly: true,

@@ -1,11 +1,14 @@
 // Dashboard sign-in: one user, a password known only by its scrypt hash, sessions with expiry and a
-// CSRF token each. Guessing is slowed per (client address, user name): each attempt is counted
-// before its password is checked, so that a burst sent at once is refused past the first few, and
-// checks run on the thread pool, a few at a time, so that guesses never hold up the service.
+// CSRF token each. Guessing is slowed per client address and per (address, user name)
+// (sign-in-limiter.ts): each attempt is counted before its password is checked, so that a burst
+// sent at once is refused past the first few, and checks run on the thread pool, a few at a time,
+// so that guesses never hold up the service.
 
 import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 import type { ProcessState } from "../interfaces.ts";
 import { setLongTimeout } from "../util/timers.ts";
+
+export { type Attempt, SignInLimiter } from "./sign-in-limiter.ts";
 
 const PASSWORD_HASH = "dashboard_password_hash";
 
@@ -55,10 +58,18 @@ export class Verifier {
     this.queue = options.queue ?? 8;
   }
 
+  /**
+   * Whether a check asked for now would be run or queued. Asked before an attempt is counted, so
+   * that a sign-in refused as busy leaves no trace; nothing is awaited between the two.
+   */
+  hasRoom(): boolean {
+    return this.running < this.concurrency || this.waiting.length < this.queue;
+  }
+
   /** True or false, or "busy" when too many checks are already waiting. */
   async verify(user: string, password: string): Promise<boolean | "busy"> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queue) return "busy";
+      if (!this.hasRoom()) return "busy";
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     this.running++;
@@ -70,68 +81,6 @@ export class Verifier {
       this.running--;
       this.waiting.shift()?.();
     }
-  }
-}
-
-/** Attempts allowed before waits begin, and the longest wait between attempts after that. */
-const FREE_ATTEMPTS = 5;
-const MAX_WAIT_MS = 60_000;
-/** Failures older than this are forgotten. */
-const FORGET_MS = 15 * 60_000;
-const MAX_TRACKED = 10_000;
-
-interface Attempts {
-  failures: number;
-  lastAt: number;
-}
-
-/**
- * Failed sign-ins per (address, user name), with a doubling wait after the first few rather than
- * a wall: a client that shares its address with an attacker (a reverse proxy without
- * TRUSTED_PROXIES) waits at most a minute, while guessing stays at one try a minute.
- */
-export class SignInLimiter {
-  private readonly attempts = new Map<string, Attempts>();
-  private readonly now: () => number;
-
-  constructor(now: () => number = Date.now) {
-    this.now = now;
-  }
-
-  static key(address: string, user: string): string {
-    return `${address}\n${user.slice(0, 200).toLowerCase()}`;
-  }
-
-  private waitFor(entry: Attempts): number {
-    if (entry.failures < FREE_ATTEMPTS) return 0;
-    const wait = Math.min(MAX_WAIT_MS, 1000 * 2 ** (entry.failures - FREE_ATTEMPTS));
-    return Math.max(0, entry.lastAt + wait - this.now());
-  }
-
-  /**
-   * Counts an attempt before its password is checked: returns 0 when it may proceed (and is
-   * already counted as a failure until `succeeded`), otherwise the seconds to wait.
-   */
-  begin(key: string): number {
-    const now = this.now();
-    let entry = this.attempts.get(key);
-    if (entry && now - entry.lastAt > FORGET_MS) entry = undefined;
-    entry ??= { failures: 0, lastAt: 0 };
-    const wait = this.waitFor(entry);
-    if (wait > 0) return Math.ceil(wait / 1000);
-    entry.failures++;
-    entry.lastAt = now;
-    this.attempts.delete(key);
-    this.attempts.set(key, entry);
-    if (this.attempts.size > MAX_TRACKED) {
-      // Oldest first: a Map iterates in insertion order, and each attempt re-inserts its key.
-      this.attempts.delete(this.attempts.keys().next().value as string);
-    }
-    return 0;
-  }
-
-  succeeded(key: string): void {
-    this.attempts.delete(key);
   }
 }
 

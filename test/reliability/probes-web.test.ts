@@ -4,12 +4,14 @@
 
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { connect, type Socket } from "node:net";
+import { type ClientRequest, get as httpGet, type Server } from "node:http";
+import { connect, isIP, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { dashboardFor } from "../helpers/dashboard.ts";
+import { listen } from "../../src/web/server.ts";
+import { dashboardFor, PASSWORD } from "../helpers/dashboard.ts";
 import { SERVICE_PASSWORD, startService } from "../helpers/process.ts";
 import { world } from "../helpers/world.ts";
 
@@ -268,6 +270,94 @@ describe("2. sign-in guessing", () => {
   });
 });
 
+/** A sign-in sent in-process as if from `address` (the socket's peer); its status. */
+async function signInFrom(
+  d: Awaited<ReturnType<typeof dashboardFor>>,
+  address: string,
+  user: string,
+  password: string,
+): Promise<number> {
+  const socket = { remoteAddress: address, remoteFamily: isIP(address) === 6 ? "IPv6" : "IPv4" };
+  const response = await d.app.request(
+    "http://localhost/login",
+    {
+      method: "POST",
+      body: new URLSearchParams({ user, password }).toString(),
+      headers: { host: "localhost", "content-type": "application/x-www-form-urlencoded" },
+    },
+    { incoming: { socket } },
+  );
+  await response.arrayBuffer();
+  return response.status;
+}
+
+const count = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
+
+describe("2b. one address trying many user names", () => {
+  const attacker = "203.0.113.9";
+  const admin = "198.51.100.7";
+
+  it("gets no fresh guesses from new names: 20 failures per address over all names, and the admin's penalty stays", async (t) => {
+    const d = await dashboardFor(t, await world(t));
+    for (let i = 0; i < 5; i++) assert.equal(await signInFrom(d, attacker, "admin", `w${i}`), 401);
+    assert.equal(await signInFrom(d, attacker, "admin", "w5"), 429);
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++) statuses.push(await signInFrom(d, attacker, `user-${i}`, "x"));
+    const checked = count(statuses, 401);
+    assert.ok(checked <= 15, `${checked} of 100 other names were checked`);
+    assert.equal(count(statuses, 429), 100 - checked);
+    assert.equal(await signInFrom(d, attacker, "admin", PASSWORD), 429, "the penalty was kept");
+    assert.equal(await signInFrom(d, admin, "admin", PASSWORD), 303, "another address signs in");
+  });
+
+  it("cannot fill the verification queue: other addresses sign in during its flood", async (t) => {
+    const d = await dashboardFor(t, await world(t));
+    const flood: number[] = [];
+    let stop = false;
+    const worker = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        flood.push(await signInFrom(d, attacker, `u-${w}-${i}`, "x"));
+        // In-process answers settle as microtasks: let the event loop see the checks end.
+        await setImmediate();
+      }
+    };
+    const workers = Array.from({ length: 16 }, (_, w) => worker(w));
+    const signedIn = await signInFrom(d, admin, "admin", PASSWORD);
+    stop = true;
+    await Promise.all(workers);
+    assert.equal(signedIn, 303);
+    assert.equal(count(flood, 503), 0, `the flood's answers: ${[...new Set(flood)].join(", ")}`);
+    assert.ok(count(flood, 401) <= 20, `${count(flood, 401)} of the flood's names were checked`);
+  });
+
+  it("a sign-in refused as busy is not counted as a failure", async (t) => {
+    const d = await dashboardFor(t, await world(t));
+    // Five addresses, two checks each: the 2 running and 8 queued checks are taken.
+    const flood: Promise<number>[] = [];
+    for (let a = 1; a <= 5; a++) {
+      for (let i = 0; i < 2; i++) flood.push(signInFrom(d, `203.0.113.${a}`, `u${i}`, "x"));
+    }
+    while (d.verifier.hasRoom()) await sleep(1);
+    const refused = await Promise.all(
+      Array.from({ length: 6 }, () => signInFrom(d, admin, "admin", "typo")),
+    );
+    assert.deepEqual(refused, [503, 503, 503, 503, 503, 503]);
+    assert.deepEqual(await Promise.all(flood), Array(10).fill(401));
+    assert.equal(await signInFrom(d, admin, "admin", PASSWORD), 303, "no failure was counted");
+  });
+
+  it("the addresses of one IPv6 /64 count as one address", async (t) => {
+    const d = await dashboardFor(t, await world(t));
+    const statuses: number[] = [];
+    for (let i = 1; i <= 30; i++) {
+      statuses.push(await signInFrom(d, `2001:db8:1:2::${i.toString(16)}`, `user-${i}`, "x"));
+    }
+    assert.equal(count(statuses, 401), 20);
+    assert.equal(count(statuses, 429), 10);
+    assert.equal(await signInFrom(d, "2001:db8:1:3::1", "admin", PASSWORD), 303, "another /64");
+  });
+});
+
 describe("7. live logs end with the session", () => {
   async function openStream(d: Awaited<ReturnType<typeof dashboardFor>>) {
     const response = await d.request("/api/logs");
@@ -296,6 +386,50 @@ describe("7. live logs end with the session", () => {
     const ended = await Promise.race([stream.ended, sleep(3000).then(() => false)]);
     await stream.cancel();
     assert.equal(ended, true, "the stream ended");
+  });
+
+  // @hono/node-server prints the error of a response stream that fails with console.error, stack
+  // and all (handleResponseError). Our only streamed answer is this one, and Hono's SSE stream
+  // never errors: it ends, or is cancelled. Checked here over a real socket, cut both ways.
+  it("a stream cut off by the client or by the server prints nothing to the console", async (t) => {
+    const printed: unknown[][] = [];
+    const saved = { error: console.error, info: console.info };
+    console.error = (...args: unknown[]) => printed.push(args);
+    console.info = (...args: unknown[]) => printed.push(args);
+    t.after(() => Object.assign(console, saved));
+    const d = await dashboardFor(t, await world(t), { sessionTtlMs: 1500 });
+    const { server, url } = await listen(d.app, "127.0.0.1", 0);
+    t.after(() => server.close());
+    const login = await request(`${url}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ user: "admin", password: PASSWORD }).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    await login.body.dump();
+    const cookie = String(login.headers["set-cookie"]).split(";")[0] as string;
+    const flood = (text: string) => {
+      for (let i = 0; i < 3000; i++) d.logs.write(JSON.stringify({ msg: text.repeat(1000) }));
+    };
+    /** A stream whose reader stalls, so that writes back up behind it. */
+    const stalled = () =>
+      new Promise<ClientRequest>((resolve) => {
+        const req = httpGet(`${url}/api/logs`, { headers: { cookie } }, (res) => {
+          res.pause();
+          resolve(req);
+        });
+        req.on("error", () => {});
+      });
+    const dropped = await stalled();
+    flood("a");
+    dropped.destroy();
+    await stalled();
+    flood("b");
+    await sleep(2000); // the session expires with writes pending
+    await stalled();
+    flood("c");
+    (server as Server).closeAllConnections();
+    await sleep(200);
+    assert.deepEqual(printed, []);
   });
 });
 
