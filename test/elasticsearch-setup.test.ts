@@ -129,6 +129,23 @@ describe("a plain index where the data stream should be", () => {
     assert.ok((w.search as SearchFake).mappingOf(TARGET), "a data stream now");
   });
 
+  it("OpenSearch, a user who may not create data streams: the write goes on, with a warning naming the risk", async (t) => {
+    const w = await world(t, {
+      tenant: { backlog: 10 },
+      search: { product: "opensearch", ...WRITER } as never,
+      env: { ...WRITER_ENV, ELASTICSEARCH_SETUP: "off" },
+    });
+    const once = await w.once();
+    assert.equal(once.code, 0, once.stderr);
+    assert.match(
+      once.stdout + once.stderr,
+      new RegExp(
+        `cannot verify that a write to ${TARGET} creates a data stream \\(PUT /_data_stream/${TARGET}: 403`,
+      ),
+    );
+    assert.deepEqual(w.missing(), []);
+  });
+
   it("an existing plain index: check fails and setup says so (exit 1), both saying what to do; once still writes into it", async (t) => {
     const w = await world(t, { tenant: { backlog: 10 }, search: { product: "opensearch" } });
     const search = w.search as SearchFake;

@@ -83,7 +83,12 @@ export class ElasticsearchSink implements Sink {
             this.logger.warn(plainIndexProblem(this.config.index));
           }
         } else if (!amazonServerless) {
-          const warning = await guardDataStream(this.client, this.config, context.signal);
+          const warning = await guardDataStream(
+            this.client,
+            this.config,
+            product.product,
+            context.signal,
+          );
           if (warning) this.logger.warn(warning);
         }
         return product;

@@ -80,14 +80,19 @@ export function isMisplacedIndex(config: Target, state: TargetState): boolean {
 export async function guardDataStream(
   client: ClusterClient,
   config: Target,
+  product: "elasticsearch" | "opensearch",
   signal?: AbortSignal,
 ): Promise<string | undefined> {
   if (config.dataStream === null) return undefined;
   const state = await targetState(client, config.index, signal);
   if (state.kind === "data stream") return undefined;
   if (state.kind === "plain index") return plainIndexProblem(config.index);
+  // Elasticsearch's built-in logs template makes every logs-*-* a data stream: a user who may
+  // not look or create is no reason to warn there.
   const unverified = (why: string) =>
-    `cannot verify that a write to ${config.index} creates a data stream (${why}); if no index template makes it one, the first write creates a plain index: run setup first (with a user who may manage templates)`;
+    product === "elasticsearch"
+      ? undefined
+      : `cannot verify that a write to ${config.index} creates a data stream (${why}); if no index template makes it one, the first write creates a plain index: run setup first (with a user who may manage templates)`;
   if (state.kind === "unknown") return unverified(state.why);
   const path = `/_data_stream/${encodeURIComponent(config.index)}`;
   const created = await client.request({ method: "PUT", path, signal });
