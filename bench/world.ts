@@ -111,6 +111,15 @@ export async function exporterIntoSearchOnce(
 
 /** bench/floor.ts over the world's backlog, into the Logstash fake. */
 export async function floorOnce(w: World): Promise<Measured> {
+  return floorInto(w, "bench/floor.ts", w.logstash.url);
+}
+
+/** bench/floor-bulk.ts over the world's backlog, into a fake cluster. */
+export async function bulkFloorOnce(w: World, search: SearchFake): Promise<Measured> {
+  return floorInto(w, "bench/floor-bulk.ts", search.url);
+}
+
+async function floorInto(w: World, script: string, sinkUrl: string): Promise<Measured> {
   const answer = await request(`${w.tenant.url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -123,7 +132,7 @@ export async function floorOnce(w: World): Promise<Measured> {
   });
   const { access_token: token } = (await answer.body.json()) as { access_token: string };
   const from = checkpointAt(new Date(Date.now() - 7 * 86_400_000));
-  const run = await measure("bench/floor.ts", [w.tenant.url, w.logstash.url, from, token]);
+  const run = await measure(script, [w.tenant.url, sinkUrl, from, token]);
   if (run.code !== 0) throw new Error(`floor failed: ${run.stderr.slice(-500)}`);
   return run;
 }
