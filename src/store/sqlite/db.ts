@@ -3,10 +3,31 @@
 // commit, a dashboard request) could run statements inside it. Transactions therefore take a lock
 // that every statement outside them waits for.
 
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import type { Db, Param } from "../db.ts";
 
 const RETURNING = /\bRETURNING\b/i;
+
+/**
+ * Each database's statements, prepared once: the store runs the same few dozen statements over and
+ * over (six a commit), and preparing one costs as much as running it. Keyed by the database, which
+ * the store replaces when it reopens its file, so a closed one's statements go with it.
+ */
+const prepared = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
+function statement(db: DatabaseSync, sql: string): StatementSync {
+  let statements = prepared.get(db);
+  if (!statements) {
+    statements = new Map();
+    prepared.set(db, statements);
+  }
+  let found = statements.get(sql);
+  if (!found) {
+    found = db.prepare(sql);
+    statements.set(sql, found);
+  }
+  return found;
+}
 
 export class SqliteDb implements Db {
   readonly dialect = "sqlite" as const;
@@ -37,27 +58,22 @@ export class SqliteDb implements Db {
 
   async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
     while (this.blocked) await this.wait();
-    return this.db()
-      .prepare(sql)
-      .all(...(params as SQLInputValue[])) as T[];
+    return statement(this.db(), sql).all(...(params as SQLInputValue[])) as T[];
   }
 
   async get<T>(sql: string, params: Param[] = []): Promise<T | undefined> {
     while (this.blocked) await this.wait();
-    const statement = this.db().prepare(sql);
+    const found = statement(this.db(), sql);
     // An INSERT … RETURNING read with get() stops at its first row, and an autocommit that then
     // fails (a read-only disk) is only reported at reset, where node:sqlite drops it: the caller
     // would hold the id of a row that was never written. Stepping to the end reports it.
-    if (RETURNING.test(sql))
-      return statement.all(...(params as SQLInputValue[]))[0] as T | undefined;
-    return statement.get(...(params as SQLInputValue[])) as T | undefined;
+    if (RETURNING.test(sql)) return found.all(...(params as SQLInputValue[]))[0] as T | undefined;
+    return found.get(...(params as SQLInputValue[])) as T | undefined;
   }
 
   async run(sql: string, params: Param[] = []): Promise<{ changes: number }> {
     while (this.blocked) await this.wait();
-    const result = this.db()
-      .prepare(sql)
-      .run(...(params as SQLInputValue[]));
+    const result = statement(this.db(), sql).run(...(params as SQLInputValue[]));
     return { changes: Number(result.changes) };
   }
 
