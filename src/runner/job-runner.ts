@@ -6,14 +6,14 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
 import { describe, LeaseLostError } from "../errors.ts";
-import type { JobStore, Notifier, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
+import type { JobStore, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Metrics } from "../web/metrics.ts";
 import { assembleJob, type Job } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
 import type { Progress } from "./execution.ts";
 import { isEnabled, JOB_RUN_NOW } from "./job.ts";
-import { type EndedExecution, JobReport } from "./job-report.ts";
+import { type EndedExecution, JobReport, type JobReportDeps } from "./job-report.ts";
 import { JobSchedule } from "./job-schedule.ts";
 import type { JobLease } from "./lease.ts";
 import { executeOnce, newStats } from "./once.ts";
@@ -60,14 +60,7 @@ export class JobRunner {
   /** Listeners of progress and run ends (the dashboard). */
   readonly listeners = new Set<(event: { type: "progress" | "run"; data: unknown }) => void>();
 
-  constructor(deps: {
-    config: Config & { id: string };
-    store: JobStore;
-    logger: Logger;
-    metrics: Metrics;
-    notifier: Notifier;
-    runsRetentionMs: number;
-  }) {
+  constructor(deps: Omit<JobReportDeps, "emit">) {
     this.id = deps.config.id;
     this.config = deps.config;
     this.store = deps.store;
