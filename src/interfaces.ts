@@ -134,7 +134,18 @@ export interface RunRecord extends RunCounts {
   lastCheckpoint: Checkpoint | null;
   warnings: string[];
   error: string | null;
+  /** The lease it ran under: its holder and epoch (null for a run no lease covered). */
+  holder: string | null;
+  epoch: number | null;
+  /**
+   * The lowest and highest lease epoch the store had when the run's commits were made; both equal
+   * `epoch` unless a commit slipped past the fence. Null before its first commit.
+   */
+  committedEpochs: { low: number; high: number } | null;
 }
+
+/** A run recorded whole (a skipped tick, a replay): no lease, no commits. */
+export type RecordedRun = Omit<RunRecord, "id" | "holder" | "epoch" | "committedEpochs">;
 
 export interface CachedToken {
   accessToken: string;
@@ -212,7 +223,7 @@ export interface RunLog {
     end: { outcome: RunOutcome; retries: number; warnings: string[]; error: string | null },
   ): Promise<void>;
   /** A run record that is not an execution: a replay, a skipped tick. */
-  record(run: Omit<RunRecord, "id">): Promise<number>;
+  record(run: RecordedRun): Promise<number>;
   get(runId: number): Promise<RunRecord | null>;
   /** Newest first. */
   list(query: RunQuery): Promise<RunRecord[]>;
@@ -367,15 +378,13 @@ export interface Notifier {
   idle(): Promise<void>;
 }
 
-/** A move of the checkpoint as the store records it: a commit, or one of CheckpointMove's kinds. */
+/** A move of the checkpoint other than a delivery, as the store records it. */
 export interface CheckpointMoveRecord {
   id: number;
   at: string;
   from: Checkpoint | null;
   to: Checkpoint;
-  reason: "commit" | CheckpointMove["kind"];
-  /** The run that committed (commits only). */
-  runId: number | null;
+  reason: CheckpointMove["kind"];
   /** The lease holder that moved it; null when not moved by an exporting process (a replay). */
   holder: string | null;
   /** The job's lease epoch in the store when it moved (not the mover's belief); null: no lease. */

@@ -245,6 +245,8 @@ describe("status and runs", () => {
     assert.match(show.stdout, /Run 2: failed \(manual\)/);
     assert.match(show.stdout, /Error: +gave up after retrying/);
     assert.match(show.stdout, /Replay from: \d{56}/);
+    // once holds the tenant's lease: the run names the process and its epoch.
+    assert.match(show.stdout, /Exported by: pid \d+ on \S+, lease epoch \d+\n/);
     const missing = await runCli(["runs", "show", "99"], w.env, w.dir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /there is no run 99/);

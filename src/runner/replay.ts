@@ -5,8 +5,8 @@ import {
   type Checkpoint,
   type JobStore,
   NO_COUNTS,
+  type RecordedRun,
   type RunOutcome,
-  type RunRecord,
   type RunTrigger,
 } from "../interfaces.ts";
 import { retentionWarning } from "./warnings.ts";
@@ -43,7 +43,7 @@ export function instantRun(
   from: Checkpoint | null,
   to: Checkpoint | null,
   warnings: string[],
-): Omit<RunRecord, "id"> {
+): RecordedRun {
   const now = new Date().toISOString();
   return {
     trigger,

@@ -15,7 +15,7 @@ import { commitBatch, type LastMove } from "./sql/commit-batch.ts";
 import * as deadLetters from "./sql/dead-letters.ts";
 import { getCheckpoint } from "./sql/get-checkpoint.ts";
 import * as leases from "./sql/leases.ts";
-import { lastMove, listMoves, moveCheckpoint, pruneCommits } from "./sql/move-checkpoint.ts";
+import { lastMove, listMoves, moveCheckpoint } from "./sql/move-checkpoint.ts";
 import * as runs from "./sql/runs.ts";
 import * as sessions from "./sql/sessions.ts";
 import * as values from "./sql/values.ts";
@@ -57,18 +57,21 @@ function guarded<T extends object>(shown: string, ports: T, writes: readonly str
 
 /**
  * Why a commit's compare-and-set failed: a replay or a new START_FROM is to be let stand (the
- * execution starts again from it); anything else (another execution's commit) is a conflict.
+ * execution starts again from it), when it is what left the checkpoint where it is now; anything
+ * else (another execution's commit since, or its start) is a conflict.
  */
-function movedError(last: LastMove): Error {
-  if (last.reason === "replay") return new CheckpointMovedError("a replay");
-  if (last.reason === "start-from") return new CheckpointMovedError("a new START_FROM");
-  if (last.reason === "commit") {
-    const run = last.runId === null ? "" : ` of run ${last.runId}`;
-    const epoch = last.epoch === null ? "" : ` under lease epoch ${last.epoch}`;
-    return new CheckpointConflictError(`another execution's commit${run}${epoch}`);
+function movedError(moved: LastMove & { current: string | null }): Error {
+  const standing = moved.to !== null && moved.to === moved.current;
+  if (standing && moved.reason === "replay") return new CheckpointMovedError("a replay");
+  if (standing && moved.reason === "start-from") {
+    return new CheckpointMovedError("a new START_FROM");
   }
-  if (last.reason === "initial") return new CheckpointConflictError("another execution's start");
-  return new CheckpointConflictError("something other than this execution");
+  if (standing && moved.reason === "initial") {
+    return new CheckpointConflictError("another execution's start");
+  }
+  const run = moved.committer ? ` of run ${moved.committer.runId}` : "";
+  const epoch = moved.committer?.epoch == null ? "" : ` under lease epoch ${moved.committer.epoch}`;
+  return new CheckpointConflictError(`another execution's commit${run}${epoch}`);
 }
 
 export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promise<void>): JobStore {
@@ -120,10 +123,7 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
         get: (runId: number) => runs.getRun(db, job, runId),
         list: (query: Parameters<JobStore["runs"]["list"]>[0]) => runs.listRuns(db, job, query),
         sentPerHour: (since: string) => runs.sentPerHour(db, job, since),
-        async prune(before: string) {
-          await pruneCommits(db, job, before);
-          return runs.pruneRuns(db, job, before);
-        },
+        prune: (before: string) => runs.pruneRuns(db, job, before),
       },
       ["start", "finish", "record", "prune"],
     ),

@@ -185,9 +185,9 @@ export class LeaseWatch {
 
 /**
  * From the store's own records, per tenant: the holders that started runs, and those that
- * committed, under each epoch. Commits record the lease's epoch as the database had it when they
- * committed, so a commit that slipped past the fence after a takeover shows up as a second holder
- * under the new epoch. Epochs must never go back in record order either.
+ * committed, under each epoch. A run keeps the lowest and highest lease epoch the database had at
+ * its commits, so a commit that slipped past the fence after a takeover shows up as a second
+ * holder under the new epoch. Epochs must never go back in run order either.
  */
 export async function epochsFromTheStore(db: pg.Client, schema: string) {
   const check = (rows: { job: string; holder: string; epoch: string }[]) => {
@@ -205,16 +205,28 @@ export async function epochsFromTheStore(db: pg.Client, schema: string) {
   };
   const query = async (sql: string) =>
     (await db.query<{ job: string; holder: string; epoch: string }>(sql)).rows;
+  const stray = await db.query<{ count: string }>(
+    `SELECT count(*) AS count FROM ${schema}.runs
+     WHERE committed_epoch_low <> epoch OR committed_epoch_high <> epoch`,
+  );
   return {
+    /** Runs with a commit made while the store's epoch was not the run's own. */
+    strayCommits: Number(stray.rows[0]?.count ?? 0),
     runs: check(
       await query(
         `SELECT job, holder, epoch FROM ${schema}.runs WHERE epoch IS NOT NULL ORDER BY id`,
       ),
     ),
+    // Each run that committed, under the lowest and the highest epoch its commits saw.
     commits: check(
       await query(
-        `SELECT job, holder, epoch FROM ${schema}.checkpoint_moves
-         WHERE reason = 'commit' AND holder IS NOT NULL AND epoch IS NOT NULL ORDER BY id`,
+        `SELECT job, holder, epoch FROM (
+           SELECT id, job, holder, committed_epoch_low AS epoch, 0 AS side FROM ${schema}.runs
+           WHERE committed_epoch_low IS NOT NULL AND holder IS NOT NULL
+           UNION ALL
+           SELECT id, job, holder, committed_epoch_high, 1 FROM ${schema}.runs
+           WHERE committed_epoch_high IS NOT NULL AND holder IS NOT NULL
+         ) AS committed ORDER BY id, side`,
       ),
     ),
   };

@@ -3,7 +3,8 @@
 // are killed (SIGKILL), frozen past their leases (SIGSTOP, then SIGCONT) and stopped gracefully
 // (SIGTERM), and restarted. At the end every tenant's events are all in its Logstash, duplicates
 // stay within the batches in flight at each disruption, no two replicas ever committed for (or
-// started runs of) one tenant under the same epoch, as the store's records of each commit show, a
+// started runs of) one tenant under the same epoch, as the store's run records show (each run keeps
+// the epochs the database had at its commits), a
 // replica that lost a lease never started an execution of it again, and the tenants are spread
 // evenly. Takeover times are reported (target: p95 under 30 s).
 // A2L_FAILOVER_SECONDS sets the chaos phase (default 150).
@@ -215,6 +216,7 @@ describe("failover: 3 replicas on PostgreSQL, 8 tenants", () => {
       runs: epochs.runs.records,
       commits: epochs.commits.records,
       epochsSharedByTwoHolders: { runs: epochs.runs.shared, commits: epochs.commits.shared },
+      runsWithStrayCommits: epochs.strayCommits,
       epochsGoingBackwards: { runs: epochs.runs.backwards, commits: epochs.commits.backwards },
       spread: Object.fromEntries(spread),
     };
@@ -244,6 +246,7 @@ describe("failover: 3 replicas on PostgreSQL, 8 tenants", () => {
     assert.equal(missing(), 0, "zero loss");
     assert.ok(duplicates <= duplicateBound, `${duplicates} duplicates > bound ${duplicateBound}`);
     assert.ok(epochs.commits.records > 0, "commits are recorded");
+    assert.equal(epochs.strayCommits, 0, "every run committed under its own epoch only");
     assert.deepEqual(
       epochs.commits.shared,
       [],

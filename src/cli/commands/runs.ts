@@ -10,6 +10,18 @@ import { parseLimit } from "./status.ts";
 
 const OUTCOMES = ["running", "success", "failed", "aborted", "skipped", "interrupted"];
 
+/** The process a run's lease names (`host/pidns/boot:pid:random`), its epoch, and its commits'. */
+function exporter(run: RunRecord): string {
+  const [space = "", pid = "?"] = (run.holder ?? "").split(":");
+  const host = space.split("/")[0] || "?";
+  const { committedEpochs: committed } = run;
+  const stray =
+    committed && (committed.low !== run.epoch || committed.high !== run.epoch)
+      ? `; commits made under epochs ${committed.low} to ${committed.high}`
+      : "";
+  return `pid ${pid} on ${host}, lease epoch ${run.epoch ?? "?"}${stray}`;
+}
+
 function details(run: RunRecord): string {
   const at = (checkpoint: string | null) => {
     const time = checkpoint ? timeOfCheckpoint(checkpoint) : null;
@@ -26,6 +38,7 @@ function details(run: RunRecord): string {
     `From:        ${at(run.firstCheckpoint)}`,
     `To:          ${at(run.lastCheckpoint)}`,
   ];
+  if (run.holder !== null) lines.push(`Exported by: ${exporter(run)}`);
   for (const warning of run.warnings) lines.push(`Warning:     ${warning}`);
   if (run.error) {
     lines.push(`Error:       ${run.error}`);

@@ -1,21 +1,38 @@
 // The commit of one acknowledged page, in one transaction: fenced by the lease (a process that
 // lost the job may not commit), compare-and-set on the checkpoint (a replay made meanwhile is not
-// overwritten), the run's counts, the page's dead letters, and the commit's record (who committed,
-// under which epoch).
+// overwritten), the run's counts with the lease epoch the database had at the commit, and the
+// page's dead letters.
 
 import type { Checkpoint, CommitStep, Fence, JobId } from "../../interfaces.ts";
 import { type Db, int } from "../db.ts";
 import { insertDeadLetters } from "./dead-letters.ts";
-import { holdsLease, LEASE_EPOCH } from "./fence.ts";
+import { isHeld, readLease } from "./fence.ts";
 
-/** What moved the checkpoint away from the one a commit expected: the latest move, commits included. */
+/** What left the checkpoint where it is, when a commit's compare-and-set failed. */
 export interface LastMove {
+  /** The latest recorded move of the checkpoint (a replay, START_FROM, the first start). */
   reason: string | null;
-  runId: number | null;
-  epoch: number | null;
+  /** Where that move left the checkpoint. */
+  to: Checkpoint | null;
+  /** The latest run whose commit left it where it is now, if one did. */
+  committer: { runId: number; epoch: number | null } | null;
 }
 
-export type CommitConflict = { kind: "lease" } | ({ kind: "moved" } & LastMove) | null;
+export type CommitConflict =
+  | { kind: "lease" }
+  | ({ kind: "moved"; current: Checkpoint | null } & LastMove)
+  | null;
+
+/**
+ * The lowest and highest lease epoch the run's commits were made under, as the database has the
+ * epoch (read in the commit's transaction, not taken from the committing process): a commit that
+ * slipped past the fence after a takeover would show as a run whose commits reach a later epoch.
+ */
+const COMMITTED_EPOCHS = `
+  committed_epoch_low = CASE WHEN committed_epoch_low IS NULL OR ? < committed_epoch_low
+    THEN ? ELSE committed_epoch_low END,
+  committed_epoch_high = CASE WHEN committed_epoch_high IS NULL OR ? > committed_epoch_high
+    THEN ? ELSE committed_epoch_high END`;
 
 export async function commitBatch(
   db: Db,
@@ -27,27 +44,46 @@ export async function commitBatch(
   now: string,
 ): Promise<CommitConflict> {
   return db.transaction(async (tx) => {
-    if (fence && !(await holdsLease(tx, job, fence))) return { kind: "lease" } as const;
+    const lease = await readLease(tx, job);
+    if (fence && !isHeld(lease, fence)) return { kind: "lease" } as const;
     const moved = await tx.run(
       "UPDATE checkpoints SET log_id = ?, updated_at = ? WHERE job = ? AND log_id = ?",
       [step.checkpoint, now, job, expected],
     );
     if (moved.changes !== 1) {
-      const last = await tx.get<{ reason: string; run_id: unknown; epoch: unknown }>(
-        "SELECT reason, run_id, epoch FROM checkpoint_moves WHERE job = ? ORDER BY id DESC LIMIT 1",
+      const current = await tx.get<{ log_id: string | null }>(
+        "SELECT log_id FROM checkpoints WHERE job = ?",
         [job],
+      );
+      const last = await tx.get<{ reason: string; to_id: string }>(
+        "SELECT reason, to_id FROM checkpoint_moves WHERE job = ? ORDER BY id DESC LIMIT 1",
+        [job],
+      );
+      // Only on a conflict: which run's commit left the checkpoint where it is, if one did.
+      const committer = await tx.get<{ id: unknown; committed_epoch_high: unknown }>(
+        `SELECT id, committed_epoch_high FROM runs WHERE job = ? AND last_checkpoint = ?
+         AND batches > 0 ORDER BY id DESC LIMIT 1`,
+        [job, current?.log_id ?? null],
       );
       return {
         kind: "moved",
+        current: current?.log_id ?? null,
         reason: last?.reason ?? null,
-        runId: last?.run_id == null ? null : int(last.run_id),
-        epoch: last?.epoch == null ? null : int(last.epoch),
+        to: last?.to_id ?? null,
+        committer: committer
+          ? {
+              runId: int(committer.id),
+              epoch:
+                committer.committed_epoch_high == null ? null : int(committer.committed_epoch_high),
+            }
+          : null,
       } as const;
     }
     const { counts } = step;
     await tx.run(
       `UPDATE runs SET read = read + ?, sent = sent + ?, filtered = filtered + ?,
-         rejected = rejected + ?, batches = batches + ?, last_checkpoint = ? WHERE id = ? AND job = ?`,
+         rejected = rejected + ?, batches = batches + ?, last_checkpoint = ?, ${COMMITTED_EPOCHS}
+       WHERE id = ? AND job = ?`,
       [
         counts.read,
         counts.sent,
@@ -55,14 +91,10 @@ export async function commitBatch(
         counts.rejected,
         counts.batches,
         step.checkpoint,
+        ...Array<number | null>(4).fill(lease?.epoch ?? null),
         runId,
         job,
       ],
-    );
-    await tx.run(
-      `INSERT INTO checkpoint_moves (job, at, from_id, to_id, reason, run_id, holder, epoch)
-       VALUES (?, ?, ?, ?, 'commit', ?, ?, ${LEASE_EPOCH})`,
-      [job, now, expected, step.checkpoint, runId, fence?.holder ?? null, job],
     );
     await insertDeadLetters(tx, job, runId, step.sink, step.deadLetters, now);
     return null;

@@ -43,13 +43,10 @@ export async function moveCheckpoint(
   });
 }
 
-/** The latest move other than a commit (a replay, START_FROM), so a holder notices one made elsewhere. */
+/** The latest move (a replay, START_FROM, the first start), so a holder notices one made elsewhere. */
 export async function lastMove(db: Db, job: JobId): Promise<{ id: number; reason: string } | null> {
   const row = await db.get<{ id: number | string; reason: string }>(
-    // MAX over the (job, reason, id) index: the commits since the last move are never scanned.
-    `SELECT id, reason FROM checkpoint_moves WHERE id = (
-       SELECT MAX(id) FROM checkpoint_moves
-       WHERE job = ? AND reason IN ('replay', 'start-from', 'initial'))`,
+    "SELECT id, reason FROM checkpoint_moves WHERE job = ? ORDER BY id DESC LIMIT 1",
     [job],
   );
   return row ? { id: Number(row.id), reason: row.reason } : null;
@@ -61,21 +58,20 @@ interface MoveRow {
   from_id: string | null;
   to_id: string;
   reason: CheckpointMoveRecord["reason"];
-  run_id: unknown;
   holder: string | null;
   epoch: unknown;
 }
 
 const optionalInt = (value: unknown) => (value === null || value === undefined ? null : int(value));
 
-/** The latest moves, commits included, newest first: who moved the checkpoint, under which epoch. */
+/** The latest moves, newest first: who moved the checkpoint, how, under which epoch. */
 export async function listMoves(
   db: Db,
   job: JobId,
   limit: number,
 ): Promise<CheckpointMoveRecord[]> {
   const rows = await db.all<MoveRow>(
-    `SELECT id, at, from_id, to_id, reason, run_id, holder, epoch FROM checkpoint_moves
+    `SELECT id, at, from_id, to_id, reason, holder, epoch FROM checkpoint_moves
      WHERE job = ? ORDER BY id DESC LIMIT ?`,
     [job, Math.min(10_000, Math.max(0, Math.floor(limit)))],
   );
@@ -85,17 +81,7 @@ export async function listMoves(
     from: row.from_id,
     to: row.to_id,
     reason: row.reason,
-    runId: optionalInt(row.run_id),
     holder: row.holder,
     epoch: optionalInt(row.epoch),
   }));
-}
-
-/** Deletes the records of commits made before `before` (ISO time), with the run history's. */
-export async function pruneCommits(db: Db, job: JobId, before: string): Promise<number> {
-  const result = await db.run(
-    "DELETE FROM checkpoint_moves WHERE job = ? AND reason = 'commit' AND at < ?",
-    [job, before],
-  );
-  return result.changes;
 }

@@ -4,6 +4,7 @@ import type {
   Checkpoint,
   Fence,
   JobId,
+  RecordedRun,
   RunOutcome,
   RunQuery,
   RunRecord,
@@ -30,10 +31,15 @@ interface RunRow {
   last_checkpoint: string | null;
   warnings: unknown;
   error: string | null;
+  holder: string | null;
+  epoch: number | string | null;
+  committed_epoch_low: number | string | null;
+  committed_epoch_high: number | string | null;
 }
 
 const COLUMNS = `id, trigger, started_at, ended_at, outcome, read, sent, filtered, rejected, batches,
-  retries, first_checkpoint, last_checkpoint, warnings, error`;
+  retries, first_checkpoint, last_checkpoint, warnings, error, holder, epoch, committed_epoch_low,
+  committed_epoch_high`;
 
 function toRun(row: RunRow): RunRecord {
   return {
@@ -52,6 +58,12 @@ function toRun(row: RunRow): RunRecord {
     lastCheckpoint: row.last_checkpoint,
     warnings: fromJson<string[]>(row.warnings),
     error: row.error,
+    holder: row.holder,
+    epoch: row.epoch === null ? null : int(row.epoch),
+    committedEpochs:
+      row.committed_epoch_low === null || row.committed_epoch_high === null
+        ? null
+        : { low: int(row.committed_epoch_low), high: int(row.committed_epoch_high) },
   };
 }
 
@@ -128,7 +140,7 @@ export async function finishRun(
   );
 }
 
-export async function recordRun(db: Db, job: JobId, run: Omit<RunRecord, "id">): Promise<number> {
+export async function recordRun(db: Db, job: JobId, run: RecordedRun): Promise<number> {
   const row = await db.get<{ id: number | string }>(
     `INSERT INTO runs (job, trigger, started_at, ended_at, outcome, read, sent, filtered, rejected,
        batches, retries, first_checkpoint, last_checkpoint, warnings, error)

@@ -1,11 +1,10 @@
--- Every commit is recorded among the checkpoint's moves (reason 'commit'), and every move names
--- the process that made it (its lease holder; none for a replay asked by a person) and the job's
--- lease epoch when it was made: the store itself shows that no two processes ever committed for
--- one job under one epoch.
-ALTER TABLE checkpoint_moves ADD COLUMN run_id INTEGER;
+-- Every move of the checkpoint that is not a delivery (a replay, START_FROM, the first look-back)
+-- names the process that made it (its lease holder; none for a replay asked by a person) and the
+-- job's lease epoch when it was made. Every run keeps the lowest and highest lease epoch the
+-- database had when its commits were made: a run's commits all belong to the epoch it started
+-- under, so the store itself shows that no two processes ever committed for one job under one
+-- epoch (a row per commit would have cost a write and two index entries at each of them).
 ALTER TABLE checkpoint_moves ADD COLUMN holder TEXT;
 ALTER TABLE checkpoint_moves ADD COLUMN epoch INTEGER;
--- The latest move of each kind (a holder looks for replays every few seconds, past the commits),
--- and the commits old enough to be pruned with the run history.
-CREATE INDEX checkpoint_moves_reason ON checkpoint_moves (job, reason, id);
-CREATE INDEX checkpoint_moves_at ON checkpoint_moves (job, reason, at);
+ALTER TABLE runs ADD COLUMN committed_epoch_low INTEGER;
+ALTER TABLE runs ADD COLUMN committed_epoch_high INTEGER;
