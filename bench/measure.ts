@@ -47,6 +47,8 @@ export async function measure(
     cwd: tempDir(),
     env: {
       PATH: process.env.PATH ?? "",
+      // A user's shell has HOME, where the checkout's launcher keeps Node's compile cache.
+      ...(process.env.HOME ? { HOME: process.env.HOME } : {}),
       ...env,
       NODE_OPTIONS: `--import=${USAGE} ${env.NODE_OPTIONS ?? ""}`.trim(),
       BENCH_USAGE_FILE: usageFile,

@@ -141,7 +141,7 @@ export function renderTable(output: Any): string {
     const rss = (r: Any) =>
       `${r.rssMb} MB (${r.anonymousMb} MB its own, ${r.fileMb} MB pages of the node binary and libraries)`;
     lines.push(
-      `| Installed package (npm install -g --omit=dev of the tarball) | tarball ${num(fp.tarballKb)} kB; ${fp.installedMb} MB installed, ${fp.packages} packages (ours ${fp.packageMb} MB) | — | — |`,
+      `| Installed package (the tarball with production dependencies, as the image installs it) | tarball ${num(fp.tarballKb)} kB; ${fp.installedMb} MB installed, ${fp.packages} package.json files (ours ${fp.packageMb} MB) | — | — |`,
       `| Cold start of run to /readyz 200 (installed package, ${fp.coldStart.runs.length} runs) | ${fp.coldStart.medianMs} ms | — | — |`,
       `| Idle RSS of run with the dashboard, at ready | ${rss(fp.idle.atReady)} | — | — |`,
       `| Idle RSS of run after a 5 000-event drain and ${fp.idle.seconds} s of executions every 10 s | ${rss(fp.idle.atEnd)} | < 80 MB | ${fp.idle.atEnd.rssMb < 80 ? "✅" : "❌"} |`,
