@@ -6,44 +6,26 @@
 // read. The Elasticsearch sink's throughput is also reported as a share of this floor.
 // Usage: node bench/floor-bulk.ts TENANT_URL CLUSTER_URL FROM TOKEN
 
-import { Agent, request } from "undici";
+import { request } from "undici";
+import { agent, pages, sinkUrl } from "./floor-pages.ts";
 
-const [tenantUrl, clusterUrl, from, token] = process.argv.slice(2) as [
-  string,
-  string,
-  string,
-  string,
-];
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
-let url = `${tenantUrl}/api/v2/logs?from=${from}&take=100`;
 let pending: Promise<unknown> = Promise.resolve();
-let pages = 0;
-for (;;) {
-  const response = await request(url, {
-    headers: { authorization: `Bearer ${token}` },
-    dispatcher: agent,
-  });
-  const text = await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`floor: tenant answered ${response.statusCode}`);
-  const events = JSON.parse(text) as Record<string, unknown>[];
-  if (events.length === 0) break;
-  const next = /<([^>]+)>;\s*rel="next"/.exec(String(response.headers.link))?.[1];
-  if (!next) throw new Error("floor: no next link");
+let count = 0;
+for await (const page of pages()) {
   let body = "";
-  for (const event of events) {
+  for (const event of JSON.parse(page.toString()) as Record<string, unknown>[]) {
     event._id = undefined;
     body += `{"create":{"_id":"${event.log_id}"}}\n${JSON.stringify(event)}\n`;
   }
   await pending;
-  pending = request(`${clusterUrl}/auth0-floor/_bulk`, {
+  pending = request(`${sinkUrl}/auth0-floor/_bulk`, {
     method: "POST",
     headers: { "content-type": "application/x-ndjson" },
     body,
     dispatcher: agent,
   }).then((answer) => answer.body.dump());
-  url = next;
-  pages++;
+  count++;
 }
 await pending;
 await agent.close();
-process.stdout.write(`${JSON.stringify({ pages })}\n`);
+process.stdout.write(`${JSON.stringify({ pages: count })}\n`);
