@@ -32,7 +32,7 @@ ARG BASE_DIGEST=sha256:9eeb7f5887d0e239e78264b06f7f11d2e14be534050481803a9e4728f
 # ---- pack: the npm package's tarball, made from the sources ----
 FROM ${NODE_BUILD_IMAGE} AS pack
 WORKDIR /src
-COPY package.json npm-shrinkwrap.json ./
+COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN mkdir /package && npm pack --pack-destination /package

@@ -107,8 +107,13 @@ describe("the npm package, installed from its tarball", { timeout: 600_000 }, ()
     assert.ok(existsSync(join(home, "LICENSE")) && existsSync(join(home, "CHANGELOG.md")));
     assert.ok(!existsSync(join(home, "src")), "no TypeScript sources");
     assert.ok(!existsSync(join(home, "dist/simulator")), "the simulator stays in the checkout");
-    // The versions the tests ran with: the lockfile is npm-shrinkwrap.json, which the package ships.
-    const lock = JSON.parse(readFileSync(join(ROOT, "npm-shrinkwrap.json"), "utf8")) as {
+    // The versions the tests ran with: the lockfile, which the package ships as npm-shrinkwrap.json.
+    assert.ok(existsSync(join(home, "npm-shrinkwrap.json")), "the package ships the lockfile");
+    assert.ok(
+      !existsSync(join(ROOT, "npm-shrinkwrap.json")),
+      "the checkout keeps package-lock.json",
+    );
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
       packages: Record<string, { version: string }>;
     };
     for (const name of ["hono", "undici", "zod", "pino", "pg"]) {
