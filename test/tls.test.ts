@@ -10,6 +10,7 @@ import { createServer } from "node:https";
 import { join } from "node:path";
 import { before, describe, it, type TestContext } from "node:test";
 import { SinkError, SourceError } from "../src/errors.ts";
+import { ClusterClient } from "../src/sinks/elasticsearch/service.ts";
 import { certificateProblem, exchange } from "../src/util/http.ts";
 import { Agent } from "../src/util/undici.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
@@ -68,7 +69,13 @@ describe("TLS certificates", () => {
         `^Auth0 token endpoint: the TLS certificate of localhost:${port} is not trusted \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); .*NODE_EXTRA_CA_CERTS`,
       ),
     );
-    const cluster = await failure(request(untrusting, "localhost", "Elasticsearch https://es"));
+    // The cluster's client names its own setting beside NODE_EXTRA_CA_CERTS.
+    const client = new ClusterClient(
+      { urls: [`https://localhost:${port}`], auth: { kind: "none" }, caFile: undefined },
+      5_000,
+    );
+    t.after(() => client.close());
+    const cluster = await failure(client.request({ method: "GET", path: "/" }));
     assert.match(cluster.message, /set ELASTICSEARCH_CA_FILE .* NODE_EXTRA_CA_CERTS/);
     const trusting = new Agent({ connect: { ca: cert } });
     t.after(() => trusting.close());

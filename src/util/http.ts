@@ -118,10 +118,7 @@ export async function exchange(
     maxBytes: number;
     /** Keep the first `maxBytes` of a larger answer instead of failing: only its status matters. */
     truncate?: boolean;
-    /**
-     * The setting that trusts a private CA for this peer, named when its certificate is not
-     * trusted; for a peer named "Elasticsearch …", ELASTICSEARCH_CA_FILE unless given.
-     */
+    /** The setting that trusts a private CA for this peer, named when its certificate is not. */
     caSetting?: string;
     errorClass: new (
       message: string,
@@ -150,11 +147,8 @@ export async function exchange(
   } catch (error) {
     if (error instanceof options.errorClass) throw error;
     if (options.signal?.aborted) throw new AbortedError();
-    const caSetting =
-      options.caSetting ??
-      (options.peer.startsWith("Elasticsearch") ? "ELASTICSEARCH_CA_FILE" : undefined);
     const host = URL.canParse(url) ? new URL(url).host : "the server";
-    const certificate = certificateProblem(error, options.peer, host, caSetting);
+    const certificate = certificateProblem(error, options.peer, host, options.caSetting);
     if (certificate !== undefined) {
       // Another try meets the same certificate: fail now rather than after RETRY_MAX_TIME.
       throw new options.errorClass(certificate, { retryable: false, cause: error });

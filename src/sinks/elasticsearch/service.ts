@@ -114,6 +114,7 @@ export class ClusterClient {
           body,
           signal: request.signal,
           peer: `Elasticsearch ${redactUrl(this.urls[index] as string)}`,
+          caSetting: "ELASTICSEARCH_CA_FILE",
           errorClass: SinkError,
           maxBytes: MAX_ANSWER_BYTES,
         });
