@@ -15,11 +15,7 @@ import type {
   SinkBatch,
   Source,
 } from "../src/interfaces.ts";
-import { makeBatcher } from "../src/pipeline/batch.ts";
-import { runExecution } from "../src/runner/execution.ts";
-import { newStats } from "../src/runner/once.ts";
-import { createLogger } from "../src/util/logger.ts";
-import { newBudget } from "../src/util/retry.ts";
+import { quietExecution } from "./helpers/execution.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
 
@@ -83,28 +79,7 @@ function sink(
 }
 
 function run(parts: { source: Source; store: JobStore; sink: Sink }, stop?: AbortSignal) {
-  return runExecution({
-    settings: {
-      startFrom: undefined,
-      initialLookbackMs: 0,
-      auth0LogRetentionMs: 86_400_000 * 365 * 50,
-      staleAfterMs: 86_400_000 * 365 * 50,
-    },
-    ...parts,
-    batcher: makeBatcher({
-      logTypes: undefined,
-      logLevel: undefined,
-      documentFormat: "extension",
-      keepId: false,
-      ecs: { dataset: "d", namespace: "n" },
-    }),
-    logger: createLogger({ level: "silent", human: false }),
-    stats: newStats(),
-    budget: newBudget(0),
-    trigger: "manual",
-    fence: null,
-    stop,
-  });
+  return quietExecution({ ...parts, stop });
 }
 
 describe("runner", () => {

@@ -7,11 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CheckpointConflictError, CheckpointMovedError, LeaseLostError } from "../src/errors.ts";
 import type { CommitStep, Fence, JobStore, LeaseHolder } from "../src/interfaces.ts";
-import { makeBatcher } from "../src/pipeline/batch.ts";
-import { runExecution } from "../src/runner/execution.ts";
-import { newStats } from "../src/runner/once.ts";
-import { createLogger } from "../src/util/logger.ts";
-import { newBudget } from "../src/util/retry.ts";
+import { quietExecution } from "./helpers/execution.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
@@ -193,7 +189,7 @@ for (const driver of STORE_DRIVERS) {
 
 /** An execution under `fence` that would read nothing: it only resolves its checkpoint. */
 function execution(job: JobStore, fence: Fence, startFrom: string | undefined) {
-  return runExecution({
+  return quietExecution({
     settings: {
       startFrom,
       initialLookbackMs: 60_000,
@@ -213,16 +209,6 @@ function execution(job: JobStore, fence: Fence, startFrom: string | undefined) {
       check: async () => undefined,
       close: async () => {},
     },
-    batcher: makeBatcher({
-      logTypes: undefined,
-      logLevel: undefined,
-      documentFormat: "extension",
-      keepId: false,
-      ecs: { dataset: "d", namespace: "n" },
-    }),
-    logger: createLogger({ level: "silent", human: false }),
-    stats: newStats(),
-    budget: newBudget(0),
     trigger: "schedule",
     fence,
   });
