@@ -6,26 +6,13 @@
 // read. The Elasticsearch sink's throughput is also reported as a share of this floor.
 // Usage: node bench/floor-bulk.ts TENANT_URL CLUSTER_URL FROM TOKEN
 
-import { request } from "undici";
-import { agent, pages, sinkUrl } from "./floor-pages.ts";
+import { relay, sinkUrl } from "./floor-pages.ts";
 
-let pending: Promise<unknown> = Promise.resolve();
-let count = 0;
-for await (const page of pages()) {
+await relay((page) => {
   let body = "";
   for (const event of JSON.parse(page.toString()) as Record<string, unknown>[]) {
     event._id = undefined;
     body += `{"create":{"_id":"${event.log_id}"}}\n${JSON.stringify(event)}\n`;
   }
-  await pending;
-  pending = request(`${sinkUrl}/auth0-floor/_bulk`, {
-    method: "POST",
-    headers: { "content-type": "application/x-ndjson" },
-    body,
-    dispatcher: agent,
-  }).then((answer) => answer.body.dump());
-  count++;
-}
-await pending;
-await agent.close();
-process.stdout.write(`${JSON.stringify({ pages: count })}\n`);
+  return { url: `${sinkUrl}/auth0-floor/_bulk`, contentType: "application/x-ndjson", body };
+});

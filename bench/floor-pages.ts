@@ -31,3 +31,28 @@ export async function* pages(): AsyncGenerator<Buffer> {
     url = next;
   }
 }
+
+/**
+ * Sends each page on as `toRequest` makes it, one request in flight (the next page is read while
+ * it is sent), and says how many pages went.
+ */
+export async function relay(
+  toRequest: (page: Buffer) => { url: string; contentType: string; body: string | Buffer },
+): Promise<void> {
+  let pending: Promise<unknown> = Promise.resolve();
+  let count = 0;
+  for await (const page of pages()) {
+    const { url, contentType, body } = toRequest(page);
+    await pending;
+    pending = request(url, {
+      method: "POST",
+      headers: { "content-type": contentType },
+      body,
+      dispatcher: agent,
+    }).then((answer) => answer.body.dump());
+    count++;
+  }
+  await pending;
+  await agent.close();
+  process.stdout.write(`${JSON.stringify({ pages: count })}\n`);
+}

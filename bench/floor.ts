@@ -3,21 +3,6 @@
 // the exporter's throughput is reported as a share of it.
 // Usage: node bench/floor.ts TENANT_URL LOGSTASH_URL FROM TOKEN
 
-import { request } from "undici";
-import { agent, pages, sinkUrl } from "./floor-pages.ts";
+import { relay, sinkUrl } from "./floor-pages.ts";
 
-let pending: Promise<unknown> = Promise.resolve();
-let count = 0;
-for await (const body of pages()) {
-  await pending;
-  pending = request(sinkUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    dispatcher: agent,
-  }).then((answer) => answer.body.dump());
-  count++;
-}
-await pending;
-await agent.close();
-process.stdout.write(`${JSON.stringify({ pages: count })}\n`);
+await relay((page) => ({ url: sinkUrl, contentType: "application/json", body: page }));
