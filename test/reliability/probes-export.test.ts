@@ -5,6 +5,8 @@
 
 import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -331,6 +333,29 @@ describe("12. answers from Auth0 are bounded before they are parsed", () => {
       assert.equal((await w.stored()).checkpoint, before);
     });
   }
+});
+
+describe("12. answers from a cluster are bounded before they are parsed", () => {
+  it("a GET / of 16 MiB of tiny values is a clear failure, not a dead process", async (t) => {
+    // Under the byte bound, and 2 levels deep: only the count of values tells it apart.
+    const body = `[${"[[]],".repeat((16 * 1024 * 1024) / 5 - 2)}[]]`;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    const result = await spawnCli(
+      ["setup", "--dry-run"],
+      { ELASTICSEARCH_URL: `http://127.0.0.1:${port}`, RETRY_MAX_TIME: "1s" },
+      tempDir(),
+    ).done;
+    assert.equal(result.code, 1, result.stderr.slice(-500));
+    assert.match(result.stdout + result.stderr, /GET \/ answered something that is not a cluster/);
+    assert.doesNotMatch(result.stderr, STACK);
+    assert.doesNotMatch(result.stderr, /heap out of memory/);
+  });
 });
 
 describe("14. credentials over plain http", () => {

@@ -59,7 +59,7 @@ function classify(answer: HttpAnswer): ClusterProduct | "compatibility mode" {
     tagline?: unknown;
   };
   try {
-    body = JSON.parse(answer.body);
+    body = parseBoundedJson(answer.body, 16) as typeof body;
   } catch {
     throw new SinkError(
       `GET / answered something that is not a cluster: ${errorReason(answer.body)}`,

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { gzip, gzipSync } from "node:zlib";
 import { ConfigError, SinkError } from "../../errors.ts";
+import { parseBoundedJson } from "../../util/bounded-json.ts";
 import { excerpt, exchange, type HttpAnswer, header } from "../../util/http.ts";
 import { redactUrl } from "../../util/secrets.ts";
 import { Agent } from "../../util/undici.ts";
@@ -32,7 +33,8 @@ export interface ClusterRequest {
 /** What the cluster's error body says, in one line. */
 export function errorReason(body: string): string {
   try {
-    const parsed = JSON.parse(body) as {
+    // Bounded like every answer: a body of millions of values is no error message.
+    const parsed = parseBoundedJson(body, 16) as {
       error?: string | { type?: string; reason?: string; root_cause?: { reason?: string }[] };
       message?: string;
     };
