@@ -80,6 +80,34 @@ describe("OpenSearch: the ISM policy manages the data stream's indices", () => {
   });
 });
 
+describe("OpenSearch without the ISM plugin (its minimal distribution)", () => {
+  it("setup installs the templates and says the policy is unavailable and what that means; check warns; run and once export", async (t) => {
+    const w = await world(t, {
+      tenant: { backlog: 20 },
+      search: { product: "opensearch", ism: false },
+      env: { ELASTICSEARCH_RETENTION: "30d" },
+    });
+    const setup = await runCli(["setup"], w.env, w.dir);
+    assert.equal(setup.code, 0, setup.stdout + setup.stderr);
+    assert.match(setup.stdout, /index template +auth0-logs-to-logstash +installed/);
+    assert.match(setup.stdout, /ISM policy +auth0-logs-to-logstash +unavailable/);
+    assert.match(
+      setup.stdout,
+      new RegExp(
+        `Note: this OpenSearch has no Index State Management plugin .*${TARGET} never rolls over and ELASTICSEARCH_RETENTION \\(30 days\\) is not applied`,
+      ),
+    );
+    const check = await runCli(["check"], w.env, w.dir);
+    assert.equal(check.code, 0, check.stdout);
+    assert.match(check.stdout, /index template installed, no lifecycle policy \(no ISM plugin\)/);
+    assert.match(check.stdout, /WARN {2}Elasticsearch: this OpenSearch has no Index State/);
+    const once = await w.once({ ELASTICSEARCH_INDEX: "logs-auth0.export-other" });
+    assert.equal(once.code, 0, once.stderr);
+    assert.match(once.stdout + once.stderr, /no Index State Management plugin/);
+    assert.deepEqual(w.missing(), []);
+  });
+});
+
 describe("a user who may only write (ELASTICSEARCH_SETUP=off)", () => {
   it("check warns that it cannot read the templates, names the privilege and who runs setup, and passes", async (t) => {
     const w = await world(t, {

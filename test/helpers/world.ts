@@ -55,6 +55,11 @@ export async function world(
     logstash?: LogstashOptions;
     /** A cluster instead of Logstash: the exporter gets ELASTICSEARCH_URL. */
     search?: SearchOptions;
+    /**
+     * A real cluster's URL instead of Logstash (test/helpers/search-node.ts); missing() and
+     * duplicates() then know nothing of it: ask the node (idCounts).
+     */
+    cluster?: string;
     env?: Record<string, string>;
     /** The exporter's store: SQLite in the world's folder (default), or a PostgreSQL schema. */
     store?: StoreDriver;
@@ -70,8 +75,9 @@ export async function world(
   const search = options.search ? await startSearch(options.search) : null;
   const dir = tempDir();
   const { LOGSTASH_URL, LOGSTASH_INDEX, ...common } = exporterEnv(tenant, logstash, dir);
-  const sink: Record<string, string> = search
-    ? { ELASTICSEARCH_URL: search.url }
+  const clusterUrl = search?.url ?? options.cluster;
+  const sink: Record<string, string> = clusterUrl
+    ? { ELASTICSEARCH_URL: clusterUrl }
     : { LOGSTASH_URL: LOGSTASH_URL as string, LOGSTASH_INDEX: LOGSTASH_INDEX as string };
   const env = {
     ...common,

@@ -62,7 +62,7 @@ async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: 
   // Loaded here: the other commands need none of the cluster's modules.
   const [
     { ElasticsearchSink },
-    { applySetup, inspectSetup, planFor },
+    { applySetup, inspectSetup, lifecycleNote, lifecycleUnavailable, planFor },
     { describeProduct },
     { isMisplacedIndex, plainIndexProblem, targetState },
   ] = await Promise.all([
@@ -109,7 +109,12 @@ async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: 
           () => applySetup(sink.client, plan, undefined, target),
           retryFor("sink", context),
         );
-    const done = { ok: "up to date", missing: "installed", outdated: "updated" } as const;
+    const done = {
+      ok: "up to date",
+      missing: "installed",
+      outdated: "updated",
+      unavailable: "unavailable",
+    } as const;
     for (const item of items) {
       io.stdout.write(
         `${item.kind.padEnd(18)} ${item.name.padEnd(32)} ${dry ? item.state : done[item.state]}\n`,
@@ -124,6 +129,7 @@ async function prepare(settings: SetupTarget, dry: boolean, logger: Logger, io: 
       io.stdout.write(`ISM policy         ${index.padEnd(32)} attached (made before the policy)\n`);
     }
     for (const note of plan.notes) io.stdout.write(`Note: ${note}\n`);
+    if (lifecycleUnavailable(items)) io.stdout.write(`Note: ${lifecycleNote(target)}\n`);
     if (state && isMisplacedIndex(target, state)) {
       // The templates are in place, but the target will never use them: not done.
       throw new SinkError(plainIndexProblem(target.index), { retryable: false });

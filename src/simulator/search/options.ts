@@ -42,6 +42,11 @@ export interface SearchOptions {
    */
   compatibilityMode?: boolean;
   collection?: "search" | "timeseries";
+  /**
+   * OpenSearch: whether the index-management (ISM) plugin is installed (default true). Without
+   * it, as in OpenSearch's minimal distribution, no _plugins/_ism path has a handler.
+   */
+  ism?: boolean;
   basic?: { user: string; password: string };
   /** The expected value after "ApiKey ": base64 of "id:key". */
   apiKey?: string;
@@ -77,6 +82,8 @@ export interface Flavor {
   /** OpenSearch answering GET / as Elasticsearch 7.10.2. */
   compat: boolean;
   timeseries: boolean;
+  /** OpenSearch with the ISM plugin. */
+  ism: boolean;
   /** ES 8.8+ names document errors document_parsing_exception and prefixes "[1:N] ". */
   docErrorType: "document_parsing_exception" | "mapper_parsing_exception";
   locations: boolean;
@@ -100,6 +107,7 @@ export function flavorOf(options: SearchOptions): Flavor {
     aoss: serverless && !es,
     compat: !es && options.compatibilityMode === true,
     timeseries: serverless && !es && options.collection === "timeseries",
+    ism: !es && options.ism !== false,
     docErrorType: modern ? "document_parsing_exception" : "mapper_parsing_exception",
     locations: es && major >= 8,
   };

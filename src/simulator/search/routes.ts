@@ -65,10 +65,12 @@ function table(flavor: Flavor): [string, Route][] {
     [...BULK, ...BULK_MORE, ...BULK_REST],
     handlers.bulk,
   );
+  // OpenSearch's lifecycle API, when its plugin is installed.
+  const withIsm = !flavor.es && flavor.ism;
   const ismRoutes = (prefix: string): [string, Route | false][] => [
     [
       `${prefix}/policies/*`,
-      !flavor.es &&
+      withIsm &&
         route(
           "ism",
           { GET: ism.GET, PUT: ism.PUT, DELETE: ism.DELETE },
@@ -78,12 +80,12 @@ function table(flavor: Flavor): [string, Route][] {
     ],
     [
       `${prefix}/explain/*`,
-      !flavor.es &&
+      withIsm &&
         route("ism_explain", { GET: `${managed}/explain` }, ["show_policy"], handlers.ismExplain),
     ],
     [
       `${prefix}/add/*`,
-      !flavor.es && route("ism_add", { POST: `${managed}/add` }, [], handlers.ismAdd),
+      withIsm && route("ism_add", { POST: `${managed}/add` }, [], handlers.ismAdd),
     ],
   ];
   const rows: [string, Route | false][] = [

@@ -10,7 +10,14 @@ import { retryFor, withRetry } from "../../util/retry.ts";
 import type { ElasticsearchConfig } from "./config.ts";
 import { type ClusterProduct, describeProduct } from "./product.ts";
 import type { ClusterClient } from "./service.ts";
-import { describeItems, inspectSetup, planFor, type SetupItem } from "./setup.ts";
+import {
+  describeItems,
+  inspectSetup,
+  lifecycleNote,
+  lifecycleUnavailable,
+  planFor,
+  type SetupItem,
+} from "./setup.ts";
 import {
   isMisplacedIndex,
   plainIndexProblem,
@@ -66,8 +73,12 @@ async function setupItems(
 
 function setupText(items: SetupItem[] | null, config: Config): string {
   if (items === null) return "index template not verified";
-  const missing = items.filter((item) => item.state !== "ok");
-  if (missing.length === 0) return "index template and lifecycle installed";
+  const missing = items.filter((item) => item.state === "missing" || item.state === "outdated");
+  if (missing.length === 0) {
+    return lifecycleUnavailable(items)
+      ? "index template installed, no lifecycle policy (no ISM plugin)"
+      : "index template and lifecycle installed";
+  }
   const how = config.autoSetup
     ? "run and once install them at start"
     : "run setup (ELASTICSEARCH_SETUP=off)";
@@ -140,7 +151,13 @@ export async function diagnose(
     }
   }
   await checkPrivileges(client, config, product, state, items === null, context, warnings);
-  if (state !== null && planFor(config, product, config.format).lifecycle?.kind === "ism") {
+  const noLifecycle = items !== null && lifecycleUnavailable(items) !== null;
+  if (noLifecycle) warnings.push(lifecycleNote(config));
+  if (
+    state !== null &&
+    !noLifecycle &&
+    planFor(config, product, config.format).lifecycle?.kind === "ism"
+  ) {
     const unmanaged = await withRetry(
       () => unmanagedIndices(client, state, config, context.signal),
       retry,

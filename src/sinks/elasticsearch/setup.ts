@@ -11,13 +11,14 @@ import type { HttpAnswer } from "../../util/http.ts";
 import type { ElasticsearchConfig } from "./config.ts";
 import { setupName } from "./names.ts";
 import type { ClusterProduct } from "./product.ts";
-import { ClusterClient } from "./service.ts";
+import { ClusterClient, errorReason } from "./service.ts";
 import { attachPolicy, type TargetState, targetState, unmanagedIndices } from "./target.ts";
 import { type SetupPlan, setupPlan, type TemplateFormat } from "./templates.ts";
 
 export { SETUP_NAME, setupName } from "./names.ts";
 
-export type ItemState = "ok" | "missing" | "outdated";
+/** unavailable: the cluster has no API for it (OpenSearch without the ISM plugin). */
+export type ItemState = "ok" | "missing" | "outdated" | "unavailable";
 
 export interface SetupItem {
   kind: "component template" | "index template" | "ILM policy" | "ISM policy";
@@ -93,6 +94,15 @@ async function inspect(
 ): Promise<SetupItem> {
   const answer = await client.request({ method: "GET", path: item.path, signal });
   if (answer.status === 404) return { ...item, state: "missing" };
+  // OpenSearch without the index-management plugin (its minimal distribution, a cluster built
+  // without it) has no ISM API at all: every path under it answers 400 "no handler found".
+  if (
+    item.kind === "ISM policy" &&
+    answer.status === 400 &&
+    /^no handler found for uri/.test(errorReason(answer.body))
+  ) {
+    return { ...item, state: "unavailable" };
+  }
   ClusterClient.judge(answer, `GET ${item.path}`);
   const body = parse(answer);
   let installed: unknown;
@@ -184,7 +194,7 @@ export async function applySetup(
 ): Promise<SetupOutcome> {
   const items = await inspectSetup(client, plan, signal);
   for (const item of items) {
-    if (item.state === "ok") continue;
+    if (item.state === "ok" || item.state === "unavailable") continue;
     let path = item.path;
     if (item.kind === "ISM policy" && item.state === "outdated") {
       path += `?if_seq_no=${item.seqNo}&if_primary_term=${item.primaryTerm}`;
@@ -208,7 +218,8 @@ export async function applySetup(
     }
   }
   const templateChanged = items.some(
-    (item) => item.state !== "ok" && !item.kind.endsWith("policy"),
+    (item) =>
+      (item.state === "missing" || item.state === "outdated") && !item.kind.endsWith("policy"),
   );
   const rolledOver =
     target !== undefined && templateChanged && (await rollOver(client, target.index, signal));
@@ -216,7 +227,7 @@ export async function applySetup(
   let attached: string[] = [];
   if (target !== undefined) {
     state = await targetState(client, target.index, signal);
-    if (plan.lifecycle?.kind === "ism") {
+    if (plan.lifecycle?.kind === "ism" && lifecycleUnavailable(items) === null) {
       const unmanaged = await unmanagedIndices(client, state, target, signal);
       attached = await attachPolicy(client, unmanaged ?? [], plan.lifecycle.name, signal);
     }
@@ -233,6 +244,23 @@ export interface SetupOutcome {
   attached: string[];
   /** What the target is now (when a target was given). */
   state?: TargetState | undefined;
+}
+
+/** The lifecycle policy setup could not install because the cluster has no API for it. */
+export function lifecycleUnavailable(items: SetupItem[]): SetupItem | null {
+  return items.find((item) => item.state === "unavailable") ?? null;
+}
+
+/** What a missing lifecycle API means for the user's data, and the way out. */
+export function lifecycleNote(
+  config: Pick<ElasticsearchConfig, "index" | "dataStream" | "retentionDays">,
+): string {
+  const retention =
+    config.retentionDays === null
+      ? ""
+      : ` and ELASTICSEARCH_RETENTION (${config.retentionDays} days) is not applied`;
+  const what = config.dataStream ? `${config.index} never rolls over` : "nothing is deleted";
+  return `this OpenSearch has no Index State Management plugin (no _plugins/_ism API), so ${what}${retention}: install opensearch-index-management and run setup again, or manage old indices by other means`;
 }
 
 export function describeItems(items: SetupItem[]): string {

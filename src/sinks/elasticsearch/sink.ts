@@ -26,7 +26,13 @@ import { type ClusterProduct, describeProduct, detectProduct, SERVERLESS } from 
 import { type BulkItem, bulkBody, chunkItems } from "./request-builder.ts";
 import { answerItems, verdictOf } from "./retry.ts";
 import { ClusterClient } from "./service.ts";
-import { applySetup, describeItems, planFor } from "./setup.ts";
+import {
+  applySetup,
+  describeItems,
+  lifecycleNote,
+  lifecycleUnavailable,
+  planFor,
+} from "./setup.ts";
 import { guardDataStream, isMisplacedIndex, plainIndexProblem } from "./target.ts";
 
 export interface ElasticsearchSinkConfig extends ElasticsearchConfig {
@@ -69,7 +75,10 @@ export class ElasticsearchSink implements Sink {
         if (this.config.autoSetup) {
           const plan = planFor(this.config, product, this.config.format);
           const outcome = await applySetup(this.client, plan, context.signal, this.config);
-          if (outcome.items.some((item) => item.state !== "ok") || outcome.attached.length > 0) {
+          const installed = outcome.items.filter(
+            (item) => item.state === "missing" || item.state === "outdated",
+          );
+          if (installed.length > 0 || outcome.attached.length > 0) {
             this.logger.info(
               {
                 before: describeItems(outcome.items),
@@ -79,6 +88,7 @@ export class ElasticsearchSink implements Sink {
               "index template and lifecycle policy installed (ELASTICSEARCH_SETUP=auto)",
             );
           }
+          if (lifecycleUnavailable(outcome.items)) this.logger.warn(lifecycleNote(this.config));
           if (outcome.state && isMisplacedIndex(this.config, outcome.state)) {
             this.logger.warn(plainIndexProblem(this.config.index));
           }

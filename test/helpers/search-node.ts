@@ -1,0 +1,123 @@
+// The real OpenSearch node the suite runs against (scripts/search-node): its URL from
+// A2L_TEST_OPENSEARCH_URL (CI starts it once and exports it), or started here through the same
+// script, so that `npm test` on a fresh machine runs everything. Never skipped: a node that does
+// not come up fails the test that needs it, with the script's message and the node's log tail.
+// A node started here keeps running after the tests (`scripts/search-node stop` ends it).
+//
+// Tests share the node and never collide: each writes to a data stream of its own
+// (`uniqueTarget`), whose templates cover only its own names.
+
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { request } from "undici";
+
+const SCRIPT = fileURLToPath(new URL("../../scripts/search-node", import.meta.url));
+
+let started: Promise<string> | null = null;
+
+function startNode(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      SCRIPT,
+      ["start"],
+      { timeout: 900_000, maxBuffer: 4 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const url = stdout.trim().split("\n").at(-1) ?? "";
+        if (error || !/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) {
+          reject(new Error(`scripts/search-node start failed:\n${stderr}${stdout}`));
+        } else resolve(url);
+      },
+    );
+  });
+}
+
+/** The node's URL (no trailing slash); starts it when no URL is given, unless CI says not to. */
+export function searchNodeUrl(): Promise<string> {
+  started ??= (async () => {
+    const given = process.env.A2L_TEST_OPENSEARCH_URL;
+    if (given) return given.replace(/\/$/, "");
+    if (process.env.A2L_REQUIRE_OPENSEARCH === "1") {
+      throw new Error(
+        "A2L_REQUIRE_OPENSEARCH=1 but A2L_TEST_OPENSEARCH_URL is not set: .ci/run starts the node (scripts/search-node start) and exports its URL",
+      );
+    }
+    return startNode();
+  })();
+  return started;
+}
+
+export interface NodeAnswer {
+  status: number;
+  json: Record<string, unknown>;
+  text: string;
+}
+
+/** One request to the node, its answer parsed when it is JSON. */
+export async function node(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<NodeAnswer> {
+  const url = await searchNodeUrl();
+  const ndjson = typeof body === "string";
+  const response = await request(`${url}${path}`, {
+    method: method as "GET",
+    headers: {
+      ...(body === undefined
+        ? {}
+        : { "content-type": ndjson ? "application/x-ndjson" : "application/json" }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : ndjson ? body : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+  } catch {}
+  return { status: response.statusCode, json, text };
+}
+
+/**
+ * A data stream name of the test's own, logs-<dataset>-default: a dataset of fixed length, so that
+ * no other test's template pattern (logs-<dataset>-*) overlaps it.
+ */
+export function uniqueTarget(label: string): string {
+  return `logs-a2l.${label}.${randomBytes(4).toString("hex")}-default`;
+}
+
+/** How many documents each _id has in the target (all backing indices), after a refresh. */
+export async function idCounts(target: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const refreshed = await node("POST", `/${target}/_refresh`);
+  if (refreshed.status === 404) return counts;
+  const found = await node("POST", `/${target}/_search`, {
+    size: 10_000,
+    _source: false,
+    query: { match_all: {} },
+  });
+  if (found.status !== 200) throw new Error(`_search ${target}: ${found.status} ${found.text}`);
+  const hits = (found.json.hits as { hits: { _id: string }[] }).hits;
+  for (const hit of hits) counts.set(hit._id, (counts.get(hit._id) ?? 0) + 1);
+  return counts;
+}
+
+/** _count of the target after a refresh (0 when it does not exist). */
+export async function countOf(target: string): Promise<number> {
+  const refreshed = await node("POST", `/${target}/_refresh`);
+  if (refreshed.status === 404) return 0;
+  const answer = await node("GET", `/${target}/_count`);
+  if (answer.status !== 200) throw new Error(`_count ${target}: ${answer.status} ${answer.text}`);
+  return answer.json.count as number;
+}
+
+/** One document's source, by id, from whichever backing index holds it. */
+export async function sourceOf(target: string, id: string): Promise<Record<string, unknown>> {
+  await node("POST", `/${target}/_refresh`);
+  const found = await node("POST", `/${target}/_search`, { query: { ids: { values: [id] } } });
+  const hit = (found.json.hits as { hits: { _source: Record<string, unknown> }[] }).hits[0];
+  if (!hit) throw new Error(`${id} is not in ${target}`);
+  return hit._source;
+}
