@@ -9,6 +9,8 @@
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
 
@@ -120,4 +122,61 @@ export async function sourceOf(target: string, id: string): Promise<Record<strin
   const hit = (found.json.hits as { hits: { _source: Record<string, unknown> }[] }).hits[0];
   if (!hit) throw new Error(`${id} is not in ${target}`);
   return hit._source;
+}
+
+export interface FaultProxy {
+  url: string;
+  /** The next `count` _bulk requests are answered 503 by the proxy, never reaching the node. */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of the node that can fail whole _bulk requests, as the fake's
+ * failNext("503") does: the one fault a healthy real node will not produce on demand.
+ */
+export async function faultProxy(): Promise<FaultProxy> {
+  const target = new URL(await searchNodeUrl());
+  let failing = 0;
+  const server = createServer((req, res) => {
+    if (failing > 0 && (req.url ?? "").split("?")[0]?.endsWith("/_bulk")) {
+      failing--;
+      req.resume();
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error: { type: "unavailable_shards_exception", reason: "failed by the test's proxy" },
+          status: 503,
+        }),
+      );
+      return;
+    }
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    failNext(count) {
+      failing += count;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
