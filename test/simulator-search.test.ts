@@ -161,6 +161,9 @@ describe("GET / tells the product apart", () => {
       assert.equal(method.status, 404); // DELETE /{index}: the index "_bulk" does not exist
     });
     await withFake({ product: "opensearch" }, async (fake) => {
+      // A literal route wins over /{index} (a real 2.19.6 node): the method is wrong, not the index.
+      const method = await call(fake, "DELETE", "/_bulk");
+      assert.equal(method.status, 405);
       const ilm = await call(fake, "PUT", "/_ilm/policy/p", { body: "{}", headers: JSON_TYPE });
       assert.equal(ilm.status, 400);
       assert.equal(ilm.json.error, "no handler found for uri [/_ilm/policy/p] and method [PUT]");

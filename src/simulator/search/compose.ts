@@ -141,6 +141,14 @@ export function unknownType(flavor: Flavor, mapping: Json): EsError | undefined 
           );
         }
       }
+      // OpenSearch's flat_object takes no parameter at all (checked on 2.19.6).
+      const extra = Object.keys(node).filter((key) => key !== "type");
+      if (!flavor.es && node.type === "flat_object" && extra.length > 0) {
+        return esError(
+          "mapper_parsing_exception",
+          `Mapping definition for [${name}] has unsupported parameters: ${extra.map((key) => ` [${key} : ${javaValue(node[key])}]`).join("")}`,
+        );
+      }
       const inner = node.properties ? visit(node.properties as Json) : undefined;
       if (inner) return inner;
     }
@@ -230,4 +238,9 @@ export function checkPriority(
     "illegal_argument_exception",
     `index template [${name}] has index patterns ${javaList(patterns)} matching patterns from existing templates [${names}] with patterns (${listing}) that have the same priority [${priority}], multiple index templates may not match during index creation, please use a different priority`,
   );
+}
+
+/** A mapping parameter's value as Java prints it in a message. */
+function javaValue(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }

@@ -252,7 +252,9 @@ export const rollover: Handler = (ctx) => {
   const name = ctx.args[0] ?? "";
   const stream = ctx.cluster.streams.get(name);
   if (!stream) {
-    const reason = `rollover target [${name}] does not point to a write index or a data stream`;
+    const reason = ctx.cluster.indices.has(name)
+      ? `rollover target [${name}] does not point to a write index or a data stream`
+      : `rollover target [${name}] does not exist`;
     throw fail(400, "illegal_argument_exception", reason);
   }
   const { oldIndex, newIndex } = ctx.cluster.rollover(stream);

@@ -104,7 +104,10 @@ export class IndexMapping {
           ok: false,
           error: esError(
             "illegal_argument_exception",
-            `Limit of total fields [${this.limits.totalFields}] has been exceeded while adding new fields [${state.newFields}]`,
+            // OpenSearch 2.19.6 (checked on a real node) names no count of new fields.
+            this.flavor.es
+              ? `Limit of total fields [${this.limits.totalFields}] has been exceeded while adding new fields [${state.newFields}]`
+              : `Limit of total fields [${this.limits.totalFields}] has been exceeded`,
           ),
         };
       }
@@ -152,10 +155,14 @@ export class IndexMapping {
     for (const [key, value] of Object.entries(object)) {
       const here = [...src, key];
       if (prefix === "" && METADATA.has(key)) {
+        const reason = `Field [${key}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`;
+        // OpenSearch (checked on 2.19.6) wraps it as a failure to parse the field.
+        if (this.flavor.es) this.fail(state, here, reason);
         this.fail(
           state,
           here,
-          `Field [${key}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`,
+          `failed to parse field [${key}] of type [${key}] in document with id '${state.id}'. Preview of field's value: '${javaString(object[key])}'`,
+          esError("mapper_parsing_exception", reason),
         );
       }
       const segments = key.split(".");
@@ -215,6 +222,17 @@ export class IndexMapping {
     if (!node) {
       node = this.dynamicNode(state, path, parent, value, src) ?? undefined;
       if (!node) return;
+    } else if (!this.flavor.es && state.updates.has(path) && !this.nodes.has(path)) {
+      // Mapped dynamically earlier in this same document: a real node maps each value on its own
+      // and merges the new mappings when the document is done, so a second value of another type
+      // is a merge conflict, not a value that fails to parse (checked on OpenSearch 2.19.6).
+      const name = path.slice(path.lastIndexOf(".") + 1);
+      const next = dynamicMapping(this.root, path, name, value);
+      // Inside an object itself new in this document, the real merge names the types the other
+      // way round (checked on OpenSearch 2.19.6: [{"n":42},{"n":"42"}] is "from [text] to [long]").
+      const parentIsNew = parent !== "" && state.updates.has(parent) && !this.nodes.has(parent);
+      if (parentIsNew) this.mergeDynamic(next, node, path);
+      else this.mergeDynamic(node, next, path);
     }
     const name = path.slice(path.lastIndexOf(".") + 1);
     if (isObjectNode(node)) {
@@ -243,6 +261,12 @@ export class IndexMapping {
       }
       return;
     }
+    if (type === "flat_object") {
+      const refusal = flatObjectRefusal(path, value);
+      if (refusal?.preview) this.fail(state, src, preview(), refusal.error);
+      if (refusal) throw new DocFailure(refusal.error);
+      return;
+    }
     const isObject = typeof value === "object";
     const result = parseLeaf(type, node, path, value, isObject ? columnOf(state.raw, src) : 0);
     if (result.ok) {
@@ -251,12 +275,39 @@ export class IndexMapping {
       if (path === this.timestampField) state.timestamps++;
       return;
     }
+    if (!this.flavor.es) result.cause = openSearchCause(type, node, result.cause);
     const ignore =
       result.malformed &&
       path !== this.timestampField &&
       this.malformable.has(type) &&
       ((node.ignore_malformed as boolean | undefined) ?? this.limits.ignoreMalformed);
-    if (!ignore) this.fail(state, src, preview(), result.cause);
+    if (ignore) return;
+    // OpenSearch names neither the document nor the value for a point (checked on 2.19.6).
+    if (!this.flavor.es && type === "geo_point") {
+      throw new DocFailure(
+        esError("mapper_parsing_exception", `failed to parse field [${path}] of type [${type}]`, {
+          caused_by: result.cause,
+        }),
+      );
+    }
+    this.fail(state, src, preview(), result.cause);
+  }
+
+  /** Two dynamic mappings of one path in one document: the same type, or the merge refuses. */
+  private mergeDynamic(first: Json, next: Json, path: string): void {
+    if (isObjectNode(first) && isObjectNode(next)) return;
+    const conflict = (reason: string) => {
+      throw new DocFailure(esError("illegal_argument_exception", reason));
+    };
+    if (isObjectNode(first))
+      conflict(`can't merge a non object mapping [${path}] with an object mapping`);
+    if (isObjectNode(next))
+      conflict(`can't merge a non object mapping [${path}] with an object mapping`);
+    if (first.type !== next.type) {
+      conflict(
+        `mapper [${path}] cannot be changed from type [${String(first.type)}] to [${String(next.type)}]`,
+      );
+    }
   }
 
   /** The `dynamic` setting in force below `parent` (inherited from the nearest object). */
@@ -309,4 +360,80 @@ export class IndexMapping {
     state.newFields += cost;
     return node;
   }
+}
+
+/** Lucene's limit on one indexed term, in UTF-8 bytes. */
+const MAX_TERM_BYTES = 32_766;
+
+/**
+ * Why OpenSearch's flat_object refuses a value (checked on 2.19.6): anything but an object (each
+ * element of an array on its own), or a leaf, or its dotted path with the value, longer than one
+ * Lucene term may be; flat_object takes no ignore_above. `preview`: the error names the field.
+ */
+function flatObjectRefusal(
+  path: string,
+  value: unknown,
+): { error: EsError; preview: boolean } | null {
+  if (typeof value !== "object" || value === null) {
+    const token =
+      typeof value === "number"
+        ? "VALUE_NUMBER"
+        : typeof value === "boolean"
+          ? "VALUE_BOOLEAN"
+          : "VALUE_STRING";
+    const cause = esError(
+      "parsing_exception",
+      `[${path}] unexpected token [${token}] in flat_object field value`,
+    );
+    return { error: cause, preview: true };
+  }
+  const leaves: [string, string][] = [];
+  const collect = (inner: unknown, keys: string) => {
+    if (Array.isArray(inner)) for (const one of inner) collect(one, keys);
+    else if (inner !== null && typeof inner === "object") {
+      for (const [key, one] of Object.entries(inner as Json))
+        collect(one, keys ? `${keys}.${key}` : key);
+    } else if (inner !== null) leaves.push([keys, String(inner)]);
+  };
+  collect(value, "");
+  const immense = (field: string, term: string) => {
+    const bytes = Buffer.from(term);
+    const prefix = [...bytes.subarray(0, 30)].map((byte) => (byte > 127 ? byte - 256 : byte));
+    const got = `bytes can be at most ${MAX_TERM_BYTES} in length; got ${bytes.length}`;
+    return {
+      error: esError(
+        "illegal_argument_exception",
+        `Document contains at least one immense term in field="${path}.${field}" (whose UTF8 encoding is longer than the max length ${MAX_TERM_BYTES}), all of which were skipped.  Please correct the analyzer to not produce such terms.  The prefix of the first immense term is: '[${prefix.join(", ")}]...', original message: ${got}`,
+        { caused_by: esError("max_bytes_length_exceeded_exception", got) },
+      ),
+      preview: false,
+    };
+  };
+  for (const [, leaf] of leaves) {
+    if (Buffer.byteLength(leaf) > MAX_TERM_BYTES) return immense("_value", leaf);
+  }
+  for (const [keys, leaf] of leaves) {
+    const term = `${path}.${keys}=${leaf}`;
+    if (Buffer.byteLength(term) > MAX_TERM_BYTES) return immense("_valueAndPath", term);
+  }
+  return null;
+}
+
+/**
+ * OpenSearch's causes where they differ from Elasticsearch's (checked on 2.19.6): a number that
+ * does not parse is an illegal_argument_exception, and a date that fits none of several formats
+ * says so underneath.
+ */
+function openSearchCause(type: string, node: Json, cause: EsError): EsError {
+  if (cause.type === "number_format_exception")
+    return { ...cause, type: "illegal_argument_exception" };
+  const formats =
+    typeof node.format === "string" ? node.format : "strict_date_optional_time||epoch_millis";
+  if ((type === "date" || type === "date_nanos") && formats.includes("||")) {
+    return {
+      ...cause,
+      caused_by: esError("date_time_parse_exception", "Failed to parse with all enclosed parsers"),
+    };
+  }
+  return cause;
 }

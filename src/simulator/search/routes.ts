@@ -223,7 +223,20 @@ export function findRoute(flavor: Flavor, path: string, method: string, url: str
     cache.set(flavor, routes);
   }
   const allowed = new Set<string>();
+  // Like the real path trie, a literal first segment takes the path from a wildcard: DELETE
+  // /_bulk is a 405 of _bulk, not a delete of an index named _bulk (checked on OpenSearch 2.19.6;
+  // Elasticsearch is left as it was, unchecked).
+  const literal =
+    !flavor.es &&
+    routes.some(
+      ([want]) =>
+        want.length === parts.length &&
+        want[0] !== undefined &&
+        want[0] !== "*" &&
+        want.every((segment, i) => segment === "*" || segment === parts[i]),
+    );
   for (const [want, found] of routes) {
+    if (literal && want[0] === "*") continue;
     if (want.length !== parts.length) continue;
     const args: string[] = [];
     // A leading wildcard before an API segment never takes a "_" name: /_foo/_count is no

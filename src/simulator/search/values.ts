@@ -182,10 +182,18 @@ function parseGeoPoint(path: string, value: unknown): LeafResult {
       return bad("parse_exception", "latitude must be a number");
     if (typeof lo !== "number" || Number.isNaN(lo))
       return bad("parse_exception", "longitude must be a number");
+    // Java prints the double: 91.0, not 91.
+    const double = (n: number) => (Number.isInteger(n) ? n.toFixed(1) : String(n));
     if (la < -90 || la > 90)
-      return bad("illegal_argument_exception", `illegal latitude value [${la}] for ${path}`);
+      return bad(
+        "illegal_argument_exception",
+        `illegal latitude value [${double(la)}] for ${path}`,
+      );
     if (lo < -180 || lo > 180)
-      return bad("illegal_argument_exception", `illegal longitude value [${lo}] for ${path}`);
+      return bad(
+        "illegal_argument_exception",
+        `illegal longitude value [${double(lo)}] for ${path}`,
+      );
     return OK;
   };
   if (Array.isArray(value)) {
