@@ -95,14 +95,20 @@ export async function idCounts(target: string): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const refreshed = await node("POST", `/${target}/_refresh`);
   if (refreshed.status === 404) return counts;
-  const found = await node("POST", `/${target}/_search`, {
+  // A scroll: a target may hold more than one search's 10 000 hits.
+  let page = await node("POST", `/${target}/_search?scroll=1m`, {
     size: 10_000,
     _source: false,
-    query: { match_all: {} },
+    sort: ["_doc"],
   });
-  if (found.status !== 200) throw new Error(`_search ${target}: ${found.status} ${found.text}`);
-  const hits = (found.json.hits as { hits: { _id: string }[] }).hits;
-  for (const hit of hits) counts.set(hit._id, (counts.get(hit._id) ?? 0) + 1);
+  for (;;) {
+    if (page.status !== 200) throw new Error(`_search ${target}: ${page.status} ${page.text}`);
+    const hits = (page.json.hits as { hits: { _id: string }[] }).hits;
+    for (const hit of hits) counts.set(hit._id, (counts.get(hit._id) ?? 0) + 1);
+    if (hits.length === 0) break;
+    page = await node("POST", "/_search/scroll", { scroll: "1m", scroll_id: page.json._scroll_id });
+  }
+  await node("DELETE", "/_search/scroll", { scroll_id: page.json._scroll_id });
   return counts;
 }
 
@@ -128,6 +134,11 @@ export interface FaultProxy {
   url: string;
   /** The next `count` _bulk requests are answered 503 by the proxy, never reaching the node. */
   failNext(count: number): void;
+  /**
+   * Called when the node has answered a _bulk (its documents are indexed), before the answer is
+   * passed on: the instant between a send and the exporter hearing of it.
+   */
+  onBulkAnswer: (() => void) | undefined;
   close(): Promise<void>;
 }
 
@@ -138,6 +149,17 @@ export interface FaultProxy {
 export async function faultProxy(): Promise<FaultProxy> {
   const target = new URL(await searchNodeUrl());
   let failing = 0;
+  const proxy: FaultProxy = {
+    url: "",
+    onBulkAnswer: undefined,
+    failNext(count) {
+      failing += count;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
   const server = createServer((req, res) => {
     if (failing > 0 && (req.url ?? "").split("?")[0]?.endsWith("/_bulk")) {
       failing--;
@@ -151,6 +173,7 @@ export async function faultProxy(): Promise<FaultProxy> {
       );
       return;
     }
+    const bulk = (req.url ?? "").split("?")[0]?.endsWith("/_bulk") === true;
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -160,6 +183,7 @@ export async function faultProxy(): Promise<FaultProxy> {
         headers: req.headers,
       },
       (answer) => {
+        if (bulk) proxy.onBulkAnswer?.();
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -169,14 +193,6 @@ export async function faultProxy(): Promise<FaultProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    failNext(count) {
-      failing += count;
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  proxy.url = `http://127.0.0.1:${port}`;
+  return proxy;
 }
