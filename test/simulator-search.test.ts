@@ -391,8 +391,13 @@ describe("_bulk into a data stream made by the built-in logs-*-* template (ES 8)
     const [withId, noTime, indexOp, fine] = items(response);
     assert.equal(withId?.status, 400);
     assert.equal(error(withId as Json).type, "document_parsing_exception");
+    // Wrapped as a failure to parse the field, as a real 8.19.8 node says it.
     assert.match(
       String(error(withId as Json).reason),
+      /^\[1:\d+\] failed to parse field \[_id\] of type \[_id\] in document with id 'c'/,
+    );
+    assert.match(
+      String((error(withId as Json).caused_by as Json).reason),
       /^\[1:\d+\] Field \[_id\] is a metadata field and cannot be added inside a document\. Use the index API request parameters\.$/,
     );
     assert.equal(noTime?.status, 400);

@@ -16,38 +16,54 @@ import { request } from "undici";
 
 const SCRIPT = fileURLToPath(new URL("../../scripts/search-node", import.meta.url));
 
-let started: Promise<string> | null = null;
+export type NodeProduct = "opensearch" | "elasticsearch";
 
-function startNode(): Promise<string> {
+const started = new Map<NodeProduct, Promise<string>>();
+
+function startNode(product: NodeProduct): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       SCRIPT,
-      ["start"],
+      ["start", product],
       { timeout: 900_000, maxBuffer: 4 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const url = stdout.trim().split("\n").at(-1) ?? "";
         if (error || !/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) {
-          reject(new Error(`scripts/search-node start failed:\n${stderr}${stdout}`));
+          reject(new Error(`scripts/search-node start ${product} failed:\n${stderr}${stdout}`));
         } else resolve(url);
       },
     );
   });
 }
 
-/** The node's URL (no trailing slash); starts it when no URL is given, unless CI says not to. */
-export function searchNodeUrl(): Promise<string> {
-  started ??= (async () => {
-    const given = process.env.A2L_TEST_OPENSEARCH_URL;
-    if (given) return given.replace(/\/$/, "");
-    if (process.env.A2L_REQUIRE_OPENSEARCH === "1") {
-      throw new Error(
-        "A2L_REQUIRE_OPENSEARCH=1 but A2L_TEST_OPENSEARCH_URL is not set: .ci/run starts the node (scripts/search-node start) and exports its URL",
-      );
-    }
-    return startNode();
-  })();
-  return started;
+/**
+ * The node's URL (no trailing slash), from A2L_TEST_OPENSEARCH_URL (A2L_TEST_ELASTICSEARCH_URL);
+ * started here when none is given, unless A2L_REQUIRE_OPENSEARCH=1 (…_ELASTICSEARCH=1) says CI
+ * started it and a missing URL is a failure. The Elasticsearch node answers its users only
+ * (ELASTIC_ADMIN, ELASTIC_WRITER).
+ */
+export function searchNodeUrl(product: NodeProduct = "opensearch"): Promise<string> {
+  let url = started.get(product);
+  if (!url) {
+    url = (async () => {
+      const suffix = product.toUpperCase();
+      const given = process.env[`A2L_TEST_${suffix}_URL`];
+      if (given) return given.replace(/\/$/, "");
+      if (process.env[`A2L_REQUIRE_${suffix}`] === "1") {
+        throw new Error(
+          `A2L_REQUIRE_${suffix}=1 but A2L_TEST_${suffix}_URL is not set: .ci/run starts the node (scripts/search-node start ${product}) and exports its URL`,
+        );
+      }
+      return startNode(product);
+    })();
+    started.set(product, url);
+  }
+  return url;
 }
+
+/** The Elasticsearch node's users (scripts/search-node): a superuser, and one who may only write. */
+export const ELASTIC_ADMIN = { user: "a2l-admin", password: "a2l-admin-pw" };
+export const ELASTIC_WRITER = { user: "a2l-writer", password: "a2l-writer-pw" };
 
 export interface NodeAnswer {
   status: number;

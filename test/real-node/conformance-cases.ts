@@ -14,21 +14,32 @@ export interface Step {
   gzip?: boolean;
 }
 
+export type Product = "opensearch" | "elasticsearch";
+
 export interface Case {
   name: string;
+  /** Where the case applies (default: both). Elasticsearch's test distribution lacks GET /, the
+   * data stream API and ILM: cases about them are OpenSearch's only. */
+  only?: Product;
+  /** Sent as this user of the Elasticsearch node (default: a2l-admin). */
+  user?: "a2l-admin" | "a2l-writer";
   /** Requests whose answers are not compared (preparation). */
   given?: Step[];
   steps: Step[];
 }
 
-/** A data stream template of the case's own: dynamic mappings, or the ones given. */
+/**
+ * A data stream template of the case's own: dynamic mappings, or the ones given. Its priority is
+ * above the fake Elasticsearch's built-in logs template (100), which the real test distribution
+ * lacks, so that the same template applies on both.
+ */
 const streamTemplate = (mappings?: Record<string, unknown>, settings = {}): Step => ({
   method: "PUT",
   path: "/_index_template/{p}",
   body: {
     index_patterns: ["{dsfamily}"],
     data_stream: {},
-    priority: 50,
+    priority: 200,
     template: {
       settings: { number_of_replicas: 0, ...settings },
       ...(mappings ? { mappings } : {}),
@@ -53,9 +64,14 @@ const at = (fields: Record<string, unknown>) => ({
 const bulk = (body: string, gzip = false): Step => ({ method: "POST", path: "/_bulk", body, gzip });
 
 export const CASES: Case[] = [
-  { name: "GET / names the product and version", steps: [{ method: "GET", path: "/" }] },
+  {
+    name: "GET / names the product and version",
+    only: "opensearch",
+    steps: [{ method: "GET", path: "/" }],
+  },
   {
     name: "an unknown path has no handler",
+    only: "opensearch",
     steps: [
       { method: "GET", path: "/_plugins/_ism/policies/{p}" },
       { method: "POST", path: "/_security/user/_has_privileges", body: { cluster: ["monitor"] } },
@@ -64,6 +80,7 @@ export const CASES: Case[] = [
   },
   {
     name: "a known path with the wrong method",
+    only: "opensearch",
     steps: [{ method: "DELETE", path: "/_bulk" }],
   },
   {
@@ -71,7 +88,6 @@ export const CASES: Case[] = [
     steps: [
       { method: "GET", path: "/_index_template/{p}" },
       { method: "GET", path: "/_component_template/{p}" },
-      { method: "GET", path: "/_data_stream/{ds}" },
       { method: "HEAD", path: "/{ds}" },
       { method: "GET", path: "/{ds}/_count" },
       { method: "POST", path: "/{ds}/_refresh" },
@@ -79,11 +95,18 @@ export const CASES: Case[] = [
     ],
   },
   {
+    name: "a missing data stream",
+    only: "opensearch",
+    steps: [{ method: "GET", path: "/_data_stream/{ds}" }],
+  },
+  {
     name: "a data stream needs a matching template",
+    only: "opensearch",
     steps: [{ method: "PUT", path: "/_data_stream/{ds}" }],
   },
   {
     name: "a data stream made explicitly, then again",
+    only: "opensearch",
     given: [streamTemplate()],
     steps: [
       { method: "PUT", path: "/_data_stream/{ds}" },
@@ -94,6 +117,7 @@ export const CASES: Case[] = [
   },
   {
     name: "mapping types: unknown ones, and parameters flat_object does not take",
+    only: "opensearch",
     steps: [
       {
         method: "PUT",
@@ -146,7 +170,7 @@ export const CASES: Case[] = [
       {
         method: "PUT",
         path: "/_index_template/{p}-twin",
-        body: { index_patterns: ["{dsfamily}"], data_stream: {}, priority: 50 },
+        body: { index_patterns: ["{dsfamily}"], data_stream: {}, priority: 200 },
       },
     ],
   },
@@ -198,6 +222,7 @@ export const CASES: Case[] = [
   },
   {
     name: "flat_object: objects only, and no term longer than Lucene's limit",
+    only: "opensearch",
     given: [
       streamTemplate({
         dynamic: false,
@@ -227,6 +252,7 @@ export const CASES: Case[] = [
   },
   {
     name: "our field types and what they take",
+    only: "opensearch",
     given: [
       streamTemplate({
         dynamic: false,
@@ -278,7 +304,96 @@ export const CASES: Case[] = [
       ),
     ],
   },
+  {
+    name: "flattened: its parameters, and a parameter it does not take",
+    only: "elasticsearch",
+    steps: [
+      {
+        method: "PUT",
+        path: "/_component_template/{p}-a",
+        body: {
+          template: {
+            mappings: {
+              properties: { x: { type: "flattened", depth_limit: 1000, ignore_above: 8191 } },
+            },
+          },
+        },
+      },
+      {
+        method: "PUT",
+        path: "/_component_template/{p}-b",
+        body: { template: { mappings: { properties: { x: { type: "flattened", nope: 1 } } } } },
+      },
+    ],
+  },
+  {
+    name: "flattened: objects only; ignore_above keeps a long leaf out of the index, not the document",
+    only: "elasticsearch",
+    given: [
+      streamTemplate({
+        dynamic: false,
+        properties: {
+          "@timestamp": { type: "date" },
+          flat: { type: "flattened", depth_limit: 1000, ignore_above: 8191 },
+          shallow: { type: "flattened" },
+        },
+      }),
+    ],
+    steps: [
+      bulk(
+        creates(
+          ["h1", at({ flat: "a string" })],
+          ["h2", at({ flat: true })],
+          ["h3", at({ flat: 42 })],
+          ["h4", at({ flat: [] })],
+          ["h5", at({ flat: null })],
+          ["h6", at({ flat: [{ a: 1 }, { b: "x" }] })],
+          ["h7", at({ flat: ["x", { a: 1 }] })],
+          ["h8", at({ flat: { a: { b: `é${"x".repeat(40_000)}` } } })],
+          ["h9", at({ flat: { a: [["x", "y"], [1]], b: null, c: true, d: 1.5 } })],
+          ["h10", at({ shallow: deep(25) })],
+          ["h11", at({ flat: deep(25) })],
+        ),
+      ),
+    ],
+  },
+  {
+    name: "_has_privileges: what a writer and an admin may do",
+    only: "elasticsearch",
+    steps: [
+      {
+        method: "POST",
+        path: "/_security/user/_has_privileges",
+        body: {
+          cluster: ["manage_index_templates", "manage_ilm"],
+          index: [{ names: ["{ds}"], privileges: ["create_doc", "auto_configure"] }],
+        },
+      },
+    ],
+  },
+  {
+    name: "_has_privileges: a writer",
+    only: "elasticsearch",
+    user: "a2l-writer",
+    steps: [
+      {
+        method: "POST",
+        path: "/_security/user/_has_privileges",
+        body: {
+          cluster: ["manage_index_templates", "manage_ilm"],
+          index: [{ names: ["{ds}"], privileges: ["create_doc", "auto_configure"] }],
+        },
+      },
+    ],
+  },
 ];
+
+/** An object `levels` deep. */
+function deep(levels: number): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < levels; i++) value = { d: value };
+  return value;
+}
 
 /** The body as sent: NDJSON or JSON, gzip-compressed when the step says so. */
 export function encode(

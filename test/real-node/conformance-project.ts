@@ -41,26 +41,35 @@ function anonymous(text: string, names: Record<string, string>): string {
 
 /**
  * What the fake does not emulate, by design: Jackson's wording of a JSON syntax error (the fake
- * parses with JavaScript's), and the order a 405 lists the allowed methods in (a hash set's).
+ * parses with JavaScript's), wherever a chain of errors repeats it, and the order a 405 lists the
+ * allowed methods in (a hash set's).
  */
-function unemulated(reason: string, type: unknown): string {
-  if (type === "json_parse_exception") return "(Jackson's words)";
+function unemulated(reason: string): string {
   return reason.replace(
     /allowed: \[([^\]]*)\]/,
     (_, list: string) => `allowed: [${list.split(", ").sort().join(", ")}]`,
   );
 }
 
-function error(value: unknown, names: Record<string, string>): unknown {
-  if (typeof value === "string") return unemulated(anonymous(value, names), undefined);
+function chainHas(value: Record<string, unknown> | undefined, type: string): boolean {
+  for (let e = value; e; e = e.caused_by as Record<string, unknown> | undefined) {
+    if (e.type === type) return true;
+  }
+  return false;
+}
+
+function error(value: unknown, names: Record<string, string>, jackson?: boolean): unknown {
+  if (typeof value === "string") return unemulated(anonymous(value, names));
   const e = value as Record<string, unknown>;
+  const words = jackson ?? chainHas(e, "json_parse_exception");
   const cause = e.caused_by as Record<string, unknown> | undefined;
-  return {
-    type: e.type,
-    reason:
-      typeof e.reason === "string" ? unemulated(anonymous(e.reason, names), e.type) : e.reason,
-    ...(cause ? { caused_by: error(cause, names) } : {}),
-  };
+  const reason =
+    typeof e.reason !== "string"
+      ? e.reason
+      : words && !/^(\[1:1\] )?failed to parse$/.test(e.reason)
+        ? "(Jackson's words)"
+        : unemulated(anonymous(e.reason, names));
+  return { type: e.type, reason, ...(cause ? { caused_by: error(cause, names, words) } : {}) };
 }
 
 export function project(status: number, text: string, names: Record<string, string>): unknown {

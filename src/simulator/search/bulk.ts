@@ -66,16 +66,23 @@ export function runBulk(input: BulkInput, text: string): BulkResult {
         ),
       );
     }
+    const existed = cluster.streams.has(target) || cluster.indices.has(target);
     const resolved = cluster.writeIndex(target);
     if ("reason" in resolved) return failed(400, resolved);
     const { index, stream } = resolved;
     const shardInfo = { index_uuid: index.uuid, shard: "0", index: index.name };
     if (stream && item.op !== "create") {
+      // Elasticsearch (checked on 8.19.8) adds why, when this write was to make the stream.
+      const cause =
+        flavor.es && !existed
+          ? { caused_by: esError("index_not_found_exception", `no such index [${target}]`) }
+          : {};
       return failed(
         400,
         esError(
           "illegal_argument_exception",
           "only write ops with an op_type of create are allowed in data streams",
+          cause,
         ),
       );
     }
@@ -126,8 +133,21 @@ export function runBulk(input: BulkInput, text: string): BulkResult {
     try {
       source = JSON.parse(raw);
     } catch (error) {
-      const cause = esError("json_parse_exception", (error as Error).message);
-      return failed(400, docError(flavor, 1, "failed to parse", cause), index.name);
+      const message = (error as Error).message;
+      const cause = esError("json_parse_exception", message);
+      if (!flavor.es) {
+        return failed(400, docError(flavor, 1, "failed to parse", cause), index.name);
+      }
+      // Elasticsearch (checked on 8.19.8) repeats the parser's words, wrapped once more.
+      const column = Number(/column (\d+)/.exec(message)?.[1] ?? 1);
+      const parse = esError("x_content_parse_exception", `[1:${column}] ${message}`, {
+        caused_by: cause,
+      });
+      return failed(
+        400,
+        docError(flavor, 1, `failed to parse: ${parse.reason}`, parse),
+        index.name,
+      );
     }
     if (source === null || typeof source !== "object" || Array.isArray(source)) {
       return failed(

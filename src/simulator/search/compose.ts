@@ -149,6 +149,13 @@ export function unknownType(flavor: Flavor, mapping: Json): EsError | undefined 
           `Mapping definition for [${name}] has unsupported parameters: ${extra.map((key) => ` [${key} : ${javaValue(node[key])}]`).join("")}`,
         );
       }
+      const unknown = extra.find((key) => !FLATTENED_PARAMETERS.has(key));
+      if (flavor.es && node.type === "flattened" && unknown !== undefined) {
+        return esError(
+          "mapper_parsing_exception",
+          `unknown parameter [${unknown}] on mapper [${name}] of type [flattened]`,
+        );
+      }
       const inner = node.properties ? visit(node.properties as Json) : undefined;
       if (inner) return inner;
     }
@@ -244,3 +251,18 @@ export function checkPriority(
 function javaValue(value: unknown): string {
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
+
+/** What Elasticsearch's flattened takes (checked on 8.19.8: anything else is refused). */
+const FLATTENED_PARAMETERS = new Set([
+  "depth_limit",
+  "doc_values",
+  "eager_global_ordinals",
+  "ignore_above",
+  "index",
+  "index_options",
+  "meta",
+  "null_value",
+  "similarity",
+  "split_queries_on_whitespace",
+  "time_series_dimensions",
+]);

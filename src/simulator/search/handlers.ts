@@ -252,9 +252,13 @@ export const rollover: Handler = (ctx) => {
   const name = ctx.args[0] ?? "";
   const stream = ctx.cluster.streams.get(name);
   if (!stream) {
-    const reason = ctx.cluster.indices.has(name)
-      ? `rollover target [${name}] does not point to a write index or a data stream`
-      : `rollover target [${name}] does not exist`;
+    if (ctx.cluster.indices.has(name)) {
+      const reason = `rollover target [${name}] does not point to a write index or a data stream`;
+      throw fail(400, "illegal_argument_exception", reason);
+    }
+    // Checked on OpenSearch 2.19.6 (400) and Elasticsearch 8.19.8 (404).
+    const reason = `rollover target [${name}] does not exist`;
+    if (ctx.flavor.es) throw fail(404, "resource_not_found_exception", reason);
     throw fail(400, "illegal_argument_exception", reason);
   }
   const { oldIndex, newIndex } = ctx.cluster.rollover(stream);

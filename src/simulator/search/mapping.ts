@@ -15,7 +15,8 @@ import {
 } from "./errors.ts";
 import { type Flavor, malformableTypes } from "./options.ts";
 import { columnOf, type SourcePath } from "./position.ts";
-import { nestingDepth, parseLeaf, WHOLE_VALUE_TYPES } from "./values.ts";
+import { mergeConflict, wholeValueRefusal, withDateCause } from "./refusals.ts";
+import { parseLeaf, WHOLE_VALUE_TYPES } from "./values.ts";
 
 export interface MappingLimits {
   totalFields: number;
@@ -64,6 +65,7 @@ export class IndexMapping {
   private readonly limits: MappingLimits;
   private readonly timestampField: string | undefined;
   private readonly malformable: Set<string>;
+  private readonly limitsWhileParsing: boolean;
 
   /** `mappings` is already composed and normalised (dotted names expanded). */
   constructor(mappings: Json, limits: MappingLimits, flavor: Flavor, timestampField?: string) {
@@ -73,6 +75,8 @@ export class IndexMapping {
     this.limits = limits;
     this.timestampField = timestampField;
     this.malformable = malformableTypes(flavor);
+    this.limitsWhileParsing =
+      flavor.es && (flavor.major > 8 || (flavor.major === 8 && flavor.minor >= 19));
     if (timestampField && flavor.es) this.root._data_stream_timestamp = { enabled: true };
     this.index(this.root.properties as Json, "");
   }
@@ -156,13 +160,12 @@ export class IndexMapping {
       const here = [...src, key];
       if (prefix === "" && METADATA.has(key)) {
         const reason = `Field [${key}] is a metadata field and cannot be added inside a document. Use the index API request parameters.`;
-        // OpenSearch (checked on 2.19.6) wraps it as a failure to parse the field.
-        if (this.flavor.es) this.fail(state, here, reason);
+        // Wrapped as a failure to parse the field (OpenSearch 2.19.6, Elasticsearch 8.19.8).
         this.fail(
           state,
           here,
           `failed to parse field [${key}] of type [${key}] in document with id '${state.id}'. Preview of field's value: '${javaString(object[key])}'`,
-          esError("mapper_parsing_exception", reason),
+          docError(this.flavor, columnOf(state.raw, here), reason),
         );
       }
       const segments = key.split(".");
@@ -222,17 +225,22 @@ export class IndexMapping {
     if (!node) {
       node = this.dynamicNode(state, path, parent, value, src) ?? undefined;
       if (!node) return;
-    } else if (!this.flavor.es && state.updates.has(path) && !this.nodes.has(path)) {
+    } else if (state.updates.has(path) && !this.nodes.has(path)) {
       // Mapped dynamically earlier in this same document: a real node maps each value on its own
       // and merges the new mappings when the document is done, so a second value of another type
-      // is a merge conflict, not a value that fails to parse (checked on OpenSearch 2.19.6).
+      // is a merge conflict, not a value that fails to parse (OpenSearch 2.19.6, Elasticsearch
+      // 8.19.8).
       const name = path.slice(path.lastIndexOf(".") + 1);
       const next = dynamicMapping(this.root, path, name, value);
-      // Inside an object itself new in this document, the real merge names the types the other
+      // Inside an object itself new in this document, OpenSearch names the types the other
       // way round (checked on OpenSearch 2.19.6: [{"n":42},{"n":"42"}] is "from [text] to [long]").
       const parentIsNew = parent !== "" && state.updates.has(parent) && !this.nodes.has(parent);
-      if (parentIsNew) this.mergeDynamic(next, node, path);
-      else this.mergeDynamic(node, next, path);
+      const es = this.flavor.es;
+      const conflict =
+        parentIsNew && !es
+          ? mergeConflict(next, node, path, es)
+          : mergeConflict(node, next, path, es);
+      if (conflict) throw new DocFailure(esError("illegal_argument_exception", conflict));
     }
     const name = path.slice(path.lastIndexOf(".") + 1);
     if (isObjectNode(node)) {
@@ -250,22 +258,21 @@ export class IndexMapping {
     const type = String(node.type);
     const preview = () =>
       `failed to parse field [${path}] of type [${type}] in document with id '${state.id}'. Preview of field's value: '${javaString(value)}'`;
-    if (type === "flattened") {
-      const limit = typeof node.depth_limit === "number" ? node.depth_limit : 20;
-      if (nestingDepth(value) > limit) {
-        const cause = esError(
-          "illegal_argument_exception",
-          `The provided [flattened] field [${path}] exceeds the maximum depth limit of [${limit}].`,
-        );
-        this.fail(state, src, preview(), cause);
-      }
-      return;
-    }
-    if (type === "flat_object") {
-      const refusal = flatObjectRefusal(path, value);
-      if (refusal?.preview) this.fail(state, src, preview(), refusal.error);
-      if (refusal) throw new DocFailure(refusal.error);
-      return;
+    if (type === "flattened" || type === "flat_object") {
+      const refusal = wholeValueRefusal(type, node, path, value);
+      if (refusal === null) return;
+      if ("error" in refusal) throw new DocFailure(refusal.error);
+      const start = columnOf(state.raw, [...src, ...(refusal.at ?? [])]);
+      // Past the depth limit the parser stops at the end of the object too deep.
+      const column = refusal.atEnd ? start + JSON.stringify(refusal.preview).length - 1 : start;
+      throw new DocFailure(
+        docError(
+          this.flavor,
+          column,
+          `failed to parse field [${path}] of type [${type}] in document with id '${state.id}'. Preview of field's value: '${javaString(refusal.preview)}'`,
+          refusal.cause,
+        ),
+      );
     }
     const isObject = typeof value === "object";
     const result = parseLeaf(type, node, path, value, isObject ? columnOf(state.raw, src) : 0);
@@ -275,7 +282,7 @@ export class IndexMapping {
       if (path === this.timestampField) state.timestamps++;
       return;
     }
-    if (!this.flavor.es) result.cause = openSearchCause(type, node, result.cause);
+    result.cause = withDateCause(type, node, result.cause);
     const ignore =
       result.malformed &&
       path !== this.timestampField &&
@@ -291,23 +298,6 @@ export class IndexMapping {
       );
     }
     this.fail(state, src, preview(), result.cause);
-  }
-
-  /** Two dynamic mappings of one path in one document: the same type, or the merge refuses. */
-  private mergeDynamic(first: Json, next: Json, path: string): void {
-    if (isObjectNode(first) && isObjectNode(next)) return;
-    const conflict = (reason: string) => {
-      throw new DocFailure(esError("illegal_argument_exception", reason));
-    };
-    if (isObjectNode(first))
-      conflict(`can't merge a non object mapping [${path}] with an object mapping`);
-    if (isObjectNode(next))
-      conflict(`can't merge a non object mapping [${path}] with an object mapping`);
-    if (first.type !== next.type) {
-      conflict(
-        `mapper [${path}] cannot be changed from type [${String(first.type)}] to [${String(next.type)}]`,
-      );
-    }
   }
 
   /** The `dynamic` setting in force below `parent` (inherited from the nearest object). */
@@ -342,6 +332,21 @@ export class IndexMapping {
     if (dynamic !== "true") return null;
     const node = dynamicMapping(this.root, path, name, value);
     const cost = fieldCost(node);
+    const total = this.total + state.newFields + cost;
+    if (
+      this.limitsWhileParsing &&
+      !this.limits.ignoreDynamicBeyondLimit &&
+      total > this.limits.totalFields
+    ) {
+      // Elasticsearch 8.19 (checked on 8.19.8) stops at the field that goes over, where it is.
+      const reason = `Limit of total fields [${this.limits.totalFields}] has been exceeded while adding new fields [${state.newFields + cost}]`;
+      this.fail(
+        state,
+        src,
+        `failed to parse: ${reason}`,
+        esError("illegal_argument_exception", reason),
+      );
+    }
     if (
       this.limits.ignoreDynamicBeyondLimit &&
       this.total + state.newFields + cost > this.limits.totalFields
@@ -360,80 +365,4 @@ export class IndexMapping {
     state.newFields += cost;
     return node;
   }
-}
-
-/** Lucene's limit on one indexed term, in UTF-8 bytes. */
-const MAX_TERM_BYTES = 32_766;
-
-/**
- * Why OpenSearch's flat_object refuses a value (checked on 2.19.6): anything but an object (each
- * element of an array on its own), or a leaf, or its dotted path with the value, longer than one
- * Lucene term may be; flat_object takes no ignore_above. `preview`: the error names the field.
- */
-function flatObjectRefusal(
-  path: string,
-  value: unknown,
-): { error: EsError; preview: boolean } | null {
-  if (typeof value !== "object" || value === null) {
-    const token =
-      typeof value === "number"
-        ? "VALUE_NUMBER"
-        : typeof value === "boolean"
-          ? "VALUE_BOOLEAN"
-          : "VALUE_STRING";
-    const cause = esError(
-      "parsing_exception",
-      `[${path}] unexpected token [${token}] in flat_object field value`,
-    );
-    return { error: cause, preview: true };
-  }
-  const leaves: [string, string][] = [];
-  const collect = (inner: unknown, keys: string) => {
-    if (Array.isArray(inner)) for (const one of inner) collect(one, keys);
-    else if (inner !== null && typeof inner === "object") {
-      for (const [key, one] of Object.entries(inner as Json))
-        collect(one, keys ? `${keys}.${key}` : key);
-    } else if (inner !== null) leaves.push([keys, String(inner)]);
-  };
-  collect(value, "");
-  const immense = (field: string, term: string) => {
-    const bytes = Buffer.from(term);
-    const prefix = [...bytes.subarray(0, 30)].map((byte) => (byte > 127 ? byte - 256 : byte));
-    const got = `bytes can be at most ${MAX_TERM_BYTES} in length; got ${bytes.length}`;
-    return {
-      error: esError(
-        "illegal_argument_exception",
-        `Document contains at least one immense term in field="${path}.${field}" (whose UTF8 encoding is longer than the max length ${MAX_TERM_BYTES}), all of which were skipped.  Please correct the analyzer to not produce such terms.  The prefix of the first immense term is: '[${prefix.join(", ")}]...', original message: ${got}`,
-        { caused_by: esError("max_bytes_length_exceeded_exception", got) },
-      ),
-      preview: false,
-    };
-  };
-  for (const [, leaf] of leaves) {
-    if (Buffer.byteLength(leaf) > MAX_TERM_BYTES) return immense("_value", leaf);
-  }
-  for (const [keys, leaf] of leaves) {
-    const term = `${path}.${keys}=${leaf}`;
-    if (Buffer.byteLength(term) > MAX_TERM_BYTES) return immense("_valueAndPath", term);
-  }
-  return null;
-}
-
-/**
- * OpenSearch's causes where they differ from Elasticsearch's (checked on 2.19.6): a number that
- * does not parse is an illegal_argument_exception, and a date that fits none of several formats
- * says so underneath.
- */
-function openSearchCause(type: string, node: Json, cause: EsError): EsError {
-  if (cause.type === "number_format_exception")
-    return { ...cause, type: "illegal_argument_exception" };
-  const formats =
-    typeof node.format === "string" ? node.format : "strict_date_optional_time||epoch_millis";
-  if ((type === "date" || type === "date_nanos") && formats.includes("||")) {
-    return {
-      ...cause,
-      caused_by: esError("date_time_parse_exception", "Failed to parse with all enclosed parsers"),
-    };
-  }
-  return cause;
 }

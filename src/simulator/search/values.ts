@@ -80,7 +80,8 @@ function parseNumber(type: string, value: unknown): LeafResult {
     const trimmed = value.trim();
     number = trimmed === "" ? Number.NaN : Number(trimmed);
     if (Number.isNaN(number) && !/^[+-]?NaN$/.test(trimmed)) {
-      return bad("number_format_exception", `For input string: "${value}"`);
+      // illegal_argument_exception on OpenSearch 2.19.6 and Elasticsearch 8.19.8 alike.
+      return bad("illegal_argument_exception", `For input string: "${value}"`);
     }
   } else {
     return bad(
