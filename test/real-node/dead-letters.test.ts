@@ -84,3 +84,40 @@ describe("dead letters on a real OpenSearch", () => {
     assert.equal(left.counts.resolved, rejected);
   });
 });
+
+describe("an event OpenSearch cannot index as it is", () => {
+  it("a string over 32 766 bytes in details (flat_object has no ignore_above): kept as a dead letter with the node's reason, the rest indexed (open defect, docs/real-search-node.md)", async (t) => {
+    const cluster = await searchNodeUrl();
+    const target = uniqueTarget("immense");
+    const w = await world(t, {
+      tenant: { backlog: 20 },
+      cluster,
+      env: { ELASTICSEARCH_INDEX: target },
+    });
+    const big = w.tenant.addEvent({
+      type: "sapi",
+      description: "Update a rule",
+      details: { request: { body: { script: `function rule() {${" ".repeat(40_000)}}` } } },
+    });
+    const result = await w.once();
+    assert.equal(result.code, 0, result.stderr);
+    const ids = w.tenant.eventIds();
+    const { runs, checkpoint } = await w.stored();
+    assert.equal(runs[0]?.rejected, 1);
+    assert.equal(checkpoint, ids.at(-1));
+    const indexed = await idCounts(target);
+    assert.deepEqual(
+      ids.filter((id) => !indexed.has(id)),
+      [big],
+    );
+    const list = await runCli(["dead-letters", "list", "--json"], w.env, w.dir);
+    const [letter] = (
+      JSON.parse(list.stdout) as { deadLetters: { logId: string; reason: string }[] }
+    ).deadLetters;
+    assert.equal(letter?.logId, big);
+    assert.match(
+      letter?.reason ?? "",
+      /immense term in field="auth0\.logs\.data\.details\._value"/,
+    );
+  });
+});
