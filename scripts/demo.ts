@@ -2,6 +2,8 @@
 // live stream of realistic events, the Logstash fake, and the service with its dashboard.
 // npm run demo -- --elasticsearch (or --opensearch): the same into a fake cluster instead, with
 // events whose details vary in type, so that the index template and dead letters can be seen.
+// npm run demo -- --opensearch-url URL: the same into a real OpenSearch (scripts/search-node start
+// prints one's URL).
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,7 +15,7 @@ import { startLogstash } from "../src/simulator/logstash.ts";
 import { startSearch } from "../src/simulator/search/index.ts";
 import { SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
 
-const USAGE = `Usage: npm run demo [-- --elasticsearch | --opensearch]
+const USAGE = `Usage: npm run demo [-- --elasticsearch | --opensearch | --opensearch-url URL]
 
 Runs the whole product on loopback with no Auth0 account: a simulated tenant (5 000 events,
 3 new per second, rate-limited like an Essentials plan), a sink fake, and the service with its
@@ -22,6 +24,9 @@ dashboard. Stop it with Ctrl-C.
 Options:
   --elasticsearch    write into a fake Elasticsearch 8 cluster instead of the Logstash fake
   --opensearch       write into a fake OpenSearch 2 cluster instead of the Logstash fake
+  --opensearch-url URL
+                     write into a real OpenSearch (or Elasticsearch) cluster at URL, such as the
+                     node scripts/search-node start prints
   -h, --help         show this help
 
 Environment: HTTP_PORT (default 3000) is the dashboard's port.`;
@@ -32,12 +37,18 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-let flags: { elasticsearch?: boolean; opensearch?: boolean; help?: boolean };
+let flags: {
+  elasticsearch?: boolean;
+  opensearch?: boolean;
+  "opensearch-url"?: string;
+  help?: boolean;
+};
 try {
   flags = parseArgs({
     options: {
       elasticsearch: { type: "boolean" },
       opensearch: { type: "boolean" },
+      "opensearch-url": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   }).values;
@@ -51,7 +62,29 @@ if (flags.help) {
 if (flags.elasticsearch && flags.opensearch) {
   usageError("--elasticsearch and --opensearch: choose one");
 }
-const product = flags.opensearch ? "opensearch" : flags.elasticsearch ? "elasticsearch" : null;
+const clusterUrl = flags["opensearch-url"];
+if (clusterUrl !== undefined) {
+  if (flags.elasticsearch || flags.opensearch) {
+    usageError(
+      "--opensearch-url writes into a real cluster: leave out --elasticsearch and --opensearch",
+    );
+  }
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(clusterUrl);
+  } catch {}
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+    usageError(
+      `--opensearch-url: must be an http(s) URL, such as http://127.0.0.1:9200, not ${JSON.stringify(clusterUrl)}`,
+    );
+  }
+}
+const product =
+  flags.opensearch || clusterUrl !== undefined
+    ? "opensearch"
+    : flags.elasticsearch
+      ? "elasticsearch"
+      : null;
 const port = process.env.HTTP_PORT ?? "3000";
 if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535) {
   usageError(`HTTP_PORT: must be a port number from 0 to 65535, not ${JSON.stringify(port)}`);
@@ -66,9 +99,11 @@ const tenant = await startTenant({
 });
 tenant.startStream(3);
 const logstash = await startLogstash({ keepEvents: false, delayMs: 20 });
-const search = product ? await startSearch({ product, keepDocuments: false }) : null;
-const sink = search
-  ? { ELASTICSEARCH_URL: search.url }
+const search =
+  product && clusterUrl === undefined ? await startSearch({ product, keepDocuments: false }) : null;
+const cluster = clusterUrl ?? search?.url;
+const sink = cluster
+  ? { ELASTICSEARCH_URL: cluster }
   : { LOGSTASH_URL: logstash.url, LOGSTASH_INDEX: "auth0-demo" };
 const dir = mkdtempSync(join(tmpdir(), "a2l-demo-"));
 const service = spawn(new URL("../bin/auth0-logs-to-logstash", import.meta.url).pathname, ["run"], {
@@ -97,7 +132,7 @@ auth0-logs-to-logstash demo (simulated tenant, rate-limited like an Essentials p
   User:       admin
   Password:   ${password}
 
-  Tenant simulator ${tenant.url} (5 000 events, 3 new per second), ${search ? `${product === "opensearch" ? "OpenSearch" : "Elasticsearch"} fake ${search.url} (ECS documents into logs-auth0.export-default)` : `Logstash fake ${logstash.url}`}
+  Tenant simulator ${tenant.url} (5 000 events, 3 new per second), ${cluster ? `${clusterUrl ? "the cluster" : product === "opensearch" ? "OpenSearch fake" : "Elasticsearch fake"} ${cluster} (ECS documents into logs-auth0.export-default)` : `Logstash fake ${logstash.url}`}
   Press Ctrl-C to stop.
 
 `);

@@ -13,7 +13,10 @@ it("--help says what the demo runs and its options, exit 0", () => {
   for (const flag of ["--help", "-h"]) {
     const result = demo(flag);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^Usage: npm run demo \[-- --elasticsearch \| --opensearch\]/);
+    assert.match(
+      result.stdout,
+      /^Usage: npm run demo \[-- --elasticsearch \| --opensearch \| --opensearch-url URL\]/,
+    );
     assert.match(result.stdout, /--opensearch/);
   }
 });
@@ -23,6 +26,11 @@ it("an unknown option, or both clusters, is one clear line and the usage, exit 2
     [["--nope"], /^demo: Unknown option '--nope'/],
     [["--elasticsearch", "--opensearch"], /^demo: --elasticsearch and --opensearch: choose one/],
     [["extra"], /^demo: Unexpected argument 'extra'/],
+    [["--opensearch-url", "ftp://x"], /^demo: --opensearch-url: must be an http\(s\) URL/],
+    [
+      ["--opensearch-url", "http://127.0.0.1:9200", "--elasticsearch"],
+      /^demo: --opensearch-url writes into a real cluster/,
+    ],
   ] as const) {
     const result = demo(...args);
     assert.equal(result.status, 2, result.stderr);
