@@ -18,6 +18,7 @@ const LABELS: Record<string, string> = {
   tail: "tail latency",
   slowLogstash: "slow Logstash",
   elasticsearch: "Elasticsearch sink",
+  "opensearch-node": "real OpenSearch node",
   tenants: "tenants",
   store: "store commits",
   footprint: "footprint",
@@ -75,6 +76,14 @@ export function renderTable(output: Any): string {
           ]),
       `| CPU per 1 000 events (Elasticsearch sink) | Elasticsearch sink ${e.elasticsearchCpuMsPer1000.toFixed(1)} ms${e.plainCpuMsPer1000 === undefined ? "" : ` (${e.plainCpuMsPer1000.toFixed(1)} ms with the event as it came and no gzip; floor into a cluster ${e.bulkFloorCpuMsPer1000.toFixed(1)} ms)`}, Logstash sink ${e.logstashCpuMsPer1000.toFixed(1)} ms | — | — |`,
       `| Peak RSS (Elasticsearch sink) | Elasticsearch sink ${rssMb} MB, Logstash sink ${Math.round(e.logstashPeakRssMb)} MB | < 150 MB | ${rssMb} MB ${e.elasticsearchPeakRssMb < 150 ? "✅" : "❌"} |`,
+    );
+  }
+  const o = results["opensearch-node"];
+  if (o) {
+    const variant = (key: string, label: string) =>
+      `${label} ${num(o[`${key}EventsPerSecond`])} events/s (${pct(o[`${key}Ratio`])}, ${o[`${key}CpuMsPer1000`].toFixed(1)} ms CPU)`;
+    lines.push(
+      `| Elasticsearch sink into a real OpenSearch node vs the floor into it, ${num(o.events)} events (the node on the same two cores) | floor ${num(o.floorEventsPerSecond)} events/s (${o.floorCpuMsPer1000.toFixed(1)} ms CPU per 1 000 events); ${variant("ecsGzip", "ECS + gzip")}, ${variant("ecs", "ECS")}, ${variant("extensionGzip", "extension + gzip")}, ${variant("extension", "extension")} | — | — |`,
     );
   }
   const d = results.drain;

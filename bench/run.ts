@@ -1,11 +1,11 @@
 // npm run bench: the exporter against the floor, unthrottled drains, drains under each published
 // Auth0 rate-limit plan, tail latency, a slow Logstash, the Elasticsearch sink against the floor
-// and the Logstash sink, many tenants in one process, checkpoint commits on each store, and the
-// installed package's footprint (size, cold start, idle and draining RSS). Each scenario is a file
-// of bench/scenarios/; this one reads the flags, runs the scenarios asked for, and writes
-// bench/results.json and the results table of BENCHMARKS.md. `--quick` runs smaller sizes once (a
-// smoke test of the bench) and writes bench/results.quick.json only; `--only a,b` runs the named
-// scenarios.
+// and the Logstash sink, the same into a real OpenSearch node (scripts/search-node), many tenants
+// in one process, checkpoint commits on each store, and the installed package's footprint (size,
+// cold start, idle and draining RSS). Each scenario is a file of bench/scenarios/; this one reads
+// the flags, runs the scenarios asked for, and writes bench/results.json and the results table of
+// BENCHMARKS.md. `--quick` runs smaller sizes once (a smoke test of the bench) and writes
+// bench/results.quick.json only; `--only a,b` runs the named scenarios.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -14,6 +14,7 @@ import * as drain from "./scenarios/drain.ts";
 import * as elasticsearch from "./scenarios/elasticsearch.ts";
 import * as floor from "./scenarios/floor.ts";
 import * as footprint from "./scenarios/footprint.ts";
+import * as opensearchNode from "./scenarios/opensearch-node.ts";
 import * as ratelimit from "./scenarios/ratelimit.ts";
 import * as slow from "./scenarios/slow.ts";
 import * as store from "./scenarios/store.ts";
@@ -35,6 +36,7 @@ const scenarios: Scenario[] = [
   tail,
   slow,
   elasticsearch,
+  opensearchNode,
   tenants,
   store,
   footprint,

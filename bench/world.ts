@@ -114,12 +114,21 @@ export async function floorOnce(w: World): Promise<Measured> {
   return floorInto(w, "bench/floor.ts", w.logstash.url);
 }
 
-/** bench/floor-bulk.ts over the world's backlog, into a fake cluster. */
-export async function bulkFloorOnce(w: World, search: SearchFake): Promise<Measured> {
-  return floorInto(w, "bench/floor-bulk.ts", search.url);
+/** bench/floor-bulk.ts over the world's backlog, into a cluster (into `index` when given). */
+export async function bulkFloorOnce(
+  w: World,
+  search: SearchFake | { url: string },
+  index?: string,
+): Promise<Measured> {
+  return floorInto(w, "bench/floor-bulk.ts", search.url, index ? { A2L_FLOOR_INDEX: index } : {});
 }
 
-async function floorInto(w: World, script: string, sinkUrl: string): Promise<Measured> {
+async function floorInto(
+  w: World,
+  script: string,
+  sinkUrl: string,
+  env: Record<string, string> = {},
+): Promise<Measured> {
   const answer = await request(`${w.tenant.url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -132,7 +141,7 @@ async function floorInto(w: World, script: string, sinkUrl: string): Promise<Mea
   });
   const { access_token: token } = (await answer.body.json()) as { access_token: string };
   const from = checkpointAt(new Date(Date.now() - 7 * 86_400_000));
-  const run = await measure(script, [w.tenant.url, sinkUrl, from, token]);
+  const run = await measure(script, [w.tenant.url, sinkUrl, from, token], env);
   if (run.code !== 0) throw new Error(`floor failed: ${run.stderr.slice(-500)}`);
   return run;
 }
