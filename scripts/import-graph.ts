@@ -27,8 +27,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 function roomOf(file: string): string {
-  const parts = file.split(sep);
-  return parts.length === 1 ? parts[0] : parts[0];
+  return file.split(sep)[0] ?? file;
 }
 
 export function readGraph(root: string): ImportGraph {
@@ -42,7 +41,7 @@ export function readGraph(root: string): ImportGraph {
     const targets = fileArrows.get(file) ?? new Set<string>();
     fileArrows.set(file, targets);
     for (const match of readFileSync(path, "utf8").matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2];
+      const spec = match[1] ?? match[2] ?? "";
       if (!spec.startsWith(".")) continue;
       const target = relative(root, resolve(dirname(path), spec));
       if (target.startsWith("..")) continue;
@@ -102,7 +101,7 @@ export function cycles(graph: ImportGraph): string[][] {
 export function floors(graph: ImportGraph): { floor: Map<string, number>; backUp: string[] } {
   const componentOf = new Map<string, string>();
   for (const component of cycles(graph))
-    for (const room of component) componentOf.set(room, component[0]);
+    for (const room of component) componentOf.set(room, component[0] ?? room);
   const key = (room: string) => componentOf.get(room) ?? room;
   const floor = new Map<string, number>();
   const height = (room: string, seen: Set<string>): number => {
@@ -137,7 +136,7 @@ export function brokenRules(graph: ImportGraph): string[] {
     for (const target of targets) {
       const parts = target.split(sep);
       if (parts[0] !== "sinks" || parts.length < 3) continue;
-      const sink = parts[1];
+      const sink = parts[1] ?? "";
       if (file.startsWith(join("sinks", sink) + sep)) continue;
       const set = sinkImporters.get(sink) ?? new Set<string>();
       set.add(file);
