@@ -362,6 +362,8 @@ export interface ExecutionEnd {
   error: string | null;
   /** The run record, or null when the execution could not even start (store failure). */
   run: RunRecord | null;
+  /** A success is posted only if none was since this time (epoch ms): tailing, once a period. */
+  successSince?: number | undefined;
 }
 
 export interface Notifier {

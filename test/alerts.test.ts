@@ -1,9 +1,9 @@
 // Which failures and warnings are "the same cause" for Slack: one message per cause, not one per
-// value that happened to be in the text.
+// value that happened to be in the text; and successes of a tailing job, at most one a period.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { causeOf } from "../src/notify/alerts.ts";
+import { causeOf, decide, initialAlertState } from "../src/notify/alerts.ts";
 
 /** The run warning a batch with refused documents leaves (runner/execution.ts). */
 const refused = (count: number, reason: string) =>
@@ -54,5 +54,42 @@ describe("causeOf", () => {
       causeOf("the store postgres could not be read: reset"),
       causeOf("the store postgres could not be written: refused"),
     );
+  });
+});
+
+describe("success posts", () => {
+  const ok = { ok: true, error: null };
+  const options = { reminderMs: 3_600_000, sendSuccess: true };
+
+  it("tailing (successSince, the schedule period's start): at most one a period", () => {
+    const first = decide(initialAlertState, ok, 1_000, { ...options, successSince: 500 });
+    assert.equal(first.decision, "success");
+    let state = first.state;
+    for (const now of [2_000, 3_000, 9_000]) {
+      const next = decide(state, ok, now, { ...options, successSince: 500 });
+      assert.equal(next.decision, null, `a poll at ${now} in the same period`);
+      state = next.state;
+    }
+    assert.equal(
+      decide(state, ok, 10_001, { ...options, successSince: 10_000 }).decision,
+      "success",
+    );
+  });
+
+  it("a recovery counts as this period's post; executions on the schedule post each time", () => {
+    const failing = decide(initialAlertState, { ok: false, error: "down" }, 1_000, options).state;
+    const recovered = decide(failing, ok, 2_000, { ...options, successSince: 500 });
+    assert.equal(recovered.decision, "recovered");
+    assert.equal(
+      decide(recovered.state, ok, 3_000, { ...options, successSince: 500 }).decision,
+      null,
+    );
+    assert.equal(decide(recovered.state, ok, 3_000, options).decision, "success");
+  });
+
+  it("an alert state stored by an older version (no successPostedAt) posts", () => {
+    const old = { failingCause: null, failingSince: null, lastPostedAt: null, failures: 0 };
+    assert.equal(decide(old, ok, 1_000, { ...options, successSince: 500 }).decision, "success");
+    assert.equal(decide(old, ok, 1_000, { ...options, sendSuccess: false }).decision, null);
   });
 });

@@ -238,7 +238,8 @@ const core: SettingDefinition[] = [
     scope: "job",
     default: "false",
     example: "true",
-    description: "Also post successful executions to Slack.",
+    description:
+      "Also post successful executions to Slack (with TAIL, a tail run's at most once per SCHEDULE period).",
     schema: boolean,
   },
   {
@@ -316,7 +317,7 @@ const core: SettingDefinition[] = [
     default: "false",
     example: "true",
     description:
-      "Near-real-time delivery: once caught up, poll again every TAIL_INTERVAL instead of waiting for the next SCHEDULE tick.",
+      "Near-real-time delivery: once caught up, poll again every TAIL_INTERVAL instead of waiting for the next SCHEDULE tick. Polls that read nothing are not recorded as runs; those that export fold into one tail run.",
     schema: boolean,
   },
   {

@@ -94,6 +94,7 @@ export class SlackNotifier implements Notifier {
       const { decision, state } = decide(await this.state(), end, Date.now(), {
         reminderMs: this.config.slack.reminderMs,
         sendSuccess: this.config.slack.sendSuccess,
+        successSince: end.successSince,
       });
       this.known = state;
       this.unsaved = await this.store.state.set(ALERT_STATE, JSON.stringify(state)).then(

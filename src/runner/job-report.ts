@@ -52,7 +52,11 @@ export class JobReport {
     await this.deps.notifier.executionEnded({ ok: false, error: describe(error), run: null });
   }
 
-  async ended(trigger: RunTrigger, result: EndedExecution): Promise<void> {
+  /**
+   * `periodStart`: when the schedule's current period began (its last tick), before which a tail
+   * run's success must not have reached Slack already (at most one a period).
+   */
+  async ended(trigger: RunTrigger, result: EndedExecution, periodStart: number): Promise<void> {
     const { config, store, logger, metrics, notifier } = this.deps;
     metrics.executionEnded(
       this.id,
@@ -62,7 +66,6 @@ export class JobReport {
       result.lagMs,
       config.sink.kind,
     );
-    await this.countDeadLetters();
     this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
     const line = {
       runId: result.runId,
@@ -75,13 +78,24 @@ export class JobReport {
       checkpoint: result.checkpoint,
       durationMs: result.durationMs,
     };
+    // A tail poll that had nothing to record (tail.ts): counted in the metrics above, nothing else.
+    if (result.runId === null) {
+      logger.debug(line, "tail poll: nothing new");
+      return;
+    }
+    await this.countDeadLetters();
     if (result.outcome === "failed" || result.leaseLost)
       logger.error({ ...line, reason: result.error }, "execution failed");
     else logger.info(line, result.outcome === "success" ? "caught up" : "execution stopped");
     const run = await store.runs.get(result.runId).catch(() => null);
     this.deps.emit("run", run);
     if (result.outcome !== "aborted" || result.leaseLost) {
-      await notifier.executionEnded({ ok: result.outcome === "success", error: result.error, run });
+      await notifier.executionEnded({
+        ok: result.outcome === "success",
+        error: result.error,
+        run,
+        successSince: trigger === "tail" ? periodStart : undefined,
+      });
     }
     await this.prune();
   }

@@ -31,13 +31,22 @@ export class JobSchedule {
   private readonly logger: Logger;
   private readonly tick: () => void;
   private running = false;
+  private lastTickAt = Date.now();
 
   constructor(configured: string, store: JobStore, logger: Logger, tick: () => void) {
     this.configured = configured;
     this.store = store;
     this.logger = logger;
-    this.tick = tick;
+    this.tick = () => {
+      this.lastTickAt = Date.now();
+      tick();
+    };
     this.schedule = parseSchedule(configured);
+  }
+
+  /** When the current period began: the last tick, or the start (epoch ms). */
+  get periodStart(): number {
+    return this.lastTickAt;
   }
 
   get expression(): string {
@@ -52,6 +61,7 @@ export class JobSchedule {
     const effective = await effectiveSchedule(this.store, this.configured);
     if (effective.ignored) this.logger.warn(effective.ignored);
     this.running = true;
+    this.lastTickAt = Date.now();
     this.apply(parseSchedule(effective.expression), effective.source, false);
   }
 

@@ -90,7 +90,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
       });
       if (tty) io.stderr.write("\r\x1b[2K");
       if (values.json) {
-        const { stats: _stats, ...plain } = result;
+        const { stats: _stats, tailRun: _tail, ...plain } = result;
         io.stdout.write(`${JSON.stringify(plain)}\n`);
       } else if (tty || io.stdout.isTTY) {
         io.stdout.write(summary(result));
