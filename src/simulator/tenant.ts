@@ -486,7 +486,10 @@ export class TenantSimulator {
     const end = Math.min(start + take, this.log.size);
     const events: LogEvent[] = [];
     for (let i = start; i < end; i++) events.push(this.log.eventAt(i));
-    const nextFrom = end > start ? this.log.idAt(end - 1) : from;
+    // From the last event's id as served: an odd id (a test's) is what a client must continue from.
+    const last = events[events.length - 1]?.log_id;
+    const nextFrom =
+      end > start ? (typeof last === "string" ? last : this.log.idAt(end - 1)) : from;
     const next = `${this.url}/api/v2/logs?from=${nextFrom}&take=${take}${this.options.linkExtra ?? ""}`;
     const link = `<${next}>; rel="next"`;
     const rewritten = this.options.rewriteLink ? this.options.rewriteLink(link) : link;
