@@ -8,6 +8,7 @@ import {
 } from "../src/auth0/checkpoint.ts";
 import { Pacer, parseRateLimit } from "../src/auth0/pacer.ts";
 import { nextLink, validatePage } from "../src/auth0/source.ts";
+import { tokenLifeSeconds, usableUntil } from "../src/auth0/token.ts";
 import { SourceError } from "../src/errors.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
@@ -118,6 +119,19 @@ describe("page validation", () => {
         return true;
       },
     );
+  });
+});
+
+describe("the token cache", () => {
+  it("takes a token's life as 60 s to 30 days, and keeps whole milliseconds", () => {
+    assert.equal(tokenLifeSeconds(86_400), 86_400);
+    assert.equal(tokenLifeSeconds(1e300), 30 * 86_400);
+    assert.equal(tokenLifeSeconds(0.001), 60);
+    assert.equal(tokenLifeSeconds("7200"), 7200);
+    for (const odd of [undefined, null, -5, 0, Number.NaN, "soon", {}]) {
+      assert.equal(tokenLifeSeconds(odd), 86_400, String(odd));
+    }
+    assert.ok(Number.isSafeInteger(usableUntil(1_800_000_000_123, tokenLifeSeconds(3599.9999))));
   });
 });
 

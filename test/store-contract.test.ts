@@ -319,6 +319,33 @@ for (const driver of drivers) {
       assert.equal(await store.process.get("hash"), "first");
     });
 
+    it("refuses a token expiry the column cannot hold as a wrong value, not a full disk", async (t) => {
+      const store = await open(t);
+      const job = store.forJob("default");
+      for (const expiresAt of [1e300, 1_800_000_000_000.5, Number.NaN, -1]) {
+        const token = { accessToken: "t", expiresAt };
+        await assert.rejects(job.tokens.put("k", token), (error: Error) => {
+          assert.ok(error instanceof StoreError, String(error));
+          assert.match(error.message, /not a time in whole milliseconds/);
+          assert.doesNotMatch(error.message, /disk|read-only/);
+          return true;
+        });
+      }
+      assert.equal(await job.tokens.get("k"), null);
+    });
+
+    it("blames the disk only for failures of the disk or the connection, not for a refused value", async (t) => {
+      const store = await open(t);
+      // A NOT NULL column given null: the driver's own constraint error, on either database.
+      const session = { user: null, csrf: "c", expiresAt: 1 } as never;
+      await assert.rejects(store.process.putSession("h", session), (error: Error) => {
+        assert.ok(error instanceof StoreError, String(error));
+        assert.match(error.message, /could not be written: .*null/i);
+        assert.doesNotMatch(error.message, /disk|read-only/);
+        return true;
+      });
+    });
+
     it("keeps sessions by hash, and the live replicas", async (t) => {
       const store = await open(t);
       const session = { user: "admin", csrf: "c", expiresAt: Date.now() + 60_000 };

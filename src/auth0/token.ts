@@ -16,10 +16,37 @@ export interface TokenSettings {
   clientSecret: string;
 }
 
-/** Stop using a token this long before it expires: at most 5 minutes, at most a tenth of its life. */
+/** The shortest token life believed: a shorter expires_in would mean a token per page. */
+export const MIN_TOKEN_LIFE_S = 60;
+/** The longest: Auth0 issues tokens for up to 30 days; 1e300 s is no date any store can keep. */
+export const MAX_TOKEN_LIFE_S = 30 * 86_400;
+/** Auth0's default, for an answer without a usable expires_in. */
+const DEFAULT_TOKEN_LIFE_S = 86_400;
+
+/** A token's life in seconds from expires_in, within MIN_TOKEN_LIFE_S..MAX_TOKEN_LIFE_S. */
+export function tokenLifeSeconds(expiresIn: unknown): number {
+  const seconds =
+    typeof expiresIn === "string" && /^\d{1,12}(\.\d{1,6})?$/.test(expiresIn)
+      ? Number(expiresIn)
+      : expiresIn;
+  if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) {
+    return DEFAULT_TOKEN_LIFE_S;
+  }
+  return Math.min(MAX_TOKEN_LIFE_S, Math.max(MIN_TOKEN_LIFE_S, seconds));
+}
+
+/**
+ * Stop using a token this long before it expires: at most 5 minutes, at most a tenth of its life.
+ * Whole milliseconds, as the store keeps them.
+ */
 export function usableUntil(issuedAt: number, expiresInSeconds: number): number {
   const lifetime = expiresInSeconds * 1000;
-  return issuedAt + lifetime - Math.min(300_000, lifetime / 10);
+  return Math.floor(issuedAt + lifetime - Math.min(300_000, lifetime / 10));
+}
+
+/** The token cache's key: one token per tenant and client. */
+export function tokenCacheKey(origin: string, clientId: string): string {
+  return createHash("sha256").update(`${origin}\n${clientId}`).digest("hex");
 }
 
 export class TokenProvider {
@@ -36,10 +63,7 @@ export class TokenProvider {
     this.settings = settings;
     this.store = store;
     this.dispatcher = dispatcher;
-    // The cache key changes when the tenant or the client does, never holding the secret itself.
-    this.key = createHash("sha256")
-      .update(`${settings.origin}\n${settings.clientId}`)
-      .digest("hex");
+    this.key = tokenCacheKey(settings.origin, settings.clientId);
   }
 
   async get(signal?: AbortSignal): Promise<string> {
@@ -112,10 +136,11 @@ export class TokenProvider {
       throw new SourceError("Auth0 token endpoint sent no access_token", { retryable: false });
     }
     registerRotatingSecret(this.key, parsed.access_token);
-    const expiresIn =
-      typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 86_400;
     this.issued++;
-    this.cached = { accessToken: parsed.access_token, expiresAt: usableUntil(issuedAt, expiresIn) };
+    this.cached = {
+      accessToken: parsed.access_token,
+      expiresAt: usableUntil(issuedAt, tokenLifeSeconds(parsed.expires_in)),
+    };
     await this.store.put(this.key, this.cached);
     return parsed.access_token;
   }

@@ -46,6 +46,11 @@ export interface TenantOptions {
   clientId?: string;
   clientSecret?: string;
   tokenTtlSeconds?: number;
+  /**
+   * What token answers say in expires_in, when it should differ from the token's real life
+   * (tokenTtlSeconds): 1e300, 0.001, 1.5, "86400"... Auth0 documents a number of seconds only.
+   */
+  expiresIn?: unknown;
   /** Events already in the log, indexed over the `backlogSpanMs` before now (default 1 h). */
   backlog?: number;
   backlogSpanMs?: number;
@@ -147,6 +152,7 @@ export class TenantSimulator {
       | "rewriteLink"
       | "latencyMs"
       | "variedDetails"
+      | "expiresIn"
     >
   > &
     TenantOptions;
@@ -414,7 +420,8 @@ export class TenantSimulator {
       200,
       {
         access_token: token,
-        expires_in: this.options.tokenTtlSeconds,
+        expires_in:
+          "expiresIn" in this.options ? this.options.expiresIn : this.options.tokenTtlSeconds,
         scope: "read:logs read:logs_users",
         token_type: "Bearer",
       },

@@ -5,8 +5,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { tokenCacheKey } from "../../src/auth0/token.ts";
 import { runCli } from "../helpers/cli.ts";
-import { world } from "../helpers/world.ts";
+import { CLIENT_ID } from "../helpers/env.ts";
+import { STORE_DRIVERS, world } from "../helpers/world.ts";
 
 const STACK = /\n\s+at /;
 const fast = { RETRY_MAX_TIME: "2s", REQUEST_TIMEOUT: "2s" };
@@ -68,3 +70,37 @@ describe("H3-1. one odd log id from Auth0 does not skip every later log", () => 
     assert.deepEqual(w.missing(), []);
   });
 });
+
+for (const store of STORE_DRIVERS) {
+  describe(`H3-3. token lifetimes out of range, stored in ${store}`, () => {
+    // 1e300 s and fractional seconds made an expiry PostgreSQL's bigint refuses ("could not be
+    // written … is the disk full"); 0.001 s made a token per page.
+    for (const expiresIn of [1e300, 3599.9999, 0.001]) {
+      it(`expires_in ${expiresIn}: clamped to 60 s … 30 days, stored in whole ms, one token`, async (t) => {
+        const w = await world(t, {
+          store,
+          tenant: { backlog: 450, expiresIn },
+          env: { ...fast, BATCH_SIZE: "100" },
+        });
+        const first = await w.once();
+        assert.equal(first.code, 0, first.stderr.slice(-500));
+        assert.doesNotMatch(first.stderr, /disk/);
+        w.tenant.addEvents(120);
+        assert.equal((await w.once()).code, 0);
+        assert.deepEqual(w.missing(), []);
+        assert.equal(
+          w.tenant.stats.tokenRequests,
+          1,
+          "one token for five pages and two executions",
+        );
+        const token = await w.withStore((s) =>
+          s.forJob("default").tokens.get(tokenCacheKey(w.tenant.url, CLIENT_ID)),
+        );
+        const expiresAt = token?.expiresAt ?? Number.NaN;
+        assert.ok(Number.isSafeInteger(expiresAt), String(expiresAt));
+        assert.ok(expiresAt >= Date.now() + 30_000, "at least 60 s, less the margin");
+        assert.ok(expiresAt <= Date.now() + 30 * 86_400_000, "at most 30 days");
+      });
+    }
+  });
+}

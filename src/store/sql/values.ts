@@ -1,6 +1,7 @@
 // Small named values: a job's (enabled, schedule, alert state, requests from other replicas) and
 // the process's (the dashboard's password hash), and the token cache.
 
+import { StoreError } from "../../errors.ts";
 import type { CachedToken, JobId } from "../../interfaces.ts";
 import { type Db, int } from "../db.ts";
 
@@ -71,6 +72,13 @@ export async function getToken(db: Db, job: JobId, key: string): Promise<CachedT
 }
 
 export async function putToken(db: Db, job: JobId, key: string, token: CachedToken) {
+  // A value the column cannot hold is the caller's error, not the database's: say which.
+  if (!Number.isSafeInteger(token.expiresAt) || token.expiresAt < 0) {
+    throw new StoreError(
+      `refused to cache a token expiring at ${token.expiresAt}: not a time in whole milliseconds`,
+      { retryable: false },
+    );
+  }
   await db.run(
     `INSERT INTO tokens (key, job, access_token, expires_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET job = excluded.job, access_token = excluded.access_token,
