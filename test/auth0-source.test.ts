@@ -8,7 +8,12 @@ import {
 } from "../src/auth0/checkpoint.ts";
 import { Pacer, parseRateLimit } from "../src/auth0/pacer.ts";
 import { nextLink, validatePage } from "../src/auth0/source.ts";
-import { tokenLifeSeconds, usableUntil } from "../src/auth0/token.ts";
+import {
+  credentialsFingerprint,
+  fingerprintMatches,
+  tokenLifeSeconds,
+  usableUntil,
+} from "../src/auth0/token.ts";
 import { SourceError } from "../src/errors.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
@@ -132,6 +137,19 @@ describe("the token cache", () => {
       assert.equal(tokenLifeSeconds(odd), 86_400, String(odd));
     }
     assert.ok(Number.isSafeInteger(usableUntil(1_800_000_000_123, tokenLifeSeconds(3599.9999))));
+  });
+
+  it("binds a token to the credentials that obtained it, by a salted fingerprint", async () => {
+    const credentials = JSON.stringify(["https://t.auth0.com", "client", "secret-value"]);
+    const one = await credentialsFingerprint(credentials);
+    assert.notEqual(one, await credentialsFingerprint(credentials), "a new salt each time");
+    assert.ok(!one.includes("secret-value"));
+    assert.equal(await fingerprintMatches(one, credentials), true);
+    const other = JSON.stringify(["https://t.auth0.com", "client", "secret-valuf"]);
+    assert.equal(await fingerprintMatches(one, other), false);
+    for (const stored of ["", "scrypt1$$", "plain", `${one}$x`, one.replace("scrypt1", "md5")]) {
+      assert.equal(await fingerprintMatches(stored, credentials), false, stored);
+    }
   });
 });
 

@@ -305,12 +305,14 @@ for (const driver of drivers) {
       const store = await open(t);
       const job = store.forJob("default");
       assert.equal(await job.tokens.get("k"), null);
-      await job.tokens.put("k", { accessToken: "t1", expiresAt: 5 });
-      await job.tokens.put("k", { accessToken: "t2", expiresAt: 1_800_000_000_000 });
-      assert.deepEqual(await job.tokens.get("k"), {
+      await job.tokens.put("k", { accessToken: "t1", expiresAt: 5, credentials: "scrypt1$a$b" });
+      const latest = {
         accessToken: "t2",
         expiresAt: 1_800_000_000_000,
-      });
+        credentials: "scrypt1$c$d",
+      };
+      await job.tokens.put("k", latest);
+      assert.deepEqual(await job.tokens.get("k"), latest);
       await job.state.set("schedule", "5m");
       await job.state.delete("schedule");
       assert.equal(await job.state.get("schedule"), null);
@@ -323,7 +325,7 @@ for (const driver of drivers) {
       const store = await open(t);
       const job = store.forJob("default");
       for (const expiresAt of [1e300, 1_800_000_000_000.5, Number.NaN, -1]) {
-        const token = { accessToken: "t", expiresAt };
+        const token = { accessToken: "t", expiresAt, credentials: "" };
         await assert.rejects(job.tokens.put("k", token), (error: Error) => {
           assert.ok(error instanceof StoreError, String(error));
           assert.match(error.message, /not a time in whole milliseconds/);

@@ -110,10 +110,6 @@ export class Auth0Source implements Source {
     await this.agent.close();
   }
 
-  get tokensIssued(): number {
-    return this.tokens.issued;
-  }
-
   firstRead(from: Checkpoint): string {
     return this.urlFrom(from);
   }
@@ -123,7 +119,7 @@ export class Auth0Source implements Source {
   }
 
   async authenticate(context: ReadContext): Promise<void> {
-    await withRetry(() => this.tokens.get(context.signal), retryFor("source", context));
+    await withRetry(() => this.tokens.fetchNew(context.signal), retryFor("source", context));
   }
 
   async read(url: string, context: ReadContext): Promise<Page> {

@@ -230,6 +230,11 @@ export class TenantSimulator {
     (endpoint === "logs" ? this.logFaults : this.tokenFaults).failNext(kind, count);
   }
 
+  /** A secret rotated in Auth0's dashboard: tokens already issued stay valid until they expire. */
+  setClientSecret(secret: string): void {
+    this.options.clientSecret = secret;
+  }
+
   expireTokens(): void {
     this.tokens.clear();
   }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { tokenCacheKey } from "../../src/auth0/token.ts";
 import { runCli } from "../helpers/cli.ts";
-import { CLIENT_ID } from "../helpers/env.ts";
+import { CLIENT_ID, CLIENT_SECRET } from "../helpers/env.ts";
 import { STORE_DRIVERS, world } from "../helpers/world.ts";
 
 const STACK = /\n\s+at /;
@@ -104,3 +104,49 @@ for (const store of STORE_DRIVERS) {
     }
   });
 }
+
+describe("H3-7. a wrong or rotated client secret fails at once, cached token or not", () => {
+  it("check asks Auth0 with the configured secret; no execution reuses another secret's token", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 }, env: fast });
+    assert.equal((await w.once()).code, 0);
+    assert.equal(w.tenant.stats.tokensIssued, 1);
+    const wrong = { ...w.env, AUTH0_CLIENT_SECRET: "wrong-secret-value-0b7e" };
+
+    const check = await runCli(["check"], wrong, w.dir);
+    assert.equal(check.code, 1, check.stdout);
+    assert.match(check.stdout, /FAIL {2}Auth0 token: Auth0 refused the client credentials \(401\)/);
+    w.tenant.addEvents(5);
+    const once = await runCli(["once"], wrong, w.dir);
+    assert.equal(once.code, 1, "the token cached by the right secret is not used");
+    assert.match(once.stderr, /refused the client credentials/);
+    assert.equal(w.tenant.stats.tokensIssued, 1);
+
+    // The right secret reuses its cached token; check asks for a new one, and says so.
+    assert.equal((await w.once()).code, 0);
+    assert.equal(w.tenant.stats.tokensIssued, 1, "reused by the secret that obtained it");
+    assert.deepEqual(w.missing(), []);
+    const ok = await runCli(["check"], w.env, w.dir);
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /ok {4}Auth0 token \(a new token issued for the configured/);
+    assert.equal(w.tenant.stats.tokensIssued, 2);
+
+    // Rotated in Auth0: tokens issued before stay valid for a day, but check fails now.
+    w.tenant.setClientSecret("rotated-secret-value-5a1d");
+    const rotated = await runCli(["check"], w.env, w.dir);
+    assert.equal(rotated.code, 1);
+    assert.match(rotated.stdout, /FAIL {2}Auth0 token: .*\(401\)/);
+  });
+
+  it("the cache keeps a salted fingerprint of the credentials, never the secret", async (t) => {
+    const w = await world(t, { tenant: { backlog: 3 } });
+    assert.equal((await w.once()).code, 0);
+    const token = await w.withStore((s) =>
+      s.forJob("default").tokens.get(tokenCacheKey(w.tenant.url, CLIENT_ID)),
+    );
+    const fingerprint = token?.credentials ?? "";
+    assert.match(fingerprint, /^scrypt1\$[\w-]{22}\$[\w-]{43}$/);
+    for (const form of [CLIENT_SECRET, Buffer.from(CLIENT_SECRET).toString("base64url")]) {
+      assert.ok(!fingerprint.includes(form));
+    }
+  });
+});

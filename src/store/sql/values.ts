@@ -64,11 +64,21 @@ export async function setProcessValueIfAbsent(
 }
 
 export async function getToken(db: Db, job: JobId, key: string): Promise<CachedToken | null> {
-  const row = await db.get<{ access_token: string; expires_at: number | string }>(
-    "SELECT access_token, expires_at FROM tokens WHERE key = ? AND job = ?",
-    [key, job],
-  );
-  return row ? { accessToken: row.access_token, expiresAt: int(row.expires_at) } : null;
+  const row = await db.get<{
+    access_token: string;
+    expires_at: number | string;
+    credentials: string;
+  }>("SELECT access_token, expires_at, credentials FROM tokens WHERE key = ? AND job = ?", [
+    key,
+    job,
+  ]);
+  return row
+    ? {
+        accessToken: row.access_token,
+        expiresAt: int(row.expires_at),
+        credentials: row.credentials,
+      }
+    : null;
 }
 
 export async function putToken(db: Db, job: JobId, key: string, token: CachedToken) {
@@ -80,9 +90,9 @@ export async function putToken(db: Db, job: JobId, key: string, token: CachedTok
     );
   }
   await db.run(
-    `INSERT INTO tokens (key, job, access_token, expires_at) VALUES (?, ?, ?, ?)
+    `INSERT INTO tokens (key, job, access_token, expires_at, credentials) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET job = excluded.job, access_token = excluded.access_token,
-       expires_at = excluded.expires_at`,
-    [key, job, token.accessToken, token.expiresAt],
+       expires_at = excluded.expires_at, credentials = excluded.credentials`,
+    [key, job, token.accessToken, token.expiresAt, token.credentials],
   );
 }
