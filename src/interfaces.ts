@@ -40,7 +40,10 @@ export interface Source {
   /** The URL of the first read from a checkpoint; later reads follow Page.next. */
   firstRead(from: Checkpoint): string;
   read(url: string, context: ReadContext): Promise<Page>;
-  /** Obtains a token (from the cache or Auth0): used by `check`. */
+  /**
+   * Asks Auth0 for a new token with the configured credentials (never the cached one) and caches
+   * it: used by `check`, which must prove the credentials work.
+   */
   authenticate(context: ReadContext): Promise<void>;
   close(): Promise<void>;
 }
@@ -149,8 +152,14 @@ export type RecordedRun = Omit<RunRecord, "id" | "holder" | "epoch" | "committed
 
 export interface CachedToken {
   accessToken: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds, whole. */
   expiresAt: number;
+  /**
+   * A salted, slow fingerprint of the domain, client id and secret that obtained the token (never
+   * the secret): a token is reused only with the same credentials. Empty for tokens cached by
+   * earlier versions, which are then not reused.
+   */
+  credentials: string;
 }
 
 export interface CheckpointState {

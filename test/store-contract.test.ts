@@ -305,18 +305,47 @@ for (const driver of drivers) {
       const store = await open(t);
       const job = store.forJob("default");
       assert.equal(await job.tokens.get("k"), null);
-      await job.tokens.put("k", { accessToken: "t1", expiresAt: 5 });
-      await job.tokens.put("k", { accessToken: "t2", expiresAt: 1_800_000_000_000 });
-      assert.deepEqual(await job.tokens.get("k"), {
+      await job.tokens.put("k", { accessToken: "t1", expiresAt: 5, credentials: "scrypt1$a$b" });
+      const latest = {
         accessToken: "t2",
         expiresAt: 1_800_000_000_000,
-      });
+        credentials: "scrypt1$c$d",
+      };
+      await job.tokens.put("k", latest);
+      assert.deepEqual(await job.tokens.get("k"), latest);
       await job.state.set("schedule", "5m");
       await job.state.delete("schedule");
       assert.equal(await job.state.get("schedule"), null);
       await store.process.setIfAbsent("hash", "first");
       await store.process.setIfAbsent("hash", "second");
       assert.equal(await store.process.get("hash"), "first");
+    });
+
+    it("refuses a token expiry the column cannot hold as a wrong value, not a full disk", async (t) => {
+      const store = await open(t);
+      const job = store.forJob("default");
+      for (const expiresAt of [1e300, 1_800_000_000_000.5, Number.NaN, -1]) {
+        const token = { accessToken: "t", expiresAt, credentials: "" };
+        await assert.rejects(job.tokens.put("k", token), (error: Error) => {
+          assert.ok(error instanceof StoreError, String(error));
+          assert.match(error.message, /not a time in whole milliseconds/);
+          assert.doesNotMatch(error.message, /disk|read-only/);
+          return true;
+        });
+      }
+      assert.equal(await job.tokens.get("k"), null);
+    });
+
+    it("blames the disk only for failures of the disk or the connection, not for a refused value", async (t) => {
+      const store = await open(t);
+      // A NOT NULL column given null: the driver's own constraint error, on either database.
+      const session = { user: null, csrf: "c", expiresAt: 1 } as never;
+      await assert.rejects(store.process.putSession("h", session), (error: Error) => {
+        assert.ok(error instanceof StoreError, String(error));
+        assert.match(error.message, /could not be written: .*null/i);
+        assert.doesNotMatch(error.message, /disk|read-only/);
+        return true;
+      });
     });
 
     it("keeps sessions by hash, and the live replicas", async (t) => {

@@ -114,7 +114,9 @@ describe("a store from the single-tenant release", () => {
       assert.equal(await job.state.get("alert_state"), '{"failures":0}');
       assert.equal(await job.state.get("dashboard_password_hash"), null, "a process value now");
       assert.equal(await store.process.get("dashboard_password_hash"), "scrypt$old-hash");
-      assert.equal((await job.tokens.get("token-key"))?.accessToken, "old-access-token");
+      const token = await job.tokens.get("token-key");
+      assert.equal(token?.accessToken, "old-access-token");
+      assert.equal(token?.credentials, "", "bound to no credentials: the provider won't reuse it");
       assert.deepEqual(await job.deadLetters.count(), { pending: 1, resolved: 0 });
       const [letter] = await job.deadLetters.list({ state: "pending", limit: 10 });
       assert.equal(letter?.logId, earlier);

@@ -3,7 +3,7 @@
 // replay, schedule, switch). The dashboard and the CLI use these, never a runner directly.
 
 import type { Logger } from "pino";
-import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import { checkpointProblem, timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { Config } from "../config/types.ts";
 import type { JobStore, LeaseHolder, RunRecord } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
@@ -30,6 +30,12 @@ export interface TenantStatus {
   consecutiveFailures: number;
   checkpoint: string | null;
   checkpointTime: string | null;
+  /**
+   * Why the stored checkpoint cannot be read from (a time in the future, no time at all): then
+   * every execution fails, and lagSeconds is null rather than a negative number.
+   */
+  checkpointProblem: string | null;
+  /** How far the checkpoint's time is behind now; never negative. */
   lagSeconds: number | null;
   lastRun: RunRecord | null;
   deadLetters: { pending: number; resolved: number };
@@ -61,6 +67,7 @@ export async function tenantStatus(
     store.deadLetters.count(),
   ]);
   const time = state.checkpoint ? timeOfCheckpoint(state.checkpoint) : null;
+  const problem = state.checkpoint ? checkpointProblem(state.checkpoint) : null;
   const live = runner ? await runner.status() : null;
   return {
     id: config.id,
@@ -76,7 +83,12 @@ export async function tenantStatus(
     consecutiveFailures: live?.consecutiveFailures ?? failuresInARow(runs),
     checkpoint: state.checkpoint,
     checkpointTime: time?.toISOString() ?? null,
-    lagSeconds: time ? Math.round((Date.now() - time.getTime()) / 1000) : null,
+    checkpointProblem: problem,
+    // Within the clock skew a checkpoint may be a little ahead of this host's clock: no lag.
+    lagSeconds:
+      time && problem === null
+        ? Math.max(0, Math.round((Date.now() - time.getTime()) / 1000))
+        : null,
     lastRun: runs.find((run) => run.outcome !== "skipped") ?? runs[0] ?? null,
     deadLetters,
   };

@@ -22,11 +22,38 @@ import * as values from "./sql/values.ts";
 
 const now = () => new Date().toISOString();
 
+/**
+ * SQLite's primary result codes of a file that cannot be written: PERM, READONLY, IOERR, CORRUPT,
+ * FULL, CANTOPEN, NOTADB.
+ */
+const SQLITE_IO = new Set([3, 8, 10, 11, 13, 14, 26]);
+/** SQLSTATEs of a server or connection in trouble: connection, resources, operator, system. */
+const POSTGRES_IO = /^(08|53|57|58|XX)|^25006$/;
+/** Node's own codes for a disk or a connection that failed. */
+const SYSTEM_IO =
+  /^(ENOSPC|EROFS|EACCES|EPERM|EIO|EDQUOT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
+
+/**
+ * Whether a driver's failure is the disk's or the connection's, where "is the disk full or
+ * read-only" may be the answer. A value the database refused (out of range, a constraint) is not.
+ */
+export function isIoFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  if (code === "ERR_SQLITE_ERROR")
+    return typeof errcode === "number" && SQLITE_IO.has(errcode & 0xff);
+  if (typeof code === "string") return POSTGRES_IO.test(code) || SYSTEM_IO.test(code);
+  // pg's own errors of a lost or unreachable server carry no code, only these words.
+  return /connection|terminated|timeout/i.test(error.message);
+}
+
 /** Wraps a driver's failure as a StoreError that names the store and says what failed. */
 export function storeFailure(shown: string, action: "read" | "written", error: unknown) {
   if (error instanceof StoreError) return error;
   const hint =
-    action === "written" ? " (is the disk full or read-only, or the database down?)" : "";
+    action === "written" && isIoFailure(error)
+      ? " (is the disk full or read-only, or the database down?)"
+      : "";
   return new StoreError(`the store ${shown} could not be ${action}: ${describe(error)}${hint}`, {
     retryable: false,
     cause: error,

@@ -53,9 +53,10 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
       const state = await jobStore.checkpoints.get();
       return state.checkpoint ? `checkpoint ${state.checkpoint}` : "no checkpoint yet";
     });
+    // Always a new token: a cached one would pass with a wrong or rotated secret for a day.
     const token = await step("Auth0 token", async () => {
       await job.source.authenticate(context);
-      return job.source.tokensIssued > 0 ? "new token issued and cached" : "cached token reused";
+      return "a new token issued for the configured AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, and cached";
     });
     let logs = false;
     if (token) {
@@ -90,7 +91,9 @@ export const check: Command = {
   summary: "Check the settings, Auth0 access and the sink, step by step",
   usage: `Usage: auth0-logs-to-logstash check [--tenant ID]
 
-Validates the settings, gets a token, reads one page of logs, and checks the sink: Logstash gets
+Validates the settings, asks Auth0 for a new token with the configured client id and secret
+(never the cached one, so that a wrong or rotated secret fails here; each token counts against the
+tenant's machine-to-machine quota), reads one page of logs, and checks the sink: Logstash gets
 an empty array; Elasticsearch or OpenSearch says what it is (GET /), whether the index template
 and lifecycle policy are installed, whether the target is the data stream it should be, and what
 the user may do. Reports each step as ok or the exact reason it failed; WARN lines say what could

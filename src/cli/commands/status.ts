@@ -18,7 +18,11 @@ function tenantsTable(statuses: TenantStatus[]): string {
     s.id,
     s.enabled ? "enabled" : "disabled",
     s.lastRun ? `${s.lastRun.outcome} ${s.lastRun.startedAt.replace("T", " ").slice(0, 19)}` : "—",
-    s.lagSeconds === null ? "—" : duration(s.lagSeconds * 1000),
+    s.checkpointProblem
+      ? "bad checkpoint"
+      : s.lagSeconds === null
+        ? "—"
+        : duration(s.lagSeconds * 1000),
     String(s.consecutiveFailures),
     String(s.deadLetters.pending),
     s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
@@ -73,7 +77,11 @@ Exit status: 0, or 2 for bad settings or arguments.`,
         `Exported by: ${holderText(s)}`,
         `Checkpoint:  ${s.checkpoint ?? "none yet (the first execution starts from START_FROM or the look-back)"}`,
       ];
-      if (s.checkpointTime && s.lagSeconds !== null) {
+      if (s.checkpointProblem) {
+        lines.push(
+          `Lag:         unknown: the checkpoint cannot be read from: ${s.checkpointProblem}; executions fail until 'replay --since <time>' moves it back`,
+        );
+      } else if (s.checkpointTime && s.lagSeconds !== null) {
         lines.push(
           `Lag:         ${duration(s.lagSeconds * 1000)} behind (checkpoint time ${s.checkpointTime})`,
         );
