@@ -1,6 +1,6 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
-import type { RunOutcome, RunRecord } from "../../interfaces.ts";
+import { RUN_OUTCOMES, type RunOutcome, type RunRecord } from "../../interfaces.ts";
 import { countsText } from "../../util/counts-text.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
@@ -8,7 +8,7 @@ import { runsTable } from "../runs-table.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
-const OUTCOMES = ["running", "success", "failed", "aborted", "skipped", "interrupted"];
+const OUTCOMES: readonly string[] = RUN_OUTCOMES;
 
 /** The process a run's lease names (`host/pidns/boot:pid:random`), its epoch, and its commits'. */
 function exporter(run: RunRecord): string {
