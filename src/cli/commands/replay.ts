@@ -50,7 +50,7 @@ checkpoint or time.`,
     }
     const checkpoint = target.checkpoint;
     const at = (id: string) => `${id} (${timeOfCheckpoint(id)?.toISOString() ?? "no valid time"})`;
-    return withStoreView(io, async (store, view) => {
+    return withStoreView(io, "write", async (store, view) => {
       const job = storedJob(view, values.tenant);
       const result = await recordReplay(store.forJob(job.id), checkpoint, job.auth0LogRetentionMs, {
         skip: values.skip === true,

@@ -65,7 +65,8 @@ Options:
 ${TENANT_HELP}
   -h, --help         show this help
 
-Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`,
+Exit status: 0; 1 when the run does not exist, or there is no store at DATABASE_URL (none is
+created); 2 for bad settings or arguments.`,
   options: {
     limit: { type: "string" },
     outcome: { type: "string" },
@@ -87,7 +88,7 @@ Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`
       throw new ConfigError([`--outcome: must be one of ${OUTCOMES.join(", ")}, got "${outcome}"`]);
     }
     const limit = parseLimit(values.limit, 20);
-    return withStoreView(io, async (root, view) => {
+    return withStoreView(io, "read", async (root, view) => {
       const store = root.forJob(storedJob(view, values.tenant).id);
       if (sub === "show") {
         const run = await store.runs.get(Number(id));
