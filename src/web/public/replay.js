@@ -87,7 +87,7 @@ export function replay() {
             { class: "error", role: "alert" },
             `This moves the checkpoint forward from ${time(body.previousTime)}: it skips ${body.skips}. They will never be sent.`,
           ),
-          h("label", { class: "row" }, skip, ` Skip ${body.skips}: never send them`),
+          h("label", { class: "tick" }, skip, `Skip ${body.skips}: never send them`),
         ]
       : [];
     confirm.textContent = body.skips ? "Skip to here" : "Replay from here";
