@@ -121,9 +121,20 @@ export interface Sink {
 export type RunTrigger = "manual" | "schedule" | "replay" | "tail";
 /**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
- * it ended, and the process that took the job over next closed it.
+ * it ended, and the process that took the job over next closed it. "skipped": a tick that fell
+ * during an execution. "skipped-events": a replay that moved the checkpoint forward, on purpose
+ * (`replay --skip`, or confirmed on the dashboard), past events not sent yet: they never will be.
  */
-export type RunOutcome = "running" | "success" | "failed" | "aborted" | "skipped" | "interrupted";
+export const RUN_OUTCOMES = [
+  "running",
+  "success",
+  "failed",
+  "aborted",
+  "skipped",
+  "interrupted",
+  "skipped-events",
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** One execution (or a replay, a skipped tick) as the run history keeps it. */
 export interface RunRecord extends RunCounts {
@@ -198,10 +209,17 @@ export interface Checkpoints {
   get(): Promise<CheckpointState>;
   /**
    * Moves the checkpoint by replay, START_FROM or the first look-back, recording why; not a
-   * delivery commit. With `fence` (an exporting process), in the same transaction as its check:
-   * throws LeaseLostError, moving nothing, when the fence is no longer the lease.
+   * delivery commit. Returns the checkpoint it replaced (`from`), and whether it moved: a replay
+   * moves it forward (later than the stored one: past events not sent yet) only with `skip`,
+   * decided in the same transaction as the move. With `fence` (an exporting process), in the same
+   * transaction as its check: throws LeaseLostError, moving nothing, when the fence is no longer
+   * the lease.
    */
-  set(checkpoint: Checkpoint, reason: CheckpointMove, fence?: Fence | null): Promise<void>;
+  set(
+    checkpoint: Checkpoint,
+    reason: CheckpointMove,
+    fence?: Fence | null,
+  ): Promise<{ moved: boolean; from: Checkpoint | null }>;
   /**
    * Atomically moves the checkpoint from `expected` to the step's, adds to the run's counts and
    * stores the step's dead letters. Throws LeaseLostError when `fence` no longer matches the lease
@@ -405,5 +423,6 @@ export interface CheckpointMoveRecord {
 /** Why the checkpoint moved other than by delivery. */
 export type CheckpointMove =
   | { kind: "start-from"; startFrom: string }
-  | { kind: "replay" }
+  /** `skip`: may move it forward, past events not sent yet, which are then never sent. */
+  | { kind: "replay"; skip?: boolean }
   | { kind: "initial"; lookbackMs: number };

@@ -185,6 +185,65 @@ describe("dashboard API", () => {
     assert.equal(w.duplicates().length, 51);
   });
 
+  it("moves the checkpoint forward past events not sent yet only when the skip is confirmed, and records it", async (t) => {
+    const w = await world(t, { tenant: { backlog: 20 } });
+    const d = await dashboardFor(t, w);
+    await d.signIn();
+    await d.service.tick("manual");
+    const before = (await d.store.checkpoints.get()).checkpoint as string;
+    const unsent = w.tenant.addEvents(30);
+    const to = unsent[19] as string;
+    const preview = (await (
+      await d.request(`/api/tenants/default/replay/preview?checkpoint=${to}`)
+    ).json()) as { previous: string; skips: string | null };
+    assert.equal(preview.previous, before);
+    assert.match(preview.skips ?? "", /^every event between .+ UTC \(\d+s\) not sent yet$/);
+    const back = w.tenant.eventIds()[5] as string;
+    const backwards = await d.request(`/api/tenants/default/replay/preview?checkpoint=${back}`);
+    assert.equal(((await backwards.json()) as { skips: unknown }).skips, null);
+
+    const replay = (body: Record<string, unknown>) =>
+      d.request("/api/tenants/default/replay", {
+        method: "POST",
+        csrf: true,
+        body: JSON.stringify({ checkpoint: to, ...body }),
+      });
+    for (const body of [{}, { skip: false }]) {
+      const refused = await replay(body);
+      assert.equal(refused.status, 409, JSON.stringify(body));
+      const answer = (await refused.json()) as { error: string; skips: string };
+      assert.match(answer.error, /forward and would skip every event between .* never be sent/);
+      assert.equal(answer.skips, preview.skips);
+    }
+    assert.equal((await replay({ skip: "yes" })).status, 400);
+    assert.equal((await d.store.checkpoints.get()).checkpoint, before, "nothing moved");
+
+    const skipped = await replay({ skip: true });
+    assert.equal(skipped.status, 202);
+    const [run] = await d.store.runs.list({ limit: 1, outcome: "skipped-events" });
+    assert.equal(run?.trigger, "replay");
+    assert.equal(run?.firstCheckpoint, before);
+    assert.equal(run?.lastCheckpoint, to);
+    assert.match(run?.warnings[0] ?? "", /^skipped every event .* \(confirmed on the dashboard\)$/);
+    const listed = (await (
+      await d.request("/api/tenants/default/runs?outcome=skipped-events")
+    ).json()) as { id: number }[];
+    assert.deepEqual(
+      listed.map((r) => r.id),
+      [run?.id],
+    );
+    // The execution the move starts sends what follows it, never the skipped events.
+    const last = unsent.at(-1) as string;
+    for (let i = 0; i < 100 && !w.logstash.idCounts().get(last); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const counts = w.logstash.idCounts();
+    assert.deepEqual(
+      unsent.map((id) => counts.get(id) ?? 0),
+      unsent.map((_, i) => (i <= 19 ? 0 : 1)),
+    );
+  });
+
   it("shows the effective settings with secrets masked and their sources", async (t) => {
     const w = await world(t, { env: { LOGSTASH_TOKEN: "tok-very-secret-123" } });
     const d = await dashboardFor(t, w);

@@ -167,8 +167,36 @@ for (const driver of drivers) {
     it("remembers which START_FROM was applied", async (t) => {
       const job = (await open(t)).forJob("default");
       await job.checkpoints.set(id(3), { kind: "start-from", startFrom: id(3) });
-      await job.checkpoints.set(id(4), { kind: "replay" });
+      await job.checkpoints.set(id(2), { kind: "replay" });
       assert.equal((await job.checkpoints.get()).startFromApplied, id(3));
+    });
+
+    it("moves the checkpoint forward by replay only with skip (past events not sent yet), and says from where", async (t) => {
+      const job = (await open(t)).forJob("default");
+      const replay = (to: string, skip?: boolean) =>
+        job.checkpoints.set(to, { kind: "replay", ...(skip === undefined ? {} : { skip }) });
+      assert.deepEqual(
+        await replay(id(5)),
+        { moved: true, from: null },
+        "a first one skips nothing",
+      );
+      assert.deepEqual(await replay(id(8)), { moved: false, from: id(5) });
+      assert.deepEqual(await replay(id(8), false), { moved: false, from: id(5) });
+      assert.equal((await job.checkpoints.get()).checkpoint, id(5), "nothing moved");
+      assert.equal((await job.checkpoints.moves(10)).length, 1, "nor recorded");
+      assert.deepEqual(await replay(id(3)), { moved: true, from: id(5) }, "back: no skip");
+      assert.deepEqual(await replay(id(3)), { moved: true, from: id(3) }, "in place: no skip");
+      assert.deepEqual(await replay(id(8), true), { moved: true, from: id(3) });
+      assert.equal((await job.checkpoints.get()).checkpoint, id(8));
+      assert.deepEqual(
+        (await job.checkpoints.moves(10)).map((move) => [move.reason, move.from, move.to]),
+        [
+          ["replay", id(3), id(8)],
+          ["replay", id(3), id(3)],
+          ["replay", id(5), id(3)],
+          ["replay", null, id(5)],
+        ],
+      );
     });
 
     it("gives a lease to one holder at a time, fences commits by its epoch, and lets a lapsed one be taken", async (t) => {

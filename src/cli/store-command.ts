@@ -5,7 +5,7 @@
 import { loadDeployment, loadSome } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
-import { openStore } from "../store/open.ts";
+import { openExistingStore, openStore } from "../store/open.ts";
 import type { Io } from "./command.ts";
 
 /** What a store command knows of a job. */
@@ -65,12 +65,20 @@ export function storedJob(view: StoreView, tenant: unknown): StoredJob {
   ]);
 }
 
+/**
+ * Runs `work` on the store. A command that only reads (`access: "read"`) never creates or changes
+ * one: no store at DATABASE_URL is an error (exit 1), not an empty store described as the user's.
+ */
 export async function withStoreView<T>(
   io: Io,
+  access: "read" | "write",
   work: (store: Store, view: StoreView) => Promise<T>,
 ): Promise<T> {
   const view = storeView(io);
-  const store = await openStore(view.databaseUrl);
+  const store =
+    access === "read"
+      ? await openExistingStore(view.databaseUrl)
+      : await openStore(view.databaseUrl);
   try {
     return await work(store, view);
   } finally {

@@ -105,11 +105,13 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
   const checkpoints = {
     get: () => getCheckpoint(db, job),
     async set(...[to, move, fence]: Parameters<JobStore["checkpoints"]["set"]>) {
-      if (!(await moveCheckpoint(db, job, to, move, now(), fence ?? null))) {
+      const result = await moveCheckpoint(db, job, to, move, now(), fence ?? null);
+      if (result.kind === "lease") {
         throw new LeaseLostError(
           "another process took this job over (its lease was lost): the checkpoint was not moved",
         );
       }
+      return { moved: result.kind === "moved", from: result.from };
     },
     async commit(...[runId, expected, step, fence]: Parameters<JobStore["checkpoints"]["commit"]>) {
       if (step.checkpoint <= expected) {

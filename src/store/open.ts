@@ -43,3 +43,16 @@ export async function openStore(
     );
   }
 }
+
+/**
+ * Opens a store that must exist, creating and changing nothing: for read-only commands (status,
+ * runs, dead-letters list/show, schedule). No store at DATABASE_URL is a StoreError ("no store
+ * at …"), not an empty one described as if it were the user's.
+ */
+export async function openExistingStore(databaseUrl: string): Promise<Store> {
+  if (databaseUrl.startsWith("sqlite:")) {
+    return new SqliteStore(databaseUrl.slice("sqlite:".length), { existing: true });
+  }
+  const { PostgresStore } = await import("./postgres/store.ts");
+  return PostgresStore.open(databaseUrl, { existing: true });
+}

@@ -24,7 +24,7 @@ Exit status: 0, or 2 for bad settings.`,
         io.stderr.write(`error: ${name}: unexpected argument "${positionals[0]}"\n`);
         return EXIT.usage;
       }
-      return withStoreView(io, async (store, view) => {
+      return withStoreView(io, "write", async (store, view) => {
         const job = storedJob(view, values.tenant);
         await store.forJob(job.id).state.set(JOB_ENABLED, enabled ? "true" : "false");
         const which = job.id === "default" ? "Job" : `Tenant ${job.id}`;

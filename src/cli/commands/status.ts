@@ -36,9 +36,9 @@ export const status: Command = {
   summary: "Show each tenant's state, schedule, checkpoint and lag, who exports it, the last runs",
   usage: `Usage: auth0-logs-to-logstash status [--tenant ID] [--json] [--limit N]
 
-Reads the store (DATABASE_URL). For one tenant: whether the job is enabled, its schedule and next
-run, the current checkpoint and how far it is behind now, which process holds it, and the last
-runs. With several tenants and no --tenant: one line per tenant.
+Reads the store (DATABASE_URL), and creates or changes nothing. For one tenant: whether the job
+is enabled, its schedule and next run, the current checkpoint and how far it is behind now, which
+process holds it, and the last runs. With several tenants and no --tenant: one line per tenant.
 
 Options:
 ${TENANT_HELP}
@@ -46,11 +46,12 @@ ${TENANT_HELP}
   --limit N          how many runs to show (default 10)
   -h, --help         show this help
 
-Exit status: 0, or 2 for bad settings or arguments.`,
+Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it cannot be read;
+2 for bad settings or arguments.`,
   options: { json: { type: "boolean" }, limit: { type: "string" }, ...TENANT_OPTION },
   async run(values, _positionals, io) {
     const limit = parseLimit(values.limit);
-    return withStoreView(io, async (store, view) => {
+    return withStoreView(io, "read", async (store, view) => {
       if (values.tenant === undefined && view.jobs.length > 1) {
         const statuses = await Promise.all(
           view.jobs.map((job) => tenantStatus(job, store.forJob(job.id), undefined)),

@@ -47,11 +47,13 @@ function unreachable(error: unknown): boolean {
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
   readonly shown: string;
-  readonly process: ProcessState;
-  readonly replicas: Replicas;
+  process: ProcessState;
+  replicas: Replicas;
   private readonly pool: pg.Pool;
-  private readonly db: PgDb;
+  private db: PgDb;
   private readonly schema: string | null;
+  /** A read-only view of an older store: the connection whose transaction holds its upgrade. */
+  private upgrade: pg.PoolClient | null = null;
   private readonly jobs = new Map<JobId, JobStore>();
 
   private constructor(url: string) {
@@ -87,12 +89,18 @@ export class PostgresStore implements Store {
     this.replicas = replicas(this.db, this.shown);
   }
 
-  static async open(url: string): Promise<PostgresStore> {
+  /**
+   * Opens the store, creating or upgrading its tables. With `existing` (a read-only command's
+   * view), creates and changes nothing: see attach().
+   */
+  static async open(url: string, options: { existing?: boolean } = {}): Promise<PostgresStore> {
     const store = new PostgresStore(url);
     try {
-      await store.migrate();
+      if (options.existing) await store.attach();
+      else await store.migrate();
     } catch (error) {
-      await store.pool.end().catch(() => {});
+      await store.close();
+      if (error instanceof StoreError) throw error;
       throw new StoreError(`the store ${store.shown} could not be opened: ${describe(error)}`, {
         retryable: unreachable(error),
         cause: error,
@@ -136,6 +144,55 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * For a read-only command (status, runs, …): the database (or schema) must hold the exporter's
+   * tables, and nothing is created, so that a wrong DATABASE_URL is reported as such instead of
+   * getting empty tables to describe. A store an older version left, which the next `run` or
+   * `once` upgrades, is read through the upgrade applied in a transaction that close() rolls back,
+   * on one connection that every statement of the view then uses.
+   */
+  private async attach(): Promise<void> {
+    const files = migrationFiles();
+    const client = await this.pool.connect();
+    const ignore = () => {};
+    client.on("error", ignore);
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      const found = await client.query(
+        "SELECT to_regclass('schema_migrations') IS NOT NULL AND to_regclass('checkpoints') IS NOT NULL AS ours",
+      );
+      const done = found.rows[0]?.ours
+        ? await client.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        : null;
+      const version = Number(done?.rows[0]?.version ?? 0);
+      if (version === 0) {
+        throw new StoreError(
+          `no store at ${this.shown} (DATABASE_URL): ${this.schema ? `the schema ${this.schema}` : "the database"} holds none of the exporter's tables`,
+          { retryable: false },
+        );
+      }
+      if (version >= files.length) {
+        await client.query("ROLLBACK");
+        client.off("error", ignore);
+        client.release();
+        return;
+      }
+      for (let next = version; next < files.length; next++) {
+        await client.query(files[next] as string);
+      }
+      this.upgrade = client;
+      this.db = new PgDb(client, null);
+      this.process = processState(this.db, this.shown);
+      this.replicas = replicas(this.db, this.shown);
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      client.off("error", ignore);
+      client.release();
+      throw error;
+    }
+  }
+
   forJob(job: JobId): JobStore {
     let store = this.jobs.get(job);
     if (!store) {
@@ -157,6 +214,11 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.upgrade) {
+      await this.upgrade.query("ROLLBACK").catch(() => {});
+      this.upgrade.release();
+      this.upgrade = null;
+    }
     await this.pool.end().catch(() => {});
   }
 }

@@ -26,9 +26,16 @@ export async function runs() {
         runs();
       },
     },
-    ...["", "success", "failed", "aborted", "interrupted", "skipped", "running"].map((value) =>
-      h("option", { value, selected: value === outcome }, value || "all outcomes"),
-    ),
+    ...[
+      "",
+      "success",
+      "failed",
+      "aborted",
+      "interrupted",
+      "skipped",
+      "skipped-events",
+      "running",
+    ].map((value) => h("option", { value, selected: value === outcome }, value || "all outcomes")),
   );
   const rows = list.map((run) =>
     h(
@@ -46,7 +53,12 @@ export async function runs() {
       h(
         "td",
         { class: "note" },
-        run.error ?? (run.warnings.length ? `${run.warnings.length} warning(s)` : ""),
+        run.error ??
+          (run.outcome === "skipped-events"
+            ? run.warnings[0]
+            : run.warnings.length
+              ? `${run.warnings.length} warning(s)`
+              : ""),
       ),
     ),
   );
