@@ -41,7 +41,12 @@ describe("settings", () => {
     assert.equal(config.initialLookbackMs, 24 * 3_600_000);
     assert.equal(config.logTypes, undefined);
     assert.equal(config.logLevel, undefined);
-    assert.deepEqual(config.http, { host: "127.0.0.1", port: 3000, trustedProxies: undefined });
+    assert.deepEqual(config.http, {
+      host: "127.0.0.1",
+      port: 3000,
+      allowedHosts: undefined,
+      trustedProxies: undefined,
+    });
   });
 
   it("report every missing required setting at once", () => {
@@ -143,6 +148,19 @@ describe("settings", () => {
     assert.deepEqual(config.logTypes, ["s", "f", "fp"]);
   });
 
+  it("take ALLOWED_HOSTS as a list of host names and addresses", () => {
+    const config = loadConfig(
+      { ...valid, ALLOWED_HOSTS: " dash.example.com, auth0-logs-to-logstash ,[fd00::1],10.0.0.1" },
+      { cwd: tempDir() },
+    );
+    assert.deepEqual(config.http.allowedHosts, [
+      "dash.example.com",
+      "auth0-logs-to-logstash",
+      "[fd00::1]",
+      "10.0.0.1",
+    ]);
+  });
+
   it("allow plain http only for loopback hosts", () => {
     assert.equal(
       loadConfig({ ...valid, AUTH0_DOMAIN: "http://127.0.0.1:8081" }, { cwd: tempDir() }).auth0
@@ -206,6 +224,13 @@ describe("settings", () => {
     ["REQUEST_TIMEOUT words", { REQUEST_TIMEOUT: "soon" }, "REQUEST_TIMEOUT"],
     ["EXPORTER_LOG_LEVEL unknown", { EXPORTER_LOG_LEVEL: "loud" }, "EXPORTER_LOG_LEVEL"],
     ["HTTP_PORT out of range", { HTTP_PORT: "70000" }, "HTTP_PORT"],
+    ["ALLOWED_HOSTS with a scheme", { ALLOWED_HOSTS: "https://dash.example.com" }, "ALLOWED_HOSTS"],
+    [
+      "ALLOWED_HOSTS with a port",
+      { ALLOWED_HOSTS: "a.example,dash.example.com:80" },
+      "ALLOWED_HOSTS",
+    ],
+    ["ALLOWED_HOSTS not a name", { ALLOWED_HOSTS: "dash example" }, "ALLOWED_HOSTS"],
   ];
   for (const [name, change, setting] of invalid) {
     it(`reject ${name}, naming ${setting} with an example`, () => {

@@ -64,6 +64,7 @@ describe("settings table", () => {
   it("gives every setting a scope, the process ones being the service's own", () => {
     for (const setting of settings) assert.ok(["process", "job"].includes(setting.scope));
     assert.deepEqual(processSettings.map((s) => s.name).sort(), [
+      "ALLOWED_HOSTS",
       "CONFIG_FILE",
       "DASHBOARD_PASSWORD",
       "DASHBOARD_SESSION_TTL",

@@ -412,6 +412,7 @@ function buildConfig(raw: RawSettings): { config: Config | undefined; problems: 
     http: {
       host: parsed.HTTP_HOST as string,
       port: parsed.HTTP_PORT as number,
+      allowedHosts: parsed.ALLOWED_HOSTS as string[] | undefined,
       trustedProxies: parsed.TRUSTED_PROXIES as string[] | undefined,
     },
     warnings,

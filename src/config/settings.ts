@@ -8,6 +8,7 @@ import { scheduleProblem } from "../runner/schedule.ts";
 import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
 import { logstashSettings } from "../sinks/logstash/config.ts";
 import { addressList } from "../util/addresses.ts";
+import { hostNameProblem } from "../util/hosts.ts";
 import {
   boolean,
   credentialsProblem,
@@ -95,6 +96,21 @@ const addresses = z
       addressList(entries);
     } catch (error) {
       ctx.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  });
+
+const hostNames = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ""),
+  )
+  .superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = hostNameProblem(entry);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }
   });
 
@@ -438,7 +454,8 @@ const core: SettingDefinition[] = [
     scope: "process",
     default: "127.0.0.1",
     example: "0.0.0.0",
-    description: "Address the service's HTTP listener (health, metrics) binds to.",
+    description:
+      "Address the service's HTTP listener (dashboard, health, metrics) binds to. It answers requests for this address or name, localhost and ALLOWED_HOSTS; bound to every address (0.0.0.0 or ::), for any IP address too.",
     schema: text,
   },
   {
@@ -449,6 +466,15 @@ const core: SettingDefinition[] = [
     example: "8080",
     description: "Port of that listener (0 picks a free one).",
     schema: integer(0, 65535),
+  },
+  {
+    name: "ALLOWED_HOSTS",
+    group: "Service",
+    scope: "process",
+    example: "exporter.example.com,auth0-logs-to-logstash",
+    description:
+      "Further host names the listener answers to (comma-separated, exact, any port): a reverse proxy's public name, a Kubernetes Service's. A request naming another host (its Host header) is answered 421, so that a web page whose DNS name was pointed at the service (DNS rebinding) cannot read it through a browser.",
+    schema: hostNames,
   },
   {
     name: "TRUSTED_PROXIES",

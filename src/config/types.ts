@@ -48,7 +48,13 @@ export interface Config {
     reminderMs: number;
     dailyReportHour: number | undefined;
   };
-  http: { host: string; port: number; trustedProxies: string[] | undefined };
+  http: {
+    host: string;
+    port: number;
+    /** Host names the listener answers to besides its address and localhost (ALLOWED_HOSTS). */
+    allowedHosts: string[] | undefined;
+    trustedProxies: string[] | undefined;
+  };
   dashboard: { user: string; password: string | undefined; sessionTtlMs: number };
   /** Risks the settings accept but that must be said at every start (ALLOW_INSECURE_HTTP). */
   warnings: string[];

@@ -12,7 +12,7 @@ import type { ExecutionEnd, JobStore, Notifier, RunRecord } from "../interfaces.
 import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
 import { type AlertState, causeOf, decide, initialAlertState } from "./alerts.ts";
-import { type Field, layout, SlackClient } from "./slack.ts";
+import { type Field, layout, md, SlackClient } from "./slack.ts";
 
 const ALERT_STATE = "alert_state";
 const WARNING_STATE = "warning_state";
@@ -39,7 +39,7 @@ function runFields(run: RunRecord | null): Field[] {
     const time = timeOfCheckpoint(run.lastCheckpoint);
     fields.push({
       label: "Checkpoint",
-      value: `\`${run.lastCheckpoint}\`${time ? ` (${time.toISOString()})` : ""}`,
+      value: md`\`${run.lastCheckpoint}\`${time ? ` (${time.toISOString()})` : ""}`,
     });
   }
   if (run.retries > 0) fields.push({ label: "Retries", value: String(run.retries) });
@@ -114,7 +114,8 @@ export class SlackNotifier implements Notifier {
           decision === "failure"
             ? "Auth0 log export failed"
             : `Auth0 log export still failing (${state.failures} executions)`;
-        const text = `${end.error ?? "unknown error"}\nNothing was skipped: the next execution resumes at the checkpoint${replay ? ` \`${replay}\`` : ""}${since}.`;
+        // The error quotes upstream answers (a cluster's reason, a refused value): `md` escapes it.
+        const text = md`${end.error ?? "unknown error"}\nNothing was skipped: the next execution resumes at the checkpoint${replay ? md` \`${replay}\`` : ""}${since}.`;
         this.client.post(layout(this.title(title), text, fields));
       } else if (decision === "recovered") {
         this.client.post(
@@ -173,7 +174,7 @@ export class SlackNotifier implements Notifier {
     const refused = fresh.filter((warning) => warning.includes(DEAD_LETTERED));
     const others = fresh.filter((warning) => !warning.includes(DEAD_LETTERED));
     if (refused.length > 0) {
-      const text = `${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
+      const text = md`${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
       this.client.post(
         layout(this.title("Auth0 log export: documents refused"), text, runFields(end.run)),
       );
@@ -202,7 +203,7 @@ export class SlackNotifier implements Notifier {
             { label: "Logs exported", value: String(sent) },
             { label: "Failed executions", value: String(failures) },
             { label: "Warnings", value: String(warnings) },
-            { label: "Checkpoint", value: checkpoint ? `\`${checkpoint}\`` : "none yet" },
+            { label: "Checkpoint", value: checkpoint ? md`\`${checkpoint}\`` : "none yet" },
             { label: "Lag", value: time ? duration(Date.now() - time.getTime()) : "—" },
           ],
         ),

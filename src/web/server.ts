@@ -5,8 +5,10 @@ import { Hono } from "hono";
 import { describe } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import type { Supervisor } from "../runner/supervisor.ts";
+import type { HostRules } from "../util/hosts.ts";
 import type { DashboardDeps } from "./context.ts";
 import { dashboardRoutes } from "./dashboard.ts";
+import { hostGuard } from "./host-guard.ts";
 import { bodyLimits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -46,11 +48,13 @@ export function healthRoutes(deps: WebDeps): Hono {
 }
 
 /**
- * The service's HTTP app: every body bounded first, then health and metrics (open to probes), then
- * the dashboard behind its sign-in. No error ever answers with a stack trace.
+ * The service's HTTP app: requests for another host name refused first (DNS rebinding), every body
+ * bounded, then health and metrics (open to probes), then the dashboard behind its sign-in. No
+ * error ever answers with a stack trace.
  */
-export function webApp(health: WebDeps, dashboard: DashboardDeps): Hono {
+export function webApp(health: WebDeps, dashboard: DashboardDeps, hosts: HostRules): Hono {
   const app = new Hono();
+  app.use("*", hostGuard(hosts));
   app.use("*", bodyLimits());
   app.route("/", healthRoutes(health));
   app.route("/", dashboardRoutes(dashboard));

@@ -39,6 +39,7 @@ export async function dashboardFor(
       env: { ...w.env, ...options.overrides },
       cwd: w.dir,
     },
+    { listen: deps.config.http.host, names: deps.config.http.allowedHosts ?? [] },
   );
   let cookie = "";
   let csrf = "";

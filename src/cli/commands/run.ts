@@ -40,6 +40,8 @@ HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
   GET /healthz   the process is up
   GET /readyz    the store is reachable and no tenant here failed READY_MAX_FAILURES times in a row
   GET /metrics   Prometheus metrics, by tenant
+Only for its own host names: its address (any IP address when bound to 0.0.0.0 or ::), localhost
+and ALLOWED_HOSTS (a reverse proxy's name); a request naming another host gets 421.
 
 SIGTERM or SIGINT stops reading, lets the batches in flight finish (up to 10 s), commits what was
 acknowledged, hands the tenants over and exits 0; a second signal exits at once (safe: the
@@ -114,6 +116,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
         env: io.env,
         cwd: io.cwd,
       },
+      { listen: settings.http.host, names: settings.http.allowedHosts ?? [] },
     );
     let web: Awaited<ReturnType<typeof listen>>;
     try {
@@ -218,7 +221,7 @@ function changedProcessSettings(before: ProcessConfig, after: ProcessConfig): st
   const names: [string, (p: ProcessConfig) => unknown][] = [
     ["DATABASE_URL", (p) => p.databaseUrl],
     ["EXPORTER_LOG_LEVEL", (p) => p.exporterLogLevel],
-    ["HTTP_HOST/HTTP_PORT/TRUSTED_PROXIES", (p) => p.http],
+    ["HTTP_HOST/HTTP_PORT/ALLOWED_HOSTS/TRUSTED_PROXIES", (p) => p.http],
     ["DASHBOARD_*", (p) => p.dashboard],
     ["READY_MAX_FAILURES", (p) => p.readyMaxFailures],
     ["RUNS_RETENTION", (p) => p.runsRetentionMs],
