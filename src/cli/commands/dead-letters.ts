@@ -84,7 +84,7 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
       const deployment = loadSettings(io);
       const config = chooseJob(deployment, values.tenant);
       const logger = loggerFor(config, io);
-      return withStore(deployment.process.databaseUrl, async (root) => {
+      return withStore(deployment.process, async (root) => {
         const store = root.forJob(config.id);
         const job = await assembleJob(config, { store, logger });
         try {

@@ -68,9 +68,12 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       import("../../web/auth.ts"),
     ]);
     const store = await openStore(settings.databaseUrl, {
-      forMs: STORE_OPEN_RETRY_MS,
-      onRetry: (error, delayMs) =>
-        logger.warn(`${error}; trying again in ${Math.round(delayMs / 100) / 10}s`),
+      timeoutMs: settings.databaseTimeoutMs,
+      retry: {
+        forMs: STORE_OPEN_RETRY_MS,
+        onRetry: (error, delayMs) =>
+          logger.warn(`${error}; trying again in ${Math.round(delayMs / 100) / 10}s`),
+      },
     });
     const metrics = new Metrics();
     for (const warning of settings.warnings) logger.warn(warning);
@@ -217,6 +220,7 @@ async function reloadTenants(
 function changedProcessSettings(before: ProcessConfig, after: ProcessConfig): string[] {
   const names: [string, (p: ProcessConfig) => unknown][] = [
     ["DATABASE_URL", (p) => p.databaseUrl],
+    ["DATABASE_TIMEOUT", (p) => p.databaseTimeoutMs],
     ["EXPORTER_LOG_LEVEL", (p) => p.exporterLogLevel],
     ["HTTP_HOST/HTTP_PORT/TRUSTED_PROXIES", (p) => p.http],
     ["DASHBOARD_*", (p) => p.dashboard],
