@@ -11,7 +11,6 @@ import { parseEnv } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import { loadDeployment } from "../src/config/load.ts";
 import { ALIASES, settings } from "../src/config/settings.ts";
-import type { Store } from "../src/interfaces.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
 import type { Metrics } from "../src/web/metrics.ts";
 import { healthRoutes } from "../src/web/server.ts";
@@ -45,8 +44,11 @@ const STORE_WAIT_S = sourceConstant("src/cli/commands/run.ts", "STORE_OPEN_RETRY
 /** The status the service's own health routes answer for a path (404: no such route). */
 async function routeStatus(path: string): Promise<number> {
   const app = healthRoutes({
-    store: { verify: async () => {} } as unknown as Store,
-    supervisor: { jobs: () => [], runner: () => undefined } as unknown as Supervisor,
+    supervisor: {
+      jobs: () => [],
+      runner: () => undefined,
+      readiness: () => [],
+    } as unknown as Supervisor,
     metrics: {
       registry: { metrics: async () => "", contentType: "text/plain" },
     } as unknown as Metrics,

@@ -53,7 +53,6 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     status: async () => (await runner()).status(),
   };
   const app = healthRoutes({
-    store: root,
     supervisor,
     metrics,
     readyMaxFailures: config.readyMaxFailures,

@@ -38,7 +38,8 @@ HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
   /              the dashboard (sign in with DASHBOARD_USER and DASHBOARD_PASSWORD; without a
                  password one is generated at the first start and printed once)
   GET /healthz   the process is up
-  GET /readyz    the store is reachable and no tenant here failed READY_MAX_FAILURES times in a row
+  GET /readyz    the lease rounds reach the store in time, every tenant is held by a replica, and
+                 none here failed READY_MAX_FAILURES times in a row (never waits on the store)
   GET /metrics   Prometheus metrics, by tenant
 
 SIGTERM or SIGINT stops reading, lets the batches in flight finish (up to 10 s), commits what was
@@ -103,7 +104,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     }
     const password = await dashboardPassword(store.process, settings.dashboard.password);
     const app = webApp(
-      { store, supervisor, metrics, readyMaxFailures: settings.readyMaxFailures },
+      { supervisor, metrics, readyMaxFailures: settings.readyMaxFailures },
       {
         dashboard: settings.dashboard,
         store,
