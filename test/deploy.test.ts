@@ -12,7 +12,6 @@ import { Hono } from "hono";
 import { parse, parseAllDocuments } from "yaml";
 import { loadDeployment } from "../src/config/load.ts";
 import { ALIASES, settings } from "../src/config/settings.ts";
-import type { Store } from "../src/interfaces.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
 import type { HostRules } from "../src/util/hosts.ts";
 import { hostGuard } from "../src/web/host-guard.ts";
@@ -53,8 +52,11 @@ async function routeStatus(path: string, hosts: HostRules, host: string): Promis
   const app = new Hono();
   app.use("*", hostGuard(hosts));
   const routes = healthRoutes({
-    store: { verify: async () => {} } as unknown as Store,
-    supervisor: { jobs: () => [], runner: () => undefined } as unknown as Supervisor,
+    supervisor: {
+      jobs: () => [],
+      runner: () => undefined,
+      readiness: () => [],
+    } as unknown as Supervisor,
     metrics: {
       registry: { metrics: async () => "", contentType: "text/plain" },
     } as unknown as Metrics,

@@ -69,6 +69,7 @@ describe("settings table", () => {
       "DASHBOARD_PASSWORD",
       "DASHBOARD_SESSION_TTL",
       "DASHBOARD_USER",
+      "DATABASE_TIMEOUT",
       "DATABASE_URL",
       "EXPORTER_LOG_LEVEL",
       "HTTP_HOST",
@@ -474,6 +475,7 @@ tenants:
     assert.equal(deployment.file, undefined);
     assert.deepEqual(deployment.process, {
       databaseUrl: config.databaseUrl,
+      databaseTimeoutMs: config.databaseTimeoutMs,
       exporterLogLevel: config.exporterLogLevel,
       http: config.http,
       dashboard: config.dashboard,

@@ -17,6 +17,7 @@ export interface StoredJob {
 
 export interface StoreView {
   databaseUrl: string;
+  databaseTimeoutMs: number;
   jobs: StoredJob[];
 }
 
@@ -26,6 +27,7 @@ export function storeView(io: Io): StoreView {
     const deployment = loadDeployment(io.env, { cwd: io.cwd });
     return {
       databaseUrl: deployment.process.databaseUrl,
+      databaseTimeoutMs: deployment.process.databaseTimeoutMs,
       jobs: deployment.jobs.map((job) => ({
         id: job.id,
         schedule: job.schedule,
@@ -33,11 +35,14 @@ export function storeView(io: Io): StoreView {
       })),
     };
   }
-  const values = loadSome(io.env, ["DATABASE_URL", "SCHEDULE", "AUTH0_LOG_RETENTION"], {
-    cwd: io.cwd,
-  });
+  const values = loadSome(
+    io.env,
+    ["DATABASE_URL", "DATABASE_TIMEOUT", "SCHEDULE", "AUTH0_LOG_RETENTION"],
+    { cwd: io.cwd },
+  );
   return {
     databaseUrl: values.DATABASE_URL as string,
+    databaseTimeoutMs: values.DATABASE_TIMEOUT as number,
     jobs: [
       {
         id: "default",
@@ -77,8 +82,8 @@ export async function withStoreView<T>(
   const view = storeView(io);
   const store =
     access === "read"
-      ? await openExistingStore(view.databaseUrl)
-      : await openStore(view.databaseUrl);
+      ? await openExistingStore(view.databaseUrl, { timeoutMs: view.databaseTimeoutMs })
+      : await openStore(view.databaseUrl, { timeoutMs: view.databaseTimeoutMs });
   try {
     return await work(store, view);
   } finally {

@@ -396,6 +396,7 @@ function buildConfig(raw: RawSettings): { config: Config | undefined; problems: 
     retryMaxTimeMs: parsed.RETRY_MAX_TIME as number,
     requestTimeoutMs: parsed.REQUEST_TIMEOUT as number,
     databaseUrl: parsed.DATABASE_URL as string,
+    databaseTimeoutMs: parsed.DATABASE_TIMEOUT as number,
     exporterLogLevel: parsed.EXPORTER_LOG_LEVEL as string,
     schedule: parsed.SCHEDULE as string,
     tail: { enabled: parsed.TAIL as boolean, intervalMs: parsed.TAIL_INTERVAL as number },
@@ -430,6 +431,7 @@ function processConfig(config: Config, configFile: string | undefined): ProcessC
   registerSecrets(...urlSecrets(config.databaseUrl));
   return {
     databaseUrl: config.databaseUrl,
+    databaseTimeoutMs: config.databaseTimeoutMs,
     exporterLogLevel: config.exporterLogLevel,
     http: config.http,
     dashboard: config.dashboard,

@@ -275,6 +275,17 @@ const core: SettingDefinition[] = [
       }),
   },
   {
+    name: "DATABASE_TIMEOUT",
+    group: "Store",
+    scope: "process",
+    default: "5s",
+    example: "8s",
+    description:
+      "PostgreSQL: how long one store call (a connection, then its statements) may take before it fails and is tried again later. A database that stops answering (a hung pooler or proxy) must not hold up the leases, which last 15s and are renewed every 5s.",
+    range: "1s to 10s",
+    schema: duration("1s", "10s"),
+  },
+  {
     name: "DOCUMENT_FORMAT",
     group: "Export",
     scope: "job",

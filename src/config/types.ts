@@ -34,6 +34,8 @@ export interface Config {
   retryMaxTimeMs: number;
   requestTimeoutMs: number;
   databaseUrl: string;
+  /** DATABASE_TIMEOUT: how long one call on PostgreSQL may take. */
+  databaseTimeoutMs: number;
   /** Level of the exporter's own logs (pino): trace, debug, info, warn, error, fatal, silent. */
   exporterLogLevel: string;
   schedule: string;
@@ -63,6 +65,7 @@ export interface Config {
 /** The settings of the service itself, one value for all its tenants. */
 export interface ProcessConfig {
   databaseUrl: string;
+  databaseTimeoutMs: number;
   exporterLogLevel: string;
   http: Config["http"];
   dashboard: Config["dashboard"];

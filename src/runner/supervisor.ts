@@ -3,7 +3,9 @@
 // process holds, up to its share: the jobs divided by the live replicas, rounded up. A replica with
 // more than its share hands the surplus over; one that stops hands all of its jobs over at once.
 // A job is exported only while its lease is held; a lost lease stops its runner, and the job is
-// claimed again only once it is free.
+// claimed again only once it is free. A round that fails (the store's calls end within their
+// deadline, answered or not) just ends: the next one claims again. Readiness is what the rounds
+// saw (readiness.ts), never a wait on the store.
 
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
@@ -20,6 +22,7 @@ import {
   REPLICA_LEASE_TTL_MS,
   StoreBusyError,
 } from "./lease.ts";
+import { type Holding, RoundWatch, roundLimits } from "./readiness.ts";
 import { StoreAlerts } from "./store-alerts.ts";
 
 type JobConfig = Config & { id: string };
@@ -31,6 +34,9 @@ export const ACTIVE_WITHIN_MS = 3 * ROUND_MS;
 
 /** How long a job handed over may take to finish its batch in flight before it is abandoned. */
 const HAND_OVER_GRACE_MS = 10_000;
+
+/** The job's lease is held by this process, and not lost. */
+const mine = (slot: Slot) => slot.lease !== null && !slot.lease.lost.aborted;
 
 interface Slot {
   config: JobConfig;
@@ -56,13 +62,17 @@ export class Supervisor {
   private readonly ttlMs: number;
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> = Promise.resolve();
+  /** A round is queued and has not begun: another would see nothing this one will not. */
+  private roundQueued = false;
   private stopping = false;
   private readonly storeAlerts: StoreAlerts;
+  private readonly rounds: RoundWatch;
 
   constructor(jobs: JobConfig[], deps: SupervisorDeps) {
     this.deps = deps;
     this.replica = holderFor("run");
     this.ttlMs = deps.store.kind === "postgres" ? REPLICA_LEASE_TTL_MS : LEASE_TTL_MS;
+    this.rounds = new RoundWatch(roundLimits(ROUND_MS, this.ttlMs));
     for (const config of jobs) {
       this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
     }
@@ -116,9 +126,17 @@ export class Supervisor {
     return result;
   }
 
-  /** Rounds never overlap: a slow database delays the next one instead of stacking them. */
+  /**
+   * Rounds never overlap: a slow database delays the next one instead of stacking them, and while
+   * one waits to begin, no other is queued behind it.
+   */
   private schedule(): void {
-    this.serialized(() => this.supervise()).catch(() => {});
+    if (this.roundQueued) return;
+    this.roundQueued = true;
+    this.serialized(() => {
+      this.roundQueued = false;
+      return this.supervise();
+    }).catch(() => {});
   }
 
   private async begin(slot: Slot, lease: JobLease): Promise<void> {
@@ -141,7 +159,14 @@ export class Supervisor {
       }
       this.countHeld();
     });
-    await runner.start(lease);
+    try {
+      await runner.start(lease);
+    } catch (error) {
+      // Half started (the store failed under it), it would hold the job and export nothing: it
+      // gives the job back, to be claimed again by a round.
+      await this.stopSlot(slot, 0);
+      throw error;
+    }
   }
 
   /** One per job for the life of the process: its alert state outlives a lease lost and taken back. */
@@ -171,14 +196,15 @@ export class Supervisor {
       ]);
       const live = Math.max(1, replicas.filter((r) => !isDeadOnThisHost(r)).length);
       const share = Math.ceil(this.slots.size / live);
-      const mine = (slot: Slot) => slot.lease !== null && !slot.lease.lost.aborted;
       const held = [...this.slots.values()].filter(mine);
       if (held.length > share) this.handOver(held, held.length - share);
       let count = Math.min(held.length, share);
       for (const [id, slot] of this.slots) {
         if (this.stopping || count >= share) break;
         if (mine(slot) || slot.leaving) continue;
-        // Held by a live lease elsewhere: not worth a claim (a dead holder here is stale).
+        // Held by a live lease elsewhere: not worth a claim (a dead holder here is stale). One in
+        // this replica's name that it does not hold is a claim whose answer was lost (timed out,
+        // committed or not): claimed again, under a new epoch.
         const holder = leases.get(id);
         if (holder && holder.id !== this.replica.id && !isDeadOnThisHost(holder)) continue;
         const claim = await JobLease.tryClaim(store.forJob(id), this.replica, this.ttlMs);
@@ -194,18 +220,39 @@ export class Supervisor {
         await this.begin(slot, claim);
       }
       metrics.tenantsHeld.set(count);
+      metrics.leaseRound.set(Date.now() / 1000);
       this.storeAlerts.reached();
+      const others = [...leases].filter(
+        ([, h]) => h.id !== this.replica.id && !isDeadOnThisHost(h),
+      );
+      this.rounds.ended(null, this.holding(), new Set(others.map(([id]) => id)));
     } catch (error) {
       logger.warn(`lease round failed: ${describe(error)}`);
       this.storeAlerts.missed(describe(error));
       this.countHeld();
+      this.rounds.ended(describe(error), this.holding(), null);
     }
   }
 
   /** The gauge of jobs held, from the leases as they are now (a lost one no longer counts). */
   private countHeld(): void {
-    const held = [...this.slots.values()].filter((s) => s.lease && !s.lease.lost.aborted);
-    this.deps.metrics.tenantsHeld.set(held.length);
+    this.deps.metrics.tenantsHeld.set([...this.slots.values()].filter(mine).length);
+  }
+
+  /** Each job, and whether this process holds it (or is handing it over) now. */
+  private holding(): Holding[] {
+    return [...this.slots.values()].map((slot) => ({
+      id: slot.config.id,
+      here: mine(slot) || slot.leaving !== null,
+    }));
+  }
+
+  /**
+   * Why this process is not ready (GET /readyz): the last round failed or is overdue, or a job is
+   * held by no replica. From what the rounds saw: answered at once, whatever the store does.
+   */
+  readiness(): string[] {
+    return this.rounds.problems(this.holding());
   }
 
   /**

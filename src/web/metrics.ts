@@ -75,6 +75,11 @@ export class Metrics {
     help: "Jobs (tenants) this replica holds the lease of, and exports",
     registers: [this.registry],
   });
+  readonly leaseRound = new Gauge({
+    name: "a2l_lease_round_timestamp_seconds",
+    help: "When this replica last completed a lease round (heartbeat, claims): stale while the store does not answer",
+    registers: [this.registry],
+  });
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry });

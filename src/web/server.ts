@@ -2,8 +2,6 @@
 
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { describe } from "../errors.ts";
-import type { Store } from "../interfaces.ts";
 import type { Supervisor } from "../runner/supervisor.ts";
 import type { HostRules } from "../util/hosts.ts";
 import type { DashboardDeps } from "./context.ts";
@@ -13,7 +11,6 @@ import { bodyLimits } from "./limits.ts";
 import type { Metrics } from "./metrics.ts";
 
 export interface WebDeps {
-  store: Store;
   supervisor: Supervisor;
   metrics: Metrics;
   readyMaxFailures: number;
@@ -22,13 +19,10 @@ export interface WebDeps {
 export function healthRoutes(deps: WebDeps): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => {
-    const problems: string[] = [];
-    try {
-      await deps.store.verify();
-    } catch (error) {
-      problems.push(`store unreachable: ${describe(error)}`);
-    }
+  // Answered from what the process already knows, at once: a probe must never wait on the store
+  // (the lease rounds say whether it answers).
+  app.get("/readyz", (c) => {
+    const problems = deps.supervisor.readiness();
     for (const job of deps.supervisor.jobs()) {
       const failures = deps.supervisor.runner(job.id)?.consecutiveFailures ?? 0;
       if (failures >= deps.readyMaxFailures) {

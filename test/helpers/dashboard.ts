@@ -25,7 +25,7 @@ export async function dashboardFor(
   );
   const verifier = new Verifier(deps.config.dashboard.user, hashPassword(PASSWORD));
   const app = webApp(
-    { store: deps.root, supervisor: deps.supervisor, metrics: deps.metrics, readyMaxFailures: 3 },
+    { supervisor: deps.supervisor, metrics: deps.metrics, readyMaxFailures: 3 },
     {
       dashboard: deps.config.dashboard,
       store: deps.root,

@@ -21,7 +21,7 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     human: false,
     destination: { write: (line) => lines.push(line) },
   });
-  const root = await openStore(config.databaseUrl);
+  const root = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   const store = root.forJob(config.id);
   const metrics = new Metrics({ defaults: false });
   const notifier = config.slack.webhookUrl
@@ -53,7 +53,6 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     status: async () => (await runner()).status(),
   };
   const app = healthRoutes({
-    store: root,
     supervisor,
     metrics,
     readyMaxFailures: config.readyMaxFailures,

@@ -111,7 +111,7 @@ Exit status: 0 every step ok (warnings included), 1 a step failed, 2 bad setting
     const jobs =
       values.tenant === undefined ? deployment.jobs : [chooseJob(deployment, values.tenant)];
     for (const warning of deployment.process.warnings) io.stdout.write(`WARN  ${warning}\n`);
-    return withStore(deployment.process.databaseUrl, async (store) => {
+    return withStore(deployment.process, async (store) => {
       let ok = true;
       for (const job of jobs) ok = (await checkJob(job, store, io, jobs.length > 1)) && ok;
       return ok ? EXIT.ok : EXIT.failed;

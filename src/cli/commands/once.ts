@@ -61,7 +61,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
     let lastDraw = 0;
     for (const warning of config.warnings) logger.warn(warning);
     try {
-      const result = await withStore(deployment.process.databaseUrl, async (root) => {
+      const result = await withStore(deployment.process, async (root) => {
         const store = root.forJob(config.id);
         const lease = await JobLease.claim(store, holderFor("once"));
         const job = await assembleJob(config, { store, logger });
