@@ -6,6 +6,7 @@ import { loadDeployment, loadSome } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import { openStore } from "../store/open.ts";
+import { mask } from "../util/secrets.ts";
 import type { Io } from "./command.ts";
 
 /** What a store command knows of a job. */
@@ -20,10 +21,15 @@ export interface StoreView {
   jobs: StoredJob[];
 }
 
+/**
+ * The store and the jobs, from the settings; what the settings' warnings say (a name that is not a
+ * setting) goes to stderr, once.
+ */
 export function storeView(io: Io): StoreView {
   const file = io.env.CONFIG_FILE;
   if (file) {
     const deployment = loadDeployment(io.env, { cwd: io.cwd });
+    warn(io, deployment.process.warnings);
     return {
       databaseUrl: deployment.process.databaseUrl,
       jobs: deployment.jobs.map((job) => ({
@@ -33,9 +39,12 @@ export function storeView(io: Io): StoreView {
       })),
     };
   }
-  const values = loadSome(io.env, ["DATABASE_URL", "SCHEDULE", "AUTH0_LOG_RETENTION"], {
-    cwd: io.cwd,
-  });
+  const { values, warnings } = loadSome(
+    io.env,
+    ["DATABASE_URL", "SCHEDULE", "AUTH0_LOG_RETENTION"],
+    { cwd: io.cwd },
+  );
+  warn(io, warnings);
   return {
     databaseUrl: values.DATABASE_URL as string,
     jobs: [
@@ -46,6 +55,10 @@ export function storeView(io: Io): StoreView {
       },
     ],
   };
+}
+
+function warn(io: Io, warnings: string[]): void {
+  for (const warning of warnings) io.stderr.write(`warning: ${mask(warning)}\n`);
 }
 
 /** The job `--tenant` names, or the only one. */

@@ -20,6 +20,7 @@ function yaml(): typeof YamlModule {
   return loaded;
 }
 
+import { closestName } from "./misspelt.ts";
 import { ALIASES, jobSettings, settings, settingsByName } from "./settings.ts";
 
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -108,34 +109,9 @@ export function expandVariables(
   return { value: value + text.slice(at), expanded, errors };
 }
 
-/** Edit distance (Levenshtein), for "did you mean". */
-function distance(a: string, b: string): number {
-  let previous = [...Array(b.length + 1).keys()];
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const [left, up, diagonal] = [row[j - 1], previous[j], previous[j - 1]] as [
-        number,
-        number,
-        number,
-      ];
-      row[j] = Math.min(left + 1, up + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length] as number;
-}
-
 function didYouMean(key: string, names: string[]): string {
-  if (key.length > 64) return "";
-  const wanted = key.toUpperCase().replace(/[-.\s]/g, "_");
-  let best = "";
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const name of names) {
-    const d = distance(wanted, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(best.length / 5)) ? ` (did you mean ${best}?)` : "";
+  const meant = closestName(key, names);
+  return meant === undefined ? "" : ` (did you mean ${meant}?)`;
 }
 
 const short = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
