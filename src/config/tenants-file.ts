@@ -126,6 +126,8 @@ class Reader {
   readonly file: string;
   readonly lookup: Lookup;
   readonly doc: Document.Parsed;
+  /** Each alias's anchored node, found in one pass (see deref). */
+  readonly anchored = new Map<unknown, unknown>();
   constructor(file: string, source: string, lookup: Lookup) {
     this.file = file;
     this.lookup = lookup;
@@ -140,6 +142,15 @@ class Reader {
       const message = error.message.replace(/(extra characters): .*$/s, "$1");
       this.found.push({ line, text: `${file}:${line}:${col}: not valid YAML: ${message}` });
     }
+    // An alias names the last node anchored so before it. yaml's Alias.resolve finds it by
+    // walking the whole document, each time: a 1 MiB file of aliases took hours.
+    const latest = new Map<string, unknown>();
+    yaml().visit(this.doc, {
+      Node: (_key, node) => {
+        if (yaml().isAlias(node)) this.anchored.set(node, latest.get(node.source));
+        else if (node.anchor) latest.set(node.anchor, node);
+      },
+    });
   }
 
   problem(at: unknown, text: string): void {
@@ -151,8 +162,9 @@ class Reader {
     return range ? this.lines.linePos(range[0]).line : 1;
   }
 
+  /** The node an alias stands for (one level: nothing is expanded), or the node itself. */
   deref(node: unknown): unknown {
-    return yaml().isAlias(node) ? node.resolve(this.doc) : node;
+    return yaml().isAlias(node) ? this.anchored.get(node) : node;
   }
 
   /** A scalar as the schemas want it: 100 → "100", true → "true", null → "". */
@@ -177,7 +189,7 @@ class Reader {
       return failed(false);
     }
     const parts: string[] = [];
-    let expanded = false;
+    let [expanded, length] = [false, 0];
     for (const item of list ? target.items.map((i) => this.deref(i)) : [target]) {
       const text = this.scalarText(item);
       if (text === undefined) {
@@ -189,6 +201,15 @@ class Reader {
       for (const error of result.errors) this.problem(key, `${where}: ${error}`);
       if (result.errors.length > 0) return failed(true);
       expanded ||= result.expanded;
+      // Aliases and ${VAR} can repeat a long text: the value is bounded as the file is.
+      length += result.value.length + 1;
+      if (length > MAX_FILE_BYTES) {
+        this.problem(
+          key,
+          `${where}: longer than 1 MiB once its aliases and variables are expanded`,
+        );
+        return failed(expanded);
+      }
       if (!list || result.value.trim() !== "") parts.push(result.value);
     }
     return { value: parts.join(","), where, expanded };
