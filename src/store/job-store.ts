@@ -22,11 +22,24 @@ import * as values from "./sql/values.ts";
 
 const now = () => new Date().toISOString();
 
+/** SQLite's SQLITE_FULL, PostgreSQL's disk_full, or the system's ENOSPC. */
+function diskFull(error: unknown): boolean {
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  return (
+    (typeof errcode === "number" && (errcode & 0xff) === 13) ||
+    code === "53100" ||
+    code === "ENOSPC"
+  );
+}
+
 /** Wraps a driver's failure as a StoreError that names the store and says what failed. */
 export function storeFailure(shown: string, action: "read" | "written", error: unknown) {
   if (error instanceof StoreError) return error;
-  const hint =
-    action === "written" ? " (is the disk full or read-only, or the database down?)" : "";
+  const hint = diskFull(error)
+    ? " (disk full: free space on the store's volume; the next execution resumes from the checkpoint)"
+    : action === "written"
+      ? " (is the disk full or read-only, or the database down?)"
+      : "";
   return new StoreError(`the store ${shown} could not be ${action}: ${describe(error)}${hint}`, {
     retryable: false,
     cause: error,
