@@ -175,3 +175,53 @@ describe("read-only commands", () => {
     assert.equal((await runCli(["dead-letters"], env, dir)).stdout, "0 pending, 0 resolved.\n");
   });
 });
+
+describe("a name in .env or the environment that is not a setting", () => {
+  const DOT_ENV = "LOG_LEVLE in .env is not a setting; did you mean LOG_LEVEL?";
+  const ENV = "LOG_TYPE in the environment is not a setting; did you mean LOG_TYPES?";
+  const count = (text: string, part: string) => text.split(part).length - 1;
+
+  it("is said once by every command that loads the settings; check shows WARN lines", async (t) => {
+    const w = await world(t, { tenant: { backlog: 3 } });
+    writeFileSync(join(w.dir, ".env"), "LOG_LEVLE=error\n");
+    const env = { ...w.env, LOG_TYPE: "f" };
+    const check = await runCli(["check"], env, w.dir);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.equal(count(check.stdout, `WARN  ${DOT_ENV}\n`), 1, check.stdout);
+    assert.equal(count(check.stdout, `WARN  ${ENV}\n`), 1, check.stdout);
+    for (const command of ["once", "status", "runs"]) {
+      const result = await runCli([command], env, w.dir);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(count(result.stderr, DOT_ENV), 1, `${command}: ${result.stderr}`);
+      assert.equal(count(result.stderr, ENV), 1, `${command}: ${result.stderr}`);
+    }
+  });
+
+  it("setup says it once, whatever the number of targets", async (t) => {
+    const w = await world(t, { search: {} });
+    writeFileSync(join(w.dir, ".env"), "LOG_LEVLE=error\n");
+    writeFileSync(
+      join(w.dir, "tenants.yaml"),
+      "tenants:\n  a:\n    ELASTICSEARCH_INDEX: logs-auth0.a-default\n  b:\n    ELASTICSEARCH_INDEX: logs-auth0.b-default\n",
+    );
+    const result = await runCli(["setup", "--dry-run", "--config", "tenants.yaml"], w.env, w.dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Tenants a:.*Tenants b:/s);
+    assert.equal(count(result.stderr, DOT_ENV), 1, result.stderr);
+  });
+
+  it("an unset required setting's error names its misspelling: exit 2", async () => {
+    const result = await runCli(["once"], {
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      AUTH0_CLIENT_ID: "id",
+      AUTH0_CLIENT_SECRET: "s3cret-value",
+      LOGSTASH_URLL: "https://logstash.example.com",
+      LOGSTASH_INDEX: "auth0",
+    });
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^error: LOGSTASH_URL: required but not set \(LOGSTASH_URLL is set: a typo\?\), unless/m,
+    );
+  });
+});

@@ -6,6 +6,7 @@ import { loadDeployment, loadSome } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import { openExistingStore, openStore } from "../store/open.ts";
+import { mask } from "../util/secrets.ts";
 import type { Io } from "./command.ts";
 
 /** What a store command knows of a job. */
@@ -21,10 +22,15 @@ export interface StoreView {
   jobs: StoredJob[];
 }
 
+/**
+ * The store and the jobs, from the settings; what the settings' warnings say (a name that is not a
+ * setting) goes to stderr, once.
+ */
 export function storeView(io: Io): StoreView {
   const file = io.env.CONFIG_FILE;
   if (file) {
     const deployment = loadDeployment(io.env, { cwd: io.cwd });
+    warn(io, deployment.process.warnings);
     return {
       databaseUrl: deployment.process.databaseUrl,
       databaseTimeoutMs: deployment.process.databaseTimeoutMs,
@@ -35,11 +41,12 @@ export function storeView(io: Io): StoreView {
       })),
     };
   }
-  const values = loadSome(
+  const { values, warnings } = loadSome(
     io.env,
     ["DATABASE_URL", "DATABASE_TIMEOUT", "SCHEDULE", "AUTH0_LOG_RETENTION"],
     { cwd: io.cwd },
   );
+  warn(io, warnings);
   return {
     databaseUrl: values.DATABASE_URL as string,
     databaseTimeoutMs: values.DATABASE_TIMEOUT as number,
@@ -51,6 +58,10 @@ export function storeView(io: Io): StoreView {
       },
     ],
   };
+}
+
+function warn(io: Io, warnings: string[]): void {
+  for (const warning of warnings) io.stderr.write(`warning: ${mask(warning)}\n`);
 }
 
 /** The job `--tenant` names, or the only one. */

@@ -9,8 +9,19 @@ import { type ElasticsearchConfig, elasticsearchConfig } from "../sinks/elastics
 import { setupName } from "../sinks/elasticsearch/names.ts";
 import { logstashConfig } from "../sinks/logstash/config.ts";
 import { redactUrl, registerSecrets, urlSecrets } from "../util/secrets.ts";
+import {
+  findMisspellings,
+  type Misspelling,
+  misspellingWarning,
+  withTypoHint,
+} from "./misspelt.ts";
 import { ALIASES, processSettings, type SettingDefinition, settings } from "./settings.ts";
-import { type FileValue, readTenantsFile, type TenantEntry } from "./tenants-file.ts";
+import {
+  type FileValue,
+  readTenantsFile,
+  type TenantEntry,
+  type TenantsFile,
+} from "./tenants-file.ts";
 import type {
   Config,
   Deployment,
@@ -28,6 +39,8 @@ export interface RawSettings {
   problems: string[];
   /** Settings whose value was made with ${VAR}: never quoted, since it may be a secret. */
   concealed?: Set<string>;
+  /** Names in .env or the environment that are not settings (misspelt.ts). */
+  misspelt?: Misspelling[];
 }
 
 function readDotEnv(cwd: string): { values: Record<string, string>; problem?: string } {
@@ -69,7 +82,39 @@ export function gatherSettings(env: Record<string, string | undefined>, cwd: str
     values[setting.name] = value;
     sources[setting.name] = source;
   }
-  return { values, sources, problems };
+  return { values, sources, problems, misspelt: findMisspellings(env, dotEnv.values) };
+}
+
+/** What every command that loads these settings says once: the names that are not settings. */
+function misspeltWarnings(raw: RawSettings): string[] {
+  return (raw.misspelt ?? []).map(misspellingWarning);
+}
+
+/** The problems, each naming the misspelling of an unset setting it mentions (LOGSTASH_URLL). */
+function withTypoHints(problems: string[], raw: RawSettings): string[] {
+  const unset = (name: string) => raw.values[name] === undefined;
+  return problems.map((problem) => withTypoHint(problem, raw.misspelt ?? [], unset));
+}
+
+/**
+ * The tenants file, its ${VAR} read from the environment and .env; the variables it reads are
+ * no misspellings, whatever their names, and are taken out of `gathered`'s.
+ */
+function readTenants(
+  env: Record<string, string | undefined>,
+  cwd: string,
+  file: string,
+  gathered: RawSettings,
+): { tenantsFile: TenantsFile; gathered: RawSettings } {
+  const dotEnv = readDotEnv(cwd).values;
+  const used = new Set<string>();
+  const lookup = (name: string) => {
+    used.add(name);
+    return (env[name] || undefined) ?? (dotEnv[name] || undefined);
+  };
+  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const misspelt = gathered.misspelt?.filter((m) => !used.has(m.key));
+  return { tenantsFile, gathered: { ...gathered, misspelt } };
 }
 
 function problem(setting: SettingDefinition, message: string): string {
@@ -135,12 +180,15 @@ function parseRows(raw: RawSettings, rows: SettingDefinition[], problems: string
   return parsed;
 }
 
-/** Validates only the named settings: for commands that need the store, not Auth0 or a sink. */
+/**
+ * Validates only the named settings: for commands that need the store, not Auth0 or a sink. The
+ * warnings are the names that are not settings, as every command says them.
+ */
 export function loadSome(
   env: Record<string, string | undefined>,
   names: string[],
   options: { cwd?: string } = {},
-): Record<string, unknown> {
+): { values: Record<string, unknown>; warnings: string[] } {
   const raw = gatherSettings(env, options.cwd ?? process.cwd());
   const problems: string[] = [];
   const parsed = parseRows(
@@ -149,7 +197,7 @@ export function loadSome(
     problems,
   );
   if (problems.length > 0) throw new ConfigError(problems);
-  return parsed;
+  return { values: parsed, warnings: misspeltWarnings(raw) };
 }
 
 /** The secrets a sink derives from its settings, in the forms it sends them. */
@@ -261,7 +309,9 @@ function setupFrom(raw: RawSettings): { settings?: SetupSettings; problems: stri
   const elasticsearch =
     problems.length > 0 ? undefined : elasticsearchConfig(parsed, problems, warnings);
   registerSinkSecrets(elasticsearch);
-  if (problems.length > 0 || elasticsearch === undefined) return { problems };
+  if (problems.length > 0 || elasticsearch === undefined) {
+    return { problems: withTypoHints(problems, raw) };
+  }
   return {
     problems,
     settings: {
@@ -288,7 +338,7 @@ export function loadSetupTargets(
   options: { cwd?: string; tenant?: string } = {},
 ): SetupTarget[] {
   const cwd = options.cwd ?? process.cwd();
-  const gathered = gatherSettings(env, cwd);
+  let gathered = gatherSettings(env, cwd);
   const file = gathered.values.CONFIG_FILE?.trim();
   const { tenant } = options;
   if (file === undefined || file === "") {
@@ -299,11 +349,13 @@ export function loadSetupTargets(
     }
     const { settings: one, problems } = setupFrom(gathered);
     if (!one) throw new ConfigError(problems);
-    return [{ ...one, tenants: ["default"] }];
+    return [
+      { ...one, warnings: [...misspeltWarnings(gathered), ...one.warnings], tenants: ["default"] },
+    ];
   }
-  const dotEnv = readDotEnv(cwd).values;
-  const lookup = (name: string) => (env[name] || undefined) ?? (dotEnv[name] || undefined);
-  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const read = readTenants(env, cwd, file, gathered);
+  const { tenantsFile } = read;
+  gathered = read.gathered;
   const problems = [...gathered.problems, ...tenantsFile.problems];
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const ids = tenantsFile.tenants.map((t) => t.id);
@@ -348,7 +400,11 @@ export function loadSetupTargets(
     );
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
-  return [...targets.values()];
+  const all = [...targets.values()];
+  // Said once, with the first target's own warnings: they are the deployment's, not a target's.
+  const first = all[0] as SetupTarget;
+  first.warnings = [...misspeltWarnings(gathered), ...first.warnings];
+  return all;
 }
 
 export function loadConfig(
@@ -375,7 +431,9 @@ function buildConfig(raw: RawSettings): { config: Config | undefined; problems: 
       "KEEP_ID: Elasticsearch and OpenSearch refuse a document field named _id; the Elasticsearch sink uses log_id as each document's id instead (remove KEEP_ID)",
     );
   }
-  if (problems.length > 0 || sink === undefined) return { config: undefined, problems };
+  if (problems.length > 0 || sink === undefined) {
+    return { config: undefined, problems: withTypoHints(problems, raw) };
+  }
   const config: Config = {
     auth0: {
       origin: parsed.AUTH0_DOMAIN as string,
@@ -449,7 +507,13 @@ function processConfig(config: Config, configFile: string | undefined): ProcessC
  * the tenant's path; `failed` are those whose value could not be read (a problem says why).
  */
 function layered(gathered: RawSettings, top: Map<string, FileValue>, tenant?: TenantEntry) {
-  const raw: RawSettings = { values: {}, sources: {}, problems: [], concealed: new Set() };
+  const raw: RawSettings = {
+    values: {},
+    sources: {},
+    problems: [],
+    concealed: new Set(),
+    misspelt: gathered.misspelt,
+  };
   const labels = new Map<string, string>();
   const failed = new Set<string>();
   for (const setting of settings) {
@@ -495,9 +559,7 @@ export function tenantSettings(
   const gathered = gatherSettings(env, cwd);
   const file = gathered.values.CONFIG_FILE?.trim();
   if (file === undefined || file === "") return { raw: gathered, where: new Map() };
-  const dotEnv = readDotEnv(cwd).values;
-  const lookup = (name: string) => (env[name] || undefined) ?? (dotEnv[name] || undefined);
-  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const { tenantsFile } = readTenants(env, cwd, file, gathered);
   const entry = tenantsFile.tenants.find((t) => t.id === tenant);
   const { raw, labels } = layered(gathered, tenantsFile.top, entry);
   // Only what the file sets: a setting set nowhere has a label too, but only to name its problems.
@@ -579,19 +641,18 @@ export function loadDeployment(
   options: { cwd?: string; file?: string } = {},
 ): Deployment {
   const cwd = options.cwd ?? process.cwd();
-  const gathered = gatherSettings(env, cwd);
+  let gathered = gatherSettings(env, cwd);
   const file = options.file ?? gathered.values.CONFIG_FILE?.trim();
   if (file === undefined || file === "") {
-    const config = loadConfig(env, { cwd });
-    return {
-      process: processConfig(config, undefined),
-      jobs: [{ id: "default", ...config }],
-      file: undefined,
-    };
+    const { config, problems } = buildConfig(gathered);
+    if (config === undefined) throw new ConfigError(problems);
+    const shared = processConfig(config, undefined);
+    shared.warnings.push(...misspeltWarnings(gathered));
+    return { process: shared, jobs: [{ id: "default", ...config }], file: undefined };
   }
-  const dotEnv = readDotEnv(cwd).values;
-  const lookup = (name: string) => (env[name] || undefined) ?? (dotEnv[name] || undefined);
-  const tenantsFile = readTenantsFile(file, { cwd, lookup });
+  const read = readTenants(env, cwd, file, gathered);
+  const { tenantsFile } = read;
+  gathered = read.gathered;
   const problems = [...gathered.problems, ...tenantsFile.problems];
   const topLevel = layered(gathered, tenantsFile.top);
   const processProblems: string[] = [];
@@ -619,7 +680,7 @@ export function loadDeployment(
     throw new ConfigError(unique.length > 0 ? unique : [`CONFIG_FILE (${file}): no tenant`]);
   }
   const shared = processConfig(first, file);
-  shared.warnings.push(...overlaps(jobs));
+  shared.warnings.push(...misspeltWarnings(gathered), ...overlaps(jobs));
   return { process: shared, jobs, file: resolve(cwd, file) };
 }
 

@@ -74,8 +74,9 @@ export interface ProcessConfig {
   /** The tenants file read, as given; undefined: the environment describes one tenant. */
   configFile: string | undefined;
   /**
-   * What the deployment as a whole should be told at every start: tenants that read the same
-   * Auth0 application or write to the same target. Each job's own warnings are in its `warnings`.
+   * What the deployment as a whole should be told at every start: names in .env or the
+   * environment that are not settings (misspelt.ts), tenants that read the same Auth0 application
+   * or write to the same target. Each job's own warnings are in its `warnings`.
    */
   warnings: string[];
 }

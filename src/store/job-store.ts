@@ -47,11 +47,22 @@ export function isIoFailure(error: unknown): boolean {
   return /connection|terminated|timeout/i.test(error.message);
 }
 
+/** SQLite's SQLITE_FULL, PostgreSQL's disk_full, or the system's ENOSPC. */
+function diskFull(error: unknown): boolean {
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  return (
+    (typeof errcode === "number" && (errcode & 0xff) === 13) ||
+    code === "53100" ||
+    code === "ENOSPC"
+  );
+}
+
 /** Wraps a driver's failure as a StoreError that names the store and says what failed. */
 export function storeFailure(shown: string, action: "read" | "written", error: unknown) {
   if (error instanceof StoreError) return error;
-  const hint =
-    action === "written" && isIoFailure(error)
+  const hint = diskFull(error)
+    ? " (disk full: free space on the store's volume; the next execution resumes from the checkpoint)"
+    : action === "written" && isIoFailure(error)
       ? " (is the disk full or read-only, or the database down?)"
       : "";
   return new StoreError(`the store ${shown} could not be ${action}: ${describe(error)}${hint}`, {

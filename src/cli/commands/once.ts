@@ -59,6 +59,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
     const tty = Boolean(io.stderr.isTTY);
     const started = Date.now();
     let lastDraw = 0;
+    for (const warning of deployment.process.warnings) logger.warn(warning);
     for (const warning of config.warnings) logger.warn(warning);
     try {
       const result = await withStore(deployment.process, async (root) => {

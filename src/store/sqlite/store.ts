@@ -78,8 +78,11 @@ export class SqliteStore implements Store {
       if (this.path !== ":memory:") this.createOwnerOnly();
       const db = new DatabaseSync(this.path);
       this.db = db;
+      // The WAL is copied into the database every 100 pages (400 KiB), not SQLite's 1000 (4 MiB):
+      // only a commit past the mark does it, so on a volume with less room the WAL filled it and
+      // every execution failed, even once some space was freed, until a restart.
       db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 100;",
       );
       this.migrate(db);
       this.inode = this.path === ":memory:" ? null : statSync(this.path).ino;
