@@ -1,4 +1,5 @@
 // The service's HTTP listener: health, readiness and Prometheus metrics (the dashboard mounts here).
+// The metrics are the observer's (metrics/prometheus.ts); the listener only serves their text.
 
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
@@ -8,11 +9,15 @@ import type { DashboardDeps } from "./context.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { hostGuard } from "./host-guard.ts";
 import { bodyLimits } from "./limits.ts";
-import type { Metrics } from "./metrics.ts";
+
+/** What /metrics serves: a registry's text exposition (prom-client's `Registry`). */
+export interface MetricsExposition {
+  registry: { metrics(): Promise<string>; contentType: string };
+}
 
 export interface WebDeps {
   supervisor: Supervisor;
-  metrics: Metrics;
+  metrics: MetricsExposition;
   readyMaxFailures: number;
 }
 
