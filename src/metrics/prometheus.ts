@@ -1,13 +1,13 @@
 // Prometheus metrics of the service, in a registry of its own (no global state between tests),
 // fed through the runner's observer ports (ports/observers.ts) and served by the web's /metrics.
 // Every job's series carry a `tenant` label; the sides of retries and 429s are auth0 and the
-// job's sink (logstash or elasticsearch).
+// job's sink (logstash or elasticsearch). Names start with `auth0_logs_exporter_`.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { NO_COUNTS, type RunCounts } from "../interfaces.ts";
 import type { JobObserver, MeasuredExecution, ReplicaObserver } from "../ports/observers.ts";
 
-const PREFIX = "a2l_";
+const PREFIX = "auth0_logs_exporter_";
 
 export class Metrics implements JobObserver, ReplicaObserver {
   readonly registry = new Registry();
