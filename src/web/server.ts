@@ -3,7 +3,6 @@
 
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import type { Supervisor } from "../runner/supervisor.ts";
 import type { HostRules } from "../util/hosts.ts";
 import type { DashboardDeps } from "./context.ts";
 import { dashboardRoutes } from "./dashboard.ts";
@@ -15,8 +14,15 @@ export interface MetricsExposition {
   registry: { metrics(): Promise<string>; contentType: string };
 }
 
+/** What /readyz reads: the lease rounds' verdict and each job's failures here (the supervisor). */
+export interface ReadinessSource {
+  readiness(): string[];
+  jobs(): readonly { id: string }[];
+  runner(id: string): { readonly consecutiveFailures: number } | undefined;
+}
+
 export interface WebDeps {
-  supervisor: Supervisor;
+  supervisor: ReadinessSource;
   metrics: MetricsExposition;
   readyMaxFailures: number;
 }
