@@ -12,10 +12,10 @@ import { Hono } from "hono";
 import { parse, parseAllDocuments } from "yaml";
 import { loadDeployment } from "../src/config/load.ts";
 import { ALIASES, settings } from "../src/config/settings.ts";
+import type { Metrics } from "../src/metrics/prometheus.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
 import type { HostRules } from "../src/util/hosts.ts";
 import { hostGuard } from "../src/web/host-guard.ts";
-import type { Metrics } from "../src/web/metrics.ts";
 import { healthRoutes } from "../src/web/server.ts";
 import { tempDir } from "./helpers/cli.ts";
 

@@ -190,7 +190,7 @@ describe("Elasticsearch sink: dead letters", () => {
     assert.equal(outcome.tried, status.deadLetters.pending);
     assert.match(
       await (await d.request("/metrics")).text(),
-      /^a2l_dead_letters\{tenant="default"\} \d+/m,
+      /^auth0_logs_exporter_dead_letters\{tenant="default"\} \d+/m,
     );
   });
 });

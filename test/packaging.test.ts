@@ -18,9 +18,9 @@ import { parse as parseYaml } from "yaml";
 import { loadDeployment, loadSetupTargets } from "../src/config/load.ts";
 import { ALIASES, settings, settingsByName } from "../src/config/settings.ts";
 import type { Store } from "../src/interfaces.ts";
+import type { Metrics } from "../src/metrics/prometheus.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
 import { hostGuard } from "../src/web/host-guard.ts";
-import type { Metrics } from "../src/web/metrics.ts";
 import { healthRoutes, listen } from "../src/web/server.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
 

@@ -337,18 +337,27 @@ describe("health and metrics", () => {
     assert.equal((await app.request("/readyz")).status, 200);
     await service.tick("schedule");
     const metrics = await (await app.request("/metrics")).text();
-    assert.match(metrics, /a2l_events_sent_total\{tenant="default"\} 251/);
-    assert.match(metrics, /a2l_events_read_total\{tenant="default"\} 251/);
-    assert.match(metrics, /a2l_batches_total\{tenant="default"\} 3/);
-    assert.match(metrics, /a2l_executions_total\{tenant="default",outcome="success"\} 1/);
-    assert.match(metrics, /a2l_checkpoint_lag_seconds\{tenant="default"\} \d/);
-    assert.match(metrics, /a2l_last_success_timestamp_seconds\{tenant="default"\} \d/);
+    assert.match(metrics, /auth0_logs_exporter_events_sent_total\{tenant="default"\} 251/);
+    assert.match(metrics, /auth0_logs_exporter_events_read_total\{tenant="default"\} 251/);
+    assert.match(metrics, /auth0_logs_exporter_batches_total\{tenant="default"\} 3/);
+    assert.match(
+      metrics,
+      /auth0_logs_exporter_executions_total\{tenant="default",outcome="success"\} 1/,
+    );
+    assert.match(metrics, /auth0_logs_exporter_checkpoint_lag_seconds\{tenant="default"\} \d/);
+    assert.match(
+      metrics,
+      /auth0_logs_exporter_last_success_timestamp_seconds\{tenant="default"\} \d/,
+    );
     w.logstash.failNext("503", 1000);
     w.tenant.addEvents(1);
     await service.tick("schedule");
     await service.tick("schedule");
     const after = await (await app.request("/metrics")).text();
-    assert.match(after, /a2l_retries_total\{tenant="default",side="logstash"\} [1-9]/);
+    assert.match(
+      after,
+      /auth0_logs_exporter_retries_total\{tenant="default",side="logstash"\} [1-9]/,
+    );
     const ready = await app.request("/readyz");
     assert.equal(ready.status, 503);
     assert.match(await ready.text(), /2 executions in a row failed/);

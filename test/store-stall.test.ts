@@ -125,7 +125,7 @@ describe("PostgreSQL that stops answering, sockets open", () => {
       return { status: answer.status, text: await answer.text() };
     };
     const held = async () =>
-      /^a2l_tenants_held (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
+      /^auth0_logs_exporter_tenants_held (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
     await service.start();
     await until(() => w.missing().length === 0, 30_000, "the backlog is exported");
     // and committed: a stall during the commit would leave it to be sent again (at least once).

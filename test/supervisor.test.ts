@@ -10,6 +10,7 @@ import { loadConfig } from "../src/config/load.ts";
 import type { Config } from "../src/config/types.ts";
 import { StoreError } from "../src/errors.ts";
 import type { JobStore, Store } from "../src/interfaces.ts";
+import { Metrics } from "../src/metrics/prometheus.ts";
 import { NullNotifier } from "../src/notify/notifier.ts";
 import {
   holderFor,
@@ -21,7 +22,6 @@ import {
 import { Supervisor } from "../src/runner/supervisor.ts";
 import { openStore } from "../src/store/open.ts";
 import { createLogger } from "../src/util/logger.ts";
-import { Metrics } from "../src/web/metrics.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 
@@ -91,7 +91,7 @@ function supervisorOf(t: TestContext, store: Store, configs: JobConfig[]): Super
   const supervisor = new Supervisor(configs, {
     store,
     logger: createLogger({ level: "silent", human: false }),
-    metrics: new Metrics({ defaults: false }),
+    observer: new Metrics({ defaults: false }),
     runsRetentionMs: 86_400_000,
     notifierFor: () => new NullNotifier(),
   });

@@ -8,8 +8,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
 import { describe, LeaseLostError } from "../errors.ts";
 import type { JobStore, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
+import type { JobObserver } from "../ports/observers.ts";
 import { newBudget } from "../util/retry.ts";
-import type { Metrics } from "../web/metrics.ts";
 import { assembleJob, type Job } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
 import type { Progress } from "./execution.ts";
@@ -44,7 +44,7 @@ export class JobRunner {
   readonly config: Config;
   readonly store: JobStore;
   private readonly logger: Logger;
-  private readonly metrics: Metrics;
+  private readonly observer: JobObserver;
   private readonly report: JobReport;
   readonly schedule: JobSchedule;
   private lease: JobLease | null = null;
@@ -61,18 +61,16 @@ export class JobRunner {
   private watchTimer: NodeJS.Timeout | null = null;
   private seenMove: number | null = null;
   private stopping = false;
-  /** Counts already added to the metrics for the execution under way. */
+  /** Counts already told to the observer for the execution under way. */
   private reported: Progress | null = null;
-  /** Listeners of progress and run ends (the dashboard). */
-  readonly listeners = new Set<(event: { type: "progress" | "run"; data: unknown }) => void>();
 
-  constructor(deps: Omit<JobReportDeps, "emit">) {
+  constructor(deps: JobReportDeps) {
     this.id = deps.config.id;
     this.config = deps.config;
     this.store = deps.store;
     this.logger = deps.logger;
-    this.metrics = deps.metrics;
-    this.report = new JobReport({ ...deps, emit: (type, data) => this.emit(type, data) });
+    this.observer = deps.observer;
+    this.report = new JobReport(deps);
     this.schedule = new JobSchedule(
       deps.config.schedule,
       deps.store,
@@ -93,7 +91,7 @@ export class JobRunner {
       await this.store.runs.list({ limit: 1, outcome: "success" }).catch(() => [])
     )[0];
     if (success?.endedAt) {
-      this.metrics.lastSuccess.set({ tenant: this.id }, Date.parse(success.endedAt) / 1000);
+      this.observer.lastSuccess(this.id, Date.parse(success.endedAt));
     }
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.watchTimer.unref();
@@ -241,9 +239,8 @@ export class JobRunner {
         poll: poll ? { into: foldTarget(this.tailRun) } : undefined,
         onProgress: (progress) => {
           if (this.currentInfo) this.currentInfo.progress = progress;
-          this.metrics.progress(this.id, progress, this.reported);
+          this.observer.progress(this.id, progress, this.reported);
           this.reported = progress;
-          this.emit("progress", progress);
         },
       });
     } catch (error) {
@@ -308,10 +305,6 @@ export class JobRunner {
     return (await this.job?.catch(() => null))?.sink.info ?? null;
   }
 
-  private emit(type: "progress" | "run", data: unknown): void {
-    for (const listener of this.listeners) listener({ type, data });
-  }
-
   /** Another process took the job: stop at once, without waiting, and do not start again. */
   private async leaseLost(): Promise<void> {
     if (this.stopping) return;
@@ -337,7 +330,7 @@ export class JobRunner {
     }
     await (await this.job?.catch(() => null))?.close();
     this.job = null;
-    this.metrics.forget(this.id);
+    this.observer.forget(this.id);
   }
 
   async lastRun(): Promise<RunRecord | null> {

@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { LeaseHolder, Notifier, Store } from "../interfaces.ts";
-import type { Metrics } from "../web/metrics.ts";
+import type { JobObserver, ReplicaObserver } from "../ports/observers.ts";
 import { JobRunner } from "./job-runner.ts";
 import {
   describeHolder,
@@ -49,7 +49,8 @@ interface Slot {
 export interface SupervisorDeps {
   store: Store;
   logger: Logger;
-  metrics: Metrics;
+  /** Told of the jobs, the leases and each job's executions (the metrics). */
+  observer: JobObserver & ReplicaObserver;
   runsRetentionMs: number;
   notifierFor(job: JobConfig): Notifier;
 }
@@ -76,7 +77,7 @@ export class Supervisor {
     for (const config of jobs) {
       this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
     }
-    deps.metrics.configured(jobs);
+    deps.observer.configured(jobs);
     this.storeAlerts = new StoreAlerts(deps.logger, () =>
       [...this.slots.values()].map((slot) => this.notifierOf(slot.config)),
     );
@@ -146,7 +147,7 @@ export class Supervisor {
       config,
       store: this.deps.store.forJob(config.id),
       logger,
-      metrics: this.deps.metrics,
+      observer: this.deps.observer,
       notifier: this.notifierOf(config),
       runsRetentionMs: this.deps.runsRetentionMs,
     });
@@ -187,7 +188,7 @@ export class Supervisor {
    */
   private async supervise(): Promise<void> {
     if (this.stopping) return;
-    const { store, logger, metrics } = this.deps;
+    const { store, logger, observer } = this.deps;
     try {
       await store.replicas.heartbeat(this.replica, this.ttlMs);
       const [replicas, leases] = await Promise.all([
@@ -216,11 +217,11 @@ export class Supervisor {
         }
         count++;
         logger.info({ tenant: id, epoch: claim.fence.epoch }, "took the job's lease");
-        metrics.leaseTakeovers.inc({ tenant: id });
+        observer.tookOver(id);
         await this.begin(slot, claim);
       }
-      metrics.tenantsHeld.set(count);
-      metrics.leaseRound.set(Date.now() / 1000);
+      observer.held(count);
+      observer.roundCompleted();
       this.storeAlerts.reached();
       const others = [...leases].filter(
         ([, h]) => h.id !== this.replica.id && !isDeadOnThisHost(h),
@@ -236,7 +237,7 @@ export class Supervisor {
 
   /** The gauge of jobs held, from the leases as they are now (a lost one no longer counts). */
   private countHeld(): void {
-    this.deps.metrics.tenantsHeld.set([...this.slots.values()].filter(mine).length);
+    this.deps.observer.held([...this.slots.values()].filter(mine).length);
   }
 
   /** Each job, and whether this process holds it (or is handing it over) now. */
@@ -326,7 +327,7 @@ export class Supervisor {
         this.slots.set(id, { config, runner: null, lease: null, leaving: null });
       }
     }
-    this.deps.metrics.configured(jobs);
+    this.deps.observer.configured(jobs);
     return stopping;
   }
 

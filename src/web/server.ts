@@ -1,18 +1,29 @@
 // The service's HTTP listener: health, readiness and Prometheus metrics (the dashboard mounts here).
+// The metrics are the observer's (metrics/prometheus.ts); the listener only serves their text.
 
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import type { Supervisor } from "../runner/supervisor.ts";
 import type { HostRules } from "../util/hosts.ts";
 import type { DashboardDeps } from "./context.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { hostGuard } from "./host-guard.ts";
 import { bodyLimits } from "./limits.ts";
-import type { Metrics } from "./metrics.ts";
+
+/** What /metrics serves: a registry's text exposition (prom-client's `Registry`). */
+export interface MetricsExposition {
+  registry: { metrics(): Promise<string>; contentType: string };
+}
+
+/** What /readyz reads: the lease rounds' verdict and each job's failures here (the supervisor). */
+export interface ReadinessSource {
+  readiness(): string[];
+  jobs(): readonly { id: string }[];
+  runner(id: string): { readonly consecutiveFailures: number } | undefined;
+}
 
 export interface WebDeps {
-  supervisor: Supervisor;
-  metrics: Metrics;
+  supervisor: ReadinessSource;
+  metrics: MetricsExposition;
   readyMaxFailures: number;
 }
 

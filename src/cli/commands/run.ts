@@ -66,7 +66,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     ] = await Promise.all([
       import("../../notify/notifier.ts"),
       import("../../runner/supervisor.ts"),
-      import("../../web/metrics.ts"),
+      import("../../metrics/prometheus.ts"),
       import("../../web/server.ts"),
       import("../../web/auth.ts"),
     ]);
@@ -86,7 +86,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     const supervisor = new Supervisor(deployment.jobs, {
       store,
       logger,
-      metrics,
+      observer: metrics,
       runsRetentionMs: settings.runsRetentionMs,
       notifierFor: (job) =>
         job.slack.webhookUrl
