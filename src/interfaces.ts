@@ -348,6 +348,12 @@ export interface Replicas {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /**
+   * Whether replicas on other machines may share it (PostgreSQL): they then share its jobs, each
+   * claiming a share by lease, with short leases for a quick takeover. When not (SQLite, one file on
+   * one machine), one process exports all of its jobs and a second refuses to start.
+   */
+  readonly sharedByReplicas: boolean;
   /** Where it is, for people (no credentials). */
   readonly shown: string;
   forJob(job: JobId): JobStore;
