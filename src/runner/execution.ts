@@ -28,6 +28,7 @@ import type {
 } from "../interfaces.ts";
 import type { Batcher } from "../pipeline/batch.ts";
 import type { RetryBudget } from "../util/retry.ts";
+import { deadLettersWarning } from "../util/run-warnings.ts";
 import { mask } from "../util/secrets.ts";
 import { InFlight } from "./in-flight.ts";
 import { ReadAhead } from "./read-ahead.ts";
@@ -216,9 +217,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     progress.lagMs = lagOf(batch.checkpoint);
     if (report.rejected.length > 0) {
       const [first] = report.rejected;
-      warn(
-        `${report.rejected.length} document(s) refused by ${deps.sink.info.target} and kept as dead letters (first: ${first?.status} ${first?.reason}); see 'dead-letters list'`,
-      );
+      warn(deadLettersWarning(report.rejected.length, deps.sink.info.target, first).text);
     }
     logger.debug({ checkpoint: batch.checkpoint, ...counts }, "batch committed");
     deps.onProgress?.({ ...progress });
