@@ -274,6 +274,21 @@ export interface TokenCache {
 
 /** Documents the sink refused for good: kept until re-sent or deleted on request. */
 export interface DeadLetters {
+  /**
+   * Stores refused documents on their own, in one transaction, moving no checkpoint: for what sends
+   * without one (a push intake, whose sender already holds its own position). An execution's are
+   * stored by its commit instead (`Checkpoints.commit`), with the checkpoint past them. A letter for
+   * an event that has one already takes the new reason and is pending again.
+   */
+  add(
+    rejections: Rejection[],
+    origin: {
+      /** The sink that refused them, as SinkInfo.target. */
+      sink: string;
+      /** The run they were refused in; null (the default) for none. */
+      runId?: number | null;
+    },
+  ): Promise<void>;
   list(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]>;
   count(): Promise<Record<Exclude<DeadLetterState, "all">, number>>;
   get(ids: number[]): Promise<DeadLetter[]>;
