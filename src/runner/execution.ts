@@ -6,13 +6,7 @@
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import {
-  AbortedError,
-  CheckpointMovedError,
-  describe,
-  LeaseLostError,
-  SinkError,
-} from "../errors.ts";
+import { AbortedError, CheckpointMovedError, describe, LeaseLostError } from "../errors.ts";
 import type {
   Checkpoint,
   DeliveryReport,
@@ -30,6 +24,7 @@ import type { Batcher } from "../pipeline/batch.ts";
 import type { RetryBudget } from "../util/retry.ts";
 import { deadLettersWarning } from "../util/run-warnings.ts";
 import { mask } from "../util/secrets.ts";
+import { deliver } from "./deliver.ts";
 import { InFlight } from "./in-flight.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { finishPoll, pollRecorded, type TailRun } from "./tail.ts";
@@ -130,26 +125,6 @@ export async function resolveCheckpoint(
 export function lagOf(checkpoint: Checkpoint, now = Date.now()): number | null {
   const time = timeOfCheckpoint(checkpoint);
   return time ? Math.max(0, now - time.getTime()) : null;
-}
-
-/** Sends a batch and checks that the sink accounted for every document of it. */
-async function deliver(deps: ExecutionDeps, batch: PageBatch): Promise<DeliveryReport> {
-  const size = batch.payload.documents.length;
-  if (size === 0) return { delivered: 0, rejected: [] };
-  const report = await deps.sink.send(batch.payload, {
-    signal: deps.abandon,
-    budget: deps.budget,
-    stats: deps.stats,
-    onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
-  });
-  if (report.delivered + report.rejected.length !== size) {
-    // Committing would skip the documents unaccounted for: stop instead, nothing committed.
-    throw new SinkError(
-      `${deps.sink.info.target} accounted for ${report.delivered + report.rejected.length} of ${size} documents; nothing was committed`,
-      { retryable: false },
-    );
-  }
-  return report;
 }
 
 export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult> {
@@ -253,7 +228,14 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         break;
       }
       const batch = deps.batcher(page.events);
-      await window.add(batch, () => deliver(deps, batch));
+      await window.add(batch, () =>
+        deliver(deps.sink, batch.payload, {
+          signal: abandon,
+          budget: deps.budget,
+          stats,
+          onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
+        }),
+      );
     }
   } catch (error) {
     caught = error;
