@@ -49,6 +49,13 @@ export class StoreTimeoutError extends StoreError {
   }
 }
 
+/** Another live process holds the store's jobs (SQLite: one exporting process per store): exit 1, naming it. */
+export class StoreBusyError extends ExporterError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
+}
+
 /** The checkpoint was moved by someone else (a replay) while an execution was committing. */
 export class CheckpointMovedError extends ExporterError {
   constructor(reason = "a replay") {

@@ -274,6 +274,21 @@ export interface TokenCache {
 
 /** Documents the sink refused for good: kept until re-sent or deleted on request. */
 export interface DeadLetters {
+  /**
+   * Stores refused documents on their own, in one transaction, moving no checkpoint: for what sends
+   * without one (a push intake, whose sender already holds its own position). An execution's are
+   * stored by its commit instead (`Checkpoints.commit`), with the checkpoint past them. A letter for
+   * an event that has one already takes the new reason and is pending again.
+   */
+  add(
+    rejections: Rejection[],
+    origin: {
+      /** The sink that refused them, as SinkInfo.target. */
+      sink: string;
+      /** The run they were refused in; null (the default) for none. */
+      runId?: number | null;
+    },
+  ): Promise<void>;
   list(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]>;
   count(): Promise<Record<Exclude<DeadLetterState, "all">, number>>;
   get(ids: number[]): Promise<DeadLetter[]>;
@@ -348,6 +363,12 @@ export interface Replicas {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /**
+   * Whether replicas on other machines may share it (PostgreSQL): they then share its jobs, each
+   * claiming a share by lease, with short leases for a quick takeover. When not (SQLite, one file on
+   * one machine), one process exports all of its jobs and a second refuses to start.
+   */
+  readonly sharedByReplicas: boolean;
   /** Where it is, for people (no credentials). */
   readonly shown: string;
   forJob(job: JobId): JobStore;

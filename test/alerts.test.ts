@@ -12,11 +12,30 @@ import { causeOf, decide, initialAlertState } from "../src/notify/alerts.ts";
 import { SlackNotifier } from "../src/notify/notifier.ts";
 import { layout, md } from "../src/notify/slack.ts";
 import { parseMessage, startSlack } from "../src/simulator/slack.ts";
+import { deadLettersWarning, runWarning } from "../src/util/run-warnings.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 
 /** The run warning a batch with refused documents leaves (runner/execution.ts). */
 const refused = (count: number, reason: string) =>
   `${count} document(s) refused by Elasticsearch 8.17.0 http://127.0.0.1:9200/ (logs-auth0.export-default) and kept as dead letters (first: 400 ${reason}); see 'dead-letters list'`;
+
+describe("a run warning's kind", () => {
+  it("the dead-letters warning is known by its kind once stored as text; any other is 'other'", () => {
+    const written = deadLettersWarning(2, "Logstash http://127.0.0.1:8080/", {
+      status: 400,
+      reason: "kept as dead letters (first: no",
+    });
+    assert.equal(written.kind, "dead-letters");
+    assert.deepEqual(runWarning(written.text), written);
+    assert.equal(runWarning(refused(3, "mapper_parsing_exception")).kind, "dead-letters");
+    for (const other of [
+      "the previous execution was still running",
+      "skipped 3 events kept as dead letters (first: x), for good (replay)",
+    ]) {
+      assert.equal(runWarning(other).kind, "other", other);
+    }
+  });
+});
 
 describe("causeOf", () => {
   it("Elasticsearch's refusals with different documents, ids and values are one cause", () => {

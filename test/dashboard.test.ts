@@ -1,8 +1,12 @@
 // The dashboard's safety and API, without a browser: sign-in, sessions, CSRF, headers, actions.
 
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { describe, it } from "node:test";
+import { Hono } from "hono";
+import { createLogger } from "../src/util/logger.ts";
 import { type Attempt, hashPassword, SignInLimiter, verifyPassword } from "../src/web/auth.ts";
+import { listen, listenerApp, mountOpen } from "../src/web/server.ts";
 import { sourceOf } from "../src/web/sign-in-limiter.ts";
 import { dashboardFor, PASSWORD } from "./helpers/dashboard.ts";
 import { world } from "./helpers/world.ts";
@@ -35,6 +39,59 @@ describe("dashboard safety", () => {
       401,
     );
     assert.equal((await d.request("/healthz")).status, 200, "probes stay open");
+  });
+
+  it("answers routes mounted open (an intake's) without a session; the dashboard's still need one", async (t) => {
+    const intake = new Hono();
+    intake.post("/", (c) => c.json({ accepted: true }));
+    const d = await dashboardFor(t, await world(t), {
+      open: [{ path: "/log-stream", routes: intake }],
+    });
+    const pushed = await d.request("/log-stream", { method: "POST", body: "[]" });
+    assert.equal(pushed.status, 200);
+    assert.deepEqual(await pushed.json(), { accepted: true });
+    // The mount's path is its own: what it does not answer is not handed to the sign-in gate.
+    for (const [method, path] of [
+      ["GET", "/log-stream"],
+      ["POST", "/log-stream/elsewhere"],
+    ] as const) {
+      assert.equal((await d.request(path, { method })).status, 404, `${method} ${path}`);
+    }
+    assert.equal((await d.request("/api/tenants/default/status")).status, 401);
+    assert.equal((await d.request("/settings")).status, 302);
+    // The host-name guard comes first, on open routes too.
+    const rebound = await d.app.request("http://evil.example/log-stream", {
+      method: "POST",
+      body: "[]",
+    });
+    assert.equal(rebound.status, 421);
+    await d.signIn();
+    assert.equal((await d.request("/api/tenants/default/status")).status, 200);
+  });
+
+  it("opens a second listener only from listenerApp, with the host-name guard first", async (t) => {
+    const logger = createLogger({ level: "silent", human: false });
+    await assert.rejects(listen(new Hono(), "127.0.0.1", 0), /listenerApp/);
+    const app = listenerApp({ listen: "127.0.0.1", names: [] }, logger);
+    app.get("/healthz", (c) => c.json({ status: "ok" }));
+    mountOpen(app, { path: "/log-stream", routes: new Hono().post("/", (c) => c.text("ok")) });
+    assert.throws(() => mountOpen(app, { path: "/", routes: new Hono() }), /path of its own/);
+    const { server, url } = await listen(app, "127.0.0.1", 0);
+    t.after(() => new Promise((resolve) => server.close(resolve)));
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${url}/log-stream`, { method: "POST" })).status, 200);
+    assert.equal((await fetch(`${url}/login`)).status, 404, "no dashboard here");
+    // fetch sends the URL's host whatever it is told: a raw request names another.
+    const other = await new Promise<number | undefined>((resolve, reject) => {
+      const request = httpRequest(`${url}/healthz`, { headers: { host: "evil.example" } });
+      request.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    assert.equal(other, 421);
   });
 
   it("signs in with the right password only, and sets a strict HttpOnly session cookie", async (t) => {

@@ -276,6 +276,44 @@ for (const driver of drivers) {
       assert.deepEqual(await job.deadLetters.count(), { pending: 0, resolved: 0 });
     });
 
+    it("stores dead letters on their own, moving no checkpoint and starting no run", async (t) => {
+      const store = await open(t);
+      const job = store.forJob("pushed");
+      const refusal = (n: number, reason: string) => ({
+        id: id(n),
+        status: 400,
+        reason,
+        document: { log_id: id(n), n },
+      });
+      await job.deadLetters.add([], { sink: "intake sink" });
+      await job.deadLetters.add([refusal(1, "mapper_parsing_exception: a"), refusal(2, "b")], {
+        sink: "intake sink",
+      });
+      const letters = await job.deadLetters.list({ state: "pending", limit: 10 });
+      assert.deepEqual(
+        letters.map((l) => [l.logId, l.runId, l.sink, l.status, l.reason, l.attempts]),
+        [
+          [id(1), null, "intake sink", 400, "mapper_parsing_exception: a", 1],
+          [id(2), null, "intake sink", 400, "b", 1],
+        ],
+      );
+      assert.deepEqual(letters[1]?.document, { log_id: id(2), n: 2 });
+      assert.equal((await job.checkpoints.get()).checkpoint, null);
+      assert.deepEqual(await job.runs.list({ limit: 10 }), []);
+      assert.deepEqual(await store.forJob("other").deadLetters.count(), {
+        pending: 0,
+        resolved: 0,
+      });
+      // Refused again, once resolved: the same letter, with the new reason, pending again.
+      await job.deadLetters.retried([{ id: letters[0]?.id as number, rejection: null }]);
+      await job.deadLetters.add([refusal(1, "again")], { sink: "intake sink", runId: null });
+      const [again] = await job.deadLetters.list({ state: "pending", limit: 1 });
+      assert.equal(again?.id, letters[0]?.id);
+      assert.equal(again?.reason, "again");
+      assert.equal(again?.attempts, 3);
+      assert.deepEqual(await job.deadLetters.count(), { pending: 2, resolved: 0 });
+    });
+
     it("lists runs newest first, by outcome and since a time, and sums events per hour", async (t) => {
       const job = (await open(t)).forJob("default");
       const at = (hour: number) => `2026-11-24T${String(hour).padStart(2, "0")}:10:00.000Z`;

@@ -6,7 +6,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, SourceError } from "../errors.ts";
 import type { Checkpoint, LogEvent, Page, ReadContext, Source, TokenCache } from "../interfaces.ts";
 import { JsonInputError, parseBoundedJson } from "../util/bounded-json.ts";
-import { excerpt, exchange, type HttpAnswer, header, newAgent } from "../util/http.ts";
+import {
+  excerpt,
+  exchange,
+  type HttpAnswer,
+  header,
+  newAgent,
+  statusVerdict,
+} from "../util/http.ts";
 import { retryFor, withRetry } from "../util/retry.ts";
 import type { Agent } from "../util/undici.ts";
 import { CHECKPOINT_PATTERN, checkpointProblem } from "./checkpoint.ts";
@@ -231,26 +238,24 @@ export class Auth0Source implements Source {
 
   private classify(answer: HttpAnswer, context: ReadContext): void {
     const { status } = answer;
-    if (status === 200) return;
-    if (status === 429) {
+    const verdict = statusVerdict(answer, {
+      only200: true,
+      waitFrom: ["retry-after", "x-ratelimit-reset"],
+    });
+    if (verdict.kind === "ok") return;
+    if (verdict.kind === "retry") {
+      if (!verdict.rateLimited) {
+        throw new SourceError(`Auth0 logs endpoint answered ${status}`, { retryable: true });
+      }
       context.stats.rateLimited.source++;
-      const retryAfter = Number(header(answer, "retry-after"));
-      const reset = Number(header(answer, "x-ratelimit-reset"));
-      const retryAt =
-        Number.isFinite(retryAfter) && retryAfter > 0
-          ? Date.now() + retryAfter * 1000
-          : Number.isFinite(reset) && reset > 0
-            ? reset * 1000
-            : undefined;
+      const { retryAt } = verdict;
       throw new SourceError("Auth0 logs endpoint rate limited (429)", {
         retryable: true,
         ...(retryAt === undefined ? {} : { retryAt }),
       });
     }
-    if (status >= 500 || status === 408) {
-      throw new SourceError(`Auth0 logs endpoint answered ${status}`, { retryable: true });
-    }
-    if (status === 403) {
+    // A 401 was answered with a fresh token before (fetchPage): only a 403 gets here as credentials.
+    if (verdict.kind === "credentials" && status === 403) {
       throw new SourceError(
         "Auth0 refused GET /api/v2/logs (403): grant the application the read:logs scope on the Management API",
         { retryable: false },

@@ -7,7 +7,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { SourceError } from "../errors.ts";
 import type { CachedToken, TokenCache } from "../interfaces.ts";
 import { parseBoundedJson } from "../util/bounded-json.ts";
-import { excerpt, exchange, header } from "../util/http.ts";
+import { excerpt, exchange, statusVerdict } from "../util/http.ts";
 import { registerRotatingSecret } from "../util/secrets.ts";
 import type { Dispatcher } from "../util/undici.ts";
 
@@ -157,23 +157,23 @@ export class TokenProvider {
       // A token answer is a few hundred bytes.
       maxBytes: 64 * 1024,
     });
-    if (answer.status === 401 || answer.status === 403) {
+    const verdict = statusVerdict(answer, { only200: true, waitFrom: ["x-ratelimit-reset"] });
+    if (verdict.kind === "credentials") {
       throw new SourceError(
         `Auth0 refused the client credentials (${answer.status}): check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, and that the application may use the client_credentials grant for the Management API`,
         { retryable: false },
       );
     }
-    if (answer.status === 429) {
-      const reset = Number(header(answer, "x-ratelimit-reset"));
-      throw new SourceError("Auth0 token endpoint rate limited (429)", {
-        retryable: true,
-        ...(Number.isFinite(reset) && reset > 0 ? { retryAt: reset * 1000 } : {}),
-      });
+    if (verdict.kind === "retry") {
+      const { retryAt } = verdict;
+      throw new SourceError(
+        verdict.rateLimited
+          ? "Auth0 token endpoint rate limited (429)"
+          : `Auth0 token endpoint answered ${answer.status}`,
+        { retryable: true, ...(retryAt === undefined ? {} : { retryAt }) },
+      );
     }
-    if (answer.status >= 500 || answer.status === 408) {
-      throw new SourceError(`Auth0 token endpoint answered ${answer.status}`, { retryable: true });
-    }
-    if (answer.status !== 200) {
+    if (verdict.kind === "refused") {
       // Auth0's error_description says what is wrong, and often runs past 120 characters.
       throw new SourceError(
         `Auth0 token endpoint answered ${answer.status}: ${excerpt(answer.body, 240)}`,

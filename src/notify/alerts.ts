@@ -35,7 +35,8 @@ export function causeOf(error: string): string {
   if (store) return `the store ${store[1]} failed`;
   return (
     error
-      // The preview runs to the end of the reason: in a run warning, up to its fixed tail.
+      // The preview runs to the end of the reason: in a run warning, up to its fixed tail (as
+      // util/run-warnings.ts deadLettersWarning writes it).
       .replace(
         /Preview of field's value: .*?(?=\); see 'dead-letters list'$|$)/s,
         "Preview of field's value: <value>",

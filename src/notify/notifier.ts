@@ -11,13 +11,12 @@ import { describe } from "../errors.ts";
 import type { ExecutionEnd, JobStore, Notifier, RunRecord } from "../interfaces.ts";
 import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
+import { runWarning } from "../util/run-warnings.ts";
 import { type AlertState, causeOf, decide, initialAlertState } from "./alerts.ts";
 import { type Field, layout, md, SlackClient } from "./slack.ts";
 
 const ALERT_STATE = "alert_state";
 const WARNING_STATE = "warning_state";
-/** How an execution's warning about dead letters reads (runner/execution.ts). */
-const DEAD_LETTERED = "kept as dead letters";
 
 export class NullNotifier implements Notifier {
   readonly channel = null;
@@ -171,8 +170,9 @@ export class SlackNotifier implements Notifier {
     if (fresh.length === 0) return;
     for (const warning of fresh) posted[causeOf(warning)] = now;
     await this.store.state.set(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
-    const refused = fresh.filter((warning) => warning.includes(DEAD_LETTERED));
-    const others = fresh.filter((warning) => !warning.includes(DEAD_LETTERED));
+    const typed = fresh.map(runWarning);
+    const refused = typed.filter((w) => w.kind === "dead-letters").map((w) => w.text);
+    const others = typed.filter((w) => w.kind !== "dead-letters").map((w) => w.text);
     if (refused.length > 0) {
       const text = md`${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
       this.client.post(

@@ -6,13 +6,7 @@
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import {
-  AbortedError,
-  CheckpointMovedError,
-  describe,
-  LeaseLostError,
-  SinkError,
-} from "../errors.ts";
+import { AbortedError, CheckpointMovedError, describe, LeaseLostError } from "../errors.ts";
 import type {
   Checkpoint,
   DeliveryReport,
@@ -28,7 +22,9 @@ import type {
 } from "../interfaces.ts";
 import type { Batcher } from "../pipeline/batch.ts";
 import type { RetryBudget } from "../util/retry.ts";
+import { deadLettersWarning } from "../util/run-warnings.ts";
 import { mask } from "../util/secrets.ts";
+import { deliver } from "./deliver.ts";
 import { InFlight } from "./in-flight.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { finishPoll, pollRecorded, type TailRun } from "./tail.ts";
@@ -131,26 +127,6 @@ export function lagOf(checkpoint: Checkpoint, now = Date.now()): number | null {
   return time ? Math.max(0, now - time.getTime()) : null;
 }
 
-/** Sends a batch and checks that the sink accounted for every document of it. */
-async function deliver(deps: ExecutionDeps, batch: PageBatch): Promise<DeliveryReport> {
-  const size = batch.payload.documents.length;
-  if (size === 0) return { delivered: 0, rejected: [] };
-  const report = await deps.sink.send(batch.payload, {
-    signal: deps.abandon,
-    budget: deps.budget,
-    stats: deps.stats,
-    onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
-  });
-  if (report.delivered + report.rejected.length !== size) {
-    // Committing would skip the documents unaccounted for: stop instead, nothing committed.
-    throw new SinkError(
-      `${deps.sink.info.target} accounted for ${report.delivered + report.rejected.length} of ${size} documents; nothing was committed`,
-      { retryable: false },
-    );
-  }
-  return report;
-}
-
 export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult> {
   const { settings, store, source, logger, stats, stop, abandon } = deps;
   const started = Date.now();
@@ -216,9 +192,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     progress.lagMs = lagOf(batch.checkpoint);
     if (report.rejected.length > 0) {
       const [first] = report.rejected;
-      warn(
-        `${report.rejected.length} document(s) refused by ${deps.sink.info.target} and kept as dead letters (first: ${first?.status} ${first?.reason}); see 'dead-letters list'`,
-      );
+      warn(deadLettersWarning(report.rejected.length, deps.sink.info.target, first).text);
     }
     logger.debug({ checkpoint: batch.checkpoint, ...counts }, "batch committed");
     deps.onProgress?.({ ...progress });
@@ -254,7 +228,14 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         break;
       }
       const batch = deps.batcher(page.events);
-      await window.add(batch, () => deliver(deps, batch));
+      await window.add(batch, () =>
+        deliver(deps.sink, batch.payload, {
+          signal: abandon,
+          budget: deps.budget,
+          stats,
+          onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
+        }),
+      );
     }
   } catch (error) {
     caught = error;

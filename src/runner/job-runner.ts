@@ -13,7 +13,7 @@ import { newBudget } from "../util/retry.ts";
 import { assembleJob, type Job } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
 import type { Progress } from "./execution.ts";
-import { isEnabled, JOB_RUN_NOW } from "./job.ts";
+import { isEnabled, takeRunNowRequest } from "./job.ts";
 import { type EndedExecution, JobReport, type JobReportDeps } from "./job-report.ts";
 import { JobSchedule } from "./job-schedule.ts";
 import type { JobLease } from "./lease.ts";
@@ -111,10 +111,7 @@ export class JobRunner {
     if (this.stopping) return;
     try {
       await this.schedule.follow();
-      if (await this.store.state.get(JOB_RUN_NOW)) {
-        await this.store.state.delete(JOB_RUN_NOW);
-        void this.tick("manual");
-      }
+      if (await takeRunNowRequest(this.store)) void this.tick("manual");
       const move = await this.store.checkpoints.lastMove();
       if (move && move.id !== this.seenMove) {
         this.seenMove = move.id;

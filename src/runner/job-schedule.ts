@@ -4,7 +4,7 @@
 
 import type { Logger } from "pino";
 import type { JobStore } from "../interfaces.ts";
-import { JOB_SCHEDULE } from "./job.ts";
+import { storedSchedule, storeSchedule } from "./job.ts";
 import { parseSchedule, type Schedule, scheduleProblem } from "./schedule.ts";
 
 /** The stored schedule when it is still valid (an older version may have stored a bad one). */
@@ -12,7 +12,7 @@ export async function effectiveSchedule(
   store: JobStore,
   configured: string,
 ): Promise<{ expression: string; source: "setting" | "stored"; ignored: string | null }> {
-  const stored = await store.state.get(JOB_SCHEDULE);
+  const stored = await storedSchedule(store);
   if (!stored) return { expression: configured, source: "setting", ignored: null };
   const problem = scheduleProblem(stored);
   if (problem === null) return { expression: stored, source: "stored", ignored: null };
@@ -76,8 +76,7 @@ export class JobSchedule {
   /** Replaces the schedule without restart (validated by the caller); null goes back to SCHEDULE. */
   async change(expression: string | null): Promise<void> {
     const next = parseSchedule(expression ?? this.configured);
-    if (expression === null) await this.store.state.delete(JOB_SCHEDULE);
-    else await this.store.state.set(JOB_SCHEDULE, expression);
+    await storeSchedule(this.store, expression);
     this.apply(next, expression === null ? "setting" : "stored", true);
   }
 

@@ -9,7 +9,7 @@
 
 import type { Logger } from "pino";
 import type { Config } from "../config/types.ts";
-import { describe } from "../errors.ts";
+import { describe, StoreBusyError } from "../errors.ts";
 import type { LeaseHolder, Notifier, Store } from "../interfaces.ts";
 import type { JobObserver, ReplicaObserver } from "../ports/observers.ts";
 import { JobRunner } from "./job-runner.ts";
@@ -20,7 +20,6 @@ import {
   JobLease,
   LEASE_TTL_MS,
   REPLICA_LEASE_TTL_MS,
-  StoreBusyError,
 } from "./lease.ts";
 import { type Holding, RoundWatch, roundLimits } from "./readiness.ts";
 import { StoreAlerts } from "./store-alerts.ts";
@@ -72,7 +71,7 @@ export class Supervisor {
   constructor(jobs: JobConfig[], deps: SupervisorDeps) {
     this.deps = deps;
     this.replica = holderFor("run");
-    this.ttlMs = deps.store.kind === "postgres" ? REPLICA_LEASE_TTL_MS : LEASE_TTL_MS;
+    this.ttlMs = deps.store.sharedByReplicas ? REPLICA_LEASE_TTL_MS : LEASE_TTL_MS;
     this.rounds = new RoundWatch(roundLimits(ROUND_MS, this.ttlMs));
     for (const config of jobs) {
       this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
@@ -84,9 +83,10 @@ export class Supervisor {
   }
 
   /**
-   * Takes this process's jobs. With SQLite one process exports a store's jobs: a job another live
-   * process holds makes this one refuse to start (StoreBusyError, naming it). Replicas on
-   * PostgreSQL share the jobs instead, and start with none held if others hold them all.
+   * Takes this process's jobs. On a store replicas cannot share (SQLite) one process exports its
+   * jobs: a job another live process holds makes this one refuse to start (StoreBusyError, naming
+   * it). Replicas on a shared store (PostgreSQL) share the jobs instead, and start with none held if
+   * others hold them all.
    */
   async start(): Promise<void> {
     await this.serialized(() => this.claimAll());
@@ -99,7 +99,7 @@ export class Supervisor {
 
   private async claimAll(): Promise<void> {
     await this.deps.store.replicas.heartbeat(this.replica, this.ttlMs);
-    if (this.deps.store.kind !== "sqlite") return;
+    if (this.deps.store.sharedByReplicas) return;
     for (const [id, slot] of this.slots) {
       const claim = await JobLease.tryClaim(this.deps.store.forJob(id), this.replica, this.ttlMs);
       if ("busy" in claim) {

@@ -9,7 +9,7 @@ import type { JobStore, LeaseHolder, RunRecord } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import { assembleJob } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
-import { isEnabled, JOB_ENABLED, JOB_RUN_NOW, JOB_SCHEDULE } from "./job.ts";
+import { isEnabled, requestRunNow, setEnabled, storeSchedule } from "./job.ts";
 import type { JobRunner, RunningInfo } from "./job-runner.ts";
 import { effectiveSchedule } from "./job-schedule.ts";
 import { newStats } from "./once.ts";
@@ -94,9 +94,7 @@ export async function tenantStatus(
   };
 }
 
-export async function setEnabled(store: JobStore, enabled: boolean): Promise<void> {
-  await store.state.set(JOB_ENABLED, enabled ? "true" : "false");
-}
+export { setEnabled };
 
 /**
  * Runs the job now: here, when this process holds it; otherwise asked of the holder through the
@@ -111,7 +109,7 @@ export async function runNow(
     void runner.tick("manual");
     return "started";
   }
-  await store.state.set(JOB_RUN_NOW, new Date().toISOString());
+  await requestRunNow(store);
   return "requested";
 }
 
@@ -142,6 +140,5 @@ export async function changeSchedule(
   expression: string | null,
 ): Promise<void> {
   if (runner) return runner.schedule.change(expression);
-  if (expression === null) await store.state.delete(JOB_SCHEDULE);
-  else await store.state.set(JOB_SCHEDULE, expression);
+  await storeSchedule(store, expression);
 }

@@ -188,6 +188,8 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
     deadLetters: guarded(
       shown,
       {
+        add: (...a: Parameters<JobStore["deadLetters"]["add"]>) =>
+          deadLetters.addDeadLetters(db, job, ...a, now()),
         list: (query: Parameters<JobStore["deadLetters"]["list"]>[0]) =>
           deadLetters.listDeadLetters(db, job, query.state, query.limit),
         count: () => deadLetters.countDeadLetters(db, job),
@@ -196,7 +198,7 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
           deadLetters.recordRetries(db, job, outcomes, now()),
         delete: (which: number[] | "resolved") => deadLetters.deleteDeadLetters(db, job, which),
       },
-      ["retried", "delete"],
+      ["add", "retried", "delete"],
     ),
     leases: guarded(
       shown,

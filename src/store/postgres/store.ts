@@ -58,6 +58,7 @@ function unreachable(error: unknown): boolean {
 
 export class PostgresStore implements Store {
   readonly kind = "postgres" as const;
+  readonly sharedByReplicas = true;
   readonly shown: string;
   process: ProcessState;
   replicas: Replicas;

@@ -47,6 +47,7 @@ function userVersion(db: DatabaseSync): number {
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
+  readonly sharedByReplicas = false;
   readonly path: string;
   readonly shown: string;
   readonly process: ProcessState;

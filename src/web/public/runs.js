@@ -26,16 +26,9 @@ export async function runs() {
         runs();
       },
     },
-    ...[
-      "",
-      "success",
-      "failed",
-      "aborted",
-      "interrupted",
-      "skipped",
-      "skipped-events",
-      "running",
-    ].map((value) => h("option", { value, selected: value === outcome }, value || "all outcomes")),
+    ...["", ...(main.dataset.outcomes ?? "").split(" ").filter(Boolean)].map((value) =>
+      h("option", { value, selected: value === outcome }, value || "all outcomes"),
+    ),
   );
   const rows = list.map((run) =>
     h(
