@@ -3,6 +3,12 @@
 
 import type { RetryContext } from "./util/retry.ts";
 
+/**
+ * How each event becomes a document: ecs (Elastic Common Schema), extension (the original
+ * extension's fields) or log-streams ({log_id, data}). Shaped by the pipeline, sent by a sink.
+ */
+export type DocumentFormat = "extension" | "log-streams" | "ecs";
+
 /** A 56-digit Auth0 log id used as the position from which to read on. */
 export type Checkpoint = string;
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError } from "../errors.ts";
+import type { DocumentFormat } from "../interfaces.ts";
 import { type ElasticsearchConfig, elasticsearchConfig } from "../sinks/elasticsearch/config.ts";
 import { setupName } from "../sinks/elasticsearch/names.ts";
 import { logstashConfig } from "../sinks/logstash/config.ts";
@@ -22,14 +23,7 @@ import {
   type TenantEntry,
   type TenantsFile,
 } from "./tenants-file.ts";
-import type {
-  Config,
-  Deployment,
-  DocumentFormat,
-  JobConfig,
-  ProcessConfig,
-  SinkConfig,
-} from "./types.ts";
+import type { Config, Deployment, JobConfig, ProcessConfig, SinkConfig } from "./types.ts";
 
 export type SettingSource = "environment" | ".env" | "file" | "default" | "unset";
 

@@ -4,11 +4,7 @@
 import { z } from "zod";
 import { checkpointProblem } from "../auth0/checkpoint.ts";
 import { logTypes, parseLevel } from "../pipeline/log-types.ts";
-import { scheduleProblem } from "../runner/schedule.ts";
-import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
-import { logstashSettings } from "../sinks/logstash/config.ts";
-import { addressList } from "../util/addresses.ts";
-import { hostNameProblem } from "../util/hosts.ts";
+import { scheduleProblem } from "../settings-kit/schedule.ts";
 import {
   boolean,
   credentialsProblem,
@@ -18,7 +14,11 @@ import {
   LOOPBACK,
   type SettingDefinition,
   text,
-} from "./schemas.ts";
+} from "../settings-kit/schemas.ts";
+import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
+import { logstashSettings } from "../sinks/logstash/config.ts";
+import { addressList } from "../util/addresses.ts";
+import { hostNameProblem } from "../util/hosts.ts";
 
 export type { SettingDefinition };
 

@@ -1,9 +1,9 @@
 // The validated settings, as the rest of the program sees them. Durations are milliseconds.
 
+import type { DocumentFormat } from "../interfaces.ts";
 import type { ElasticsearchConfig } from "../sinks/elasticsearch/config.ts";
 import type { LogstashConfig } from "../sinks/logstash/config.ts";
 
-export type DocumentFormat = "extension" | "log-streams" | "ecs";
 export type SinkConfig = LogstashConfig | ElasticsearchConfig;
 
 export interface Config {

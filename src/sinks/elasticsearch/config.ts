@@ -11,7 +11,7 @@ import {
   type SettingDefinition,
   splitCredentials,
   text,
-} from "../../config/schemas.ts";
+} from "../../settings-kit/schemas.ts";
 import { registerSecrets, urlSecrets } from "../../util/secrets.ts";
 
 export type ElasticsearchAuth =
