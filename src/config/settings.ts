@@ -15,8 +15,7 @@ import {
   type SettingDefinition,
   text,
 } from "../settings-kit/schemas.ts";
-import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
-import { logstashSettings } from "../sinks/logstash/config.ts";
+import { SINKS } from "../sinks/index.ts";
 import { addressList } from "../util/addresses.ts";
 import { hostNameProblem } from "../util/hosts.ts";
 
@@ -217,6 +216,7 @@ const core: SettingDefinition[] = [
     scope: "job",
     example: "s,f,fp,fu",
     description: "Comma-separated event type codes to send. Combines with LOG_LEVEL by OR.",
+    list: true,
     schema: logTypeList,
   },
   {
@@ -485,6 +485,7 @@ const core: SettingDefinition[] = [
     example: "exporter.example.com,auth0-logs-to-logstash",
     description:
       "Further host names the listener answers to (comma-separated, exact, any port): a reverse proxy's public name, a Kubernetes Service's. A request naming another host (its Host header) is answered 421, so that a web page whose DNS name was pointed at the service (DNS rebinding) cannot read it through a browser.",
+    list: true,
     schema: hostNames,
   },
   {
@@ -494,6 +495,7 @@ const core: SettingDefinition[] = [
     example: "10.0.0.0/8,loopback",
     description:
       "Reverse proxies in front of the dashboard (addresses, CIDR ranges or loopback, comma-separated): their X-Forwarded-For names the client for the sign-in limit and their X-Forwarded-Proto=https makes cookies Secure and turns on HSTS. Headers from anyone else are ignored.",
+    list: true,
     schema: addresses,
   },
   {
@@ -508,9 +510,9 @@ const core: SettingDefinition[] = [
   },
 ];
 
-/** The core rows, with each sink's rows where the table lists sinks. */
+/** The core rows, with each sink's rows (sinks/index.ts) where the table lists sinks. */
 export const settings: SettingDefinition[] = core.flatMap((row) =>
-  row === SINKS_MARK ? [...logstashSettings, ...elasticsearchSettings] : [row],
+  row === SINKS_MARK ? SINKS.flatMap((sink) => sink.settings) : [row],
 );
 
 export const settingsByName = new Map(settings.map((s) => [s.name, s]));
