@@ -101,7 +101,8 @@ export interface DeliveryReport {
 export type SendContext = RetryContext;
 
 export interface SinkInfo {
-  kind: "logstash" | "elasticsearch";
+  /** Its module's kind (sinks/index.ts): "logstash". */
+  kind: string;
   /** Where it writes, fit to show (no credentials, no query). */
   target: string;
   /**
@@ -353,7 +354,10 @@ export interface Replicas {
 }
 
 export interface Store {
-  readonly kind: "sqlite" | "postgres";
+  /** Its driver (store/index.ts): "sqlite". */
+  readonly kind: string;
+  /** Several replicas may share it; false: one process at a time (its driver's). */
+  readonly sharedByReplicas: boolean;
   /** Where it is, for people (no credentials). */
   readonly shown: string;
   forJob(job: JobId): JobStore;

@@ -7,7 +7,6 @@ import { logTypes, parseLevel } from "../pipeline/log-types.ts";
 import { scheduleProblem } from "../settings-kit/schedule.ts";
 import {
   boolean,
-  credentialsProblem,
   duration,
   httpUrl,
   integer,
@@ -16,6 +15,7 @@ import {
   text,
 } from "../settings-kit/schemas.ts";
 import { SINKS } from "../sinks/index.ts";
+import { databaseUrlProblem } from "../store/index.ts";
 import { addressList } from "../util/addresses.ts";
 import { hostNameProblem } from "../util/hosts.ts";
 
@@ -54,25 +54,6 @@ const domain = z
     }
     return url.origin;
   });
-
-/**
- * Why DATABASE_URL cannot be used, or undefined. A postgres:// URL must parse as written: a # / ?
- * or @ left in a password cuts it short (# starts a fragment), and pg cannot decode a bad %.
- */
-function databaseUrlProblem(value: string): string | undefined {
-  if (/^sqlite:.+/.test(value)) return undefined;
-  if (!/^postgres(ql)?:\/\/.+/.test(value)) return "must be sqlite:PATH or a postgres:// URL";
-  const encode = "percent-encode the user and password (# as %23, / as %2F, ? as %3F, @ as %40)";
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be a postgres:// URL, and this one does not parse: ${encode}`;
-  }
-  if (url.hash !== "") return `must be a postgres:// URL without # (a fragment): ${encode}`;
-  const credentials = credentialsProblem(url);
-  return credentials === undefined ? undefined : `must be a postgres:// URL; ${credentials}`;
-}
 
 export const schedule = z
   .string()
