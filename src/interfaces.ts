@@ -3,6 +3,12 @@
 
 import type { RetryContext } from "./util/retry.ts";
 
+/**
+ * How each event becomes a document: ecs (Elastic Common Schema), extension (the original
+ * extension's fields) or log-streams ({log_id, data}). Shaped by the pipeline, sent by a sink.
+ */
+export type DocumentFormat = "extension" | "log-streams" | "ecs";
+
 /** A 56-digit Auth0 log id used as the position from which to read on. */
 export type Checkpoint = string;
 
@@ -95,7 +101,8 @@ export interface DeliveryReport {
 export type SendContext = RetryContext;
 
 export interface SinkInfo {
-  kind: "logstash" | "elasticsearch";
+  /** Its module's kind (sinks/index.ts): "logstash". */
+  kind: string;
   /** Where it writes, fit to show (no credentials, no query). */
   target: string;
   /**
@@ -362,7 +369,8 @@ export interface Replicas {
 }
 
 export interface Store {
-  readonly kind: "sqlite" | "postgres";
+  /** Its driver (store/index.ts): "sqlite". */
+  readonly kind: string;
   /**
    * Whether replicas on other machines may share it (PostgreSQL): they then share its jobs, each
    * claiming a share by lease, with short leases for a quick takeover. When not (SQLite, one file on

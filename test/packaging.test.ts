@@ -17,6 +17,7 @@ import ts from "typescript";
 import { parse as parseYaml } from "yaml";
 import { loadDeployment, loadSetupTargets } from "../src/config/load.ts";
 import { ALIASES, settings, settingsByName } from "../src/config/settings.ts";
+import type { SinkConfig } from "../src/config/types.ts";
 import type { Store } from "../src/interfaces.ts";
 import type { Metrics } from "../src/metrics/prometheus.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
@@ -661,8 +662,12 @@ describe("the Compose example", () => {
     for (const [key, value] of Object.entries(rawEnvironment(service))) {
       env[key] = substitute(value, filledEnv);
     }
-    const [target, ...others] = loadSetupTargets(env, { cwd: tempDir() });
+    const {
+      targets: [target, ...others],
+    } = loadSetupTargets(env, { cwd: tempDir() });
     assert.ok(target);
+    const cluster = target.sink as SinkConfig;
+    assert.ok(cluster.kind === "elasticsearch");
     assert.equal(others.length, 0);
 
     const run = exporters.find(([, s]) => s.service.command === undefined);
@@ -692,10 +697,10 @@ describe("the Compose example", () => {
     assert.equal(confs.length, 1, "one pipeline: Logstash joins every file of the folder");
     const conf = pipeline(join(dir, confs[0] ?? ""));
     const es = conf.elasticsearch;
-    assert.deepEqual(JSON.parse(es.get("hosts") ?? "[]"), target.elasticsearch.urls);
+    assert.deepEqual(JSON.parse(es.get("hosts") ?? "[]"), cluster.urls);
     assert.equal(
       `${es.get("data_stream_type")}-${es.get("data_stream_dataset")}-${es.get("data_stream_namespace")}`,
-      target.elasticsearch.index,
+      cluster.index,
     );
     assert.equal(es.get("data_stream"), "true");
   });

@@ -127,7 +127,6 @@ describe("the tenants file", () => {
     assert.deepEqual([prod.schedule, staging.schedule], ["1m", "1m"]);
     assert.deepEqual([prod.batchSize, staging.batchSize], [50, 50]);
     assert.equal(prod.initialLookbackMs, 24 * 3_600_000, "the default");
-    assert.equal(prod.databaseUrl, "postgres://exporter@db:5432/auth0_logs");
     assert.equal(deployment.process.databaseUrl, "postgres://exporter@db:5432/auth0_logs");
     assert.equal(deployment.process.http.port, 8081);
     assert.equal(deployment.process.configFile, "tenants.yaml");
@@ -472,7 +471,10 @@ tenants:
     const dir = tempDir();
     const deployment = loadDeployment(env, { cwd: dir });
     const config = loadConfig(env, { cwd: dir });
-    assert.deepEqual(deployment.jobs, [{ id: "default", ...config }]);
+    // The job is the tenant's own settings; the process's are the deployment's (below).
+    const { databaseUrl, databaseTimeoutMs, exporterLogLevel, http, dashboard, ...own } = config;
+    const { readyMaxFailures, runsRetentionMs, ...job } = own;
+    assert.deepEqual(deployment.jobs, [{ id: "default", ...job }]);
     assert.equal(deployment.file, undefined);
     assert.deepEqual(deployment.process, {
       databaseUrl: config.databaseUrl,

@@ -4,21 +4,20 @@
 import { z } from "zod";
 import { checkpointProblem } from "../auth0/checkpoint.ts";
 import { logTypes, parseLevel } from "../pipeline/log-types.ts";
-import { scheduleProblem } from "../runner/schedule.ts";
-import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
-import { logstashSettings } from "../sinks/logstash/config.ts";
-import { addressList } from "../util/addresses.ts";
-import { hostNameProblem } from "../util/hosts.ts";
+import { scheduleProblem } from "../settings-kit/schedule.ts";
 import {
   boolean,
-  credentialsProblem,
   duration,
   httpUrl,
   integer,
   LOOPBACK,
   type SettingDefinition,
   text,
-} from "./schemas.ts";
+} from "../settings-kit/schemas.ts";
+import { SINKS } from "../sinks/index.ts";
+import { databaseUrlProblem } from "../store/index.ts";
+import { addressList } from "../util/addresses.ts";
+import { hostNameProblem } from "../util/hosts.ts";
 
 export type { SettingDefinition };
 
@@ -55,25 +54,6 @@ const domain = z
     }
     return url.origin;
   });
-
-/**
- * Why DATABASE_URL cannot be used, or undefined. A postgres:// URL must parse as written: a # / ?
- * or @ left in a password cuts it short (# starts a fragment), and pg cannot decode a bad %.
- */
-function databaseUrlProblem(value: string): string | undefined {
-  if (/^sqlite:.+/.test(value)) return undefined;
-  if (!/^postgres(ql)?:\/\/.+/.test(value)) return "must be sqlite:PATH or a postgres:// URL";
-  const encode = "percent-encode the user and password (# as %23, / as %2F, ? as %3F, @ as %40)";
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be a postgres:// URL, and this one does not parse: ${encode}`;
-  }
-  if (url.hash !== "") return `must be a postgres:// URL without # (a fragment): ${encode}`;
-  const credentials = credentialsProblem(url);
-  return credentials === undefined ? undefined : `must be a postgres:// URL; ${credentials}`;
-}
 
 export const schedule = z
   .string()
@@ -217,6 +197,7 @@ const core: SettingDefinition[] = [
     scope: "job",
     example: "s,f,fp,fu",
     description: "Comma-separated event type codes to send. Combines with LOG_LEVEL by OR.",
+    list: true,
     schema: logTypeList,
   },
   {
@@ -485,6 +466,7 @@ const core: SettingDefinition[] = [
     example: "exporter.example.com,auth0-logs-to-logstash",
     description:
       "Further host names the listener answers to (comma-separated, exact, any port): a reverse proxy's public name, a Kubernetes Service's. A request naming another host (its Host header) is answered 421, so that a web page whose DNS name was pointed at the service (DNS rebinding) cannot read it through a browser.",
+    list: true,
     schema: hostNames,
   },
   {
@@ -494,6 +476,7 @@ const core: SettingDefinition[] = [
     example: "10.0.0.0/8,loopback",
     description:
       "Reverse proxies in front of the dashboard (addresses, CIDR ranges or loopback, comma-separated): their X-Forwarded-For names the client for the sign-in limit and their X-Forwarded-Proto=https makes cookies Secure and turns on HSTS. Headers from anyone else are ignored.",
+    list: true,
     schema: addresses,
   },
   {
@@ -508,9 +491,9 @@ const core: SettingDefinition[] = [
   },
 ];
 
-/** The core rows, with each sink's rows where the table lists sinks. */
+/** The core rows, with each sink's rows (sinks/index.ts) where the table lists sinks. */
 export const settings: SettingDefinition[] = core.flatMap((row) =>
-  row === SINKS_MARK ? [...logstashSettings, ...elasticsearchSettings] : [row],
+  row === SINKS_MARK ? SINKS.flatMap((sink) => sink.settings) : [row],
 );
 
 export const settingsByName = new Map(settings.map((s) => [s.name, s]));

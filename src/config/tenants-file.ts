@@ -26,13 +26,8 @@ import { ALIASES, jobSettings, settings, settingsByName } from "./settings.ts";
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_TENANTS = 1000;
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Settings that may be written as a YAML list, joined with commas. */
-export const LIST_SETTINGS = new Set([
-  "LOG_TYPES",
-  "ELASTICSEARCH_URL",
-  "ALLOWED_HOSTS",
-  "TRUSTED_PROXIES",
-]);
+/** Settings that may be written as a YAML list, joined with commas (their rows say `list`). */
+export const LIST_SETTINGS = new Set(settings.filter((s) => s.list).map((s) => s.name));
 
 export interface FileValue {
   /**

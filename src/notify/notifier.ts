@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { ExecutionEnd, JobStore, Notifier, RunRecord } from "../interfaces.ts";
 import { countsText } from "../util/counts-text.ts";
@@ -48,7 +48,7 @@ function runFields(run: RunRecord | null): Field[] {
 
 export class SlackNotifier implements Notifier {
   private readonly client: SlackClient;
-  private readonly config: Config;
+  private readonly config: JobSettings;
   private readonly store: JobStore;
   private known: AlertState | null = null;
   /** The store could not take the latest state: this process's copy is the newer one. */
@@ -59,7 +59,7 @@ export class SlackNotifier implements Notifier {
 
   readonly channel: string;
 
-  constructor(config: Config, store: JobStore, logger: Logger, webhookUrl: string) {
+  constructor(config: JobSettings, store: JobStore, logger: Logger, webhookUrl: string) {
     this.client = new SlackClient(webhookUrl, logger);
     this.channel = createHash("sha256").update(webhookUrl).digest("hex").slice(0, 16);
     this.config = config;

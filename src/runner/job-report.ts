@@ -2,7 +2,7 @@
 // skipped ticks in the run history, and the pruning of old runs after each execution.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobConfig } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { ExecutionStats, JobStore, Notifier, RunTrigger } from "../interfaces.ts";
 import type { JobObserver } from "../ports/observers.ts";
@@ -12,7 +12,7 @@ import { instantRun } from "./replay.ts";
 export type EndedExecution = ExecutionResult & { stats: ExecutionStats };
 
 export interface JobReportDeps {
-  config: Config & { id: string };
+  config: JobConfig;
   store: JobStore;
   logger: Logger;
   observer: JobObserver;

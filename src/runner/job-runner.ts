@@ -5,7 +5,7 @@
 // the lease is lost or given back.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import { describe, LeaseLostError } from "../errors.ts";
 import type { JobStore, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
 import type { JobObserver } from "../ports/observers.ts";
@@ -41,7 +41,7 @@ const WATCH_MS = 2_000;
 
 export class JobRunner {
   readonly id: string;
-  readonly config: Config;
+  readonly config: JobSettings;
   readonly store: JobStore;
   private readonly logger: Logger;
   private readonly observer: JobObserver;

@@ -4,8 +4,9 @@
 
 import type { Logger } from "pino";
 import type { JobStore } from "../interfaces.ts";
+import { scheduleProblem } from "../settings-kit/schedule.ts";
 import { storedSchedule, storeSchedule } from "./job.ts";
-import { parseSchedule, type Schedule, scheduleProblem } from "./schedule.ts";
+import { parseSchedule, type Schedule } from "./schedule.ts";
 
 /** The stored schedule when it is still valid (an older version may have stored a bad one). */
 export async function effectiveSchedule(

@@ -1,7 +1,7 @@
 // One execution of an assembled job: a fresh retry budget and counters, then runExecution.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import type { ExecutionStats, Fence, JobStore, RunTrigger } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Job } from "./assemble.ts";
@@ -17,7 +17,7 @@ export function newStats(): ExecutionStats {
 }
 
 export interface OnceOptions {
-  config: Config;
+  config: JobSettings;
   job: Job;
   store: JobStore;
   logger: Logger;

@@ -8,7 +8,7 @@
 // saw (readiness.ts), never a wait on the store.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobConfig } from "../config/types.ts";
 import { describe, StoreBusyError } from "../errors.ts";
 import type { LeaseHolder, Notifier, Store } from "../interfaces.ts";
 import type { JobObserver, ReplicaObserver } from "../ports/observers.ts";
@@ -23,8 +23,6 @@ import {
 } from "./lease.ts";
 import { type Holding, RoundWatch, roundLimits } from "./readiness.ts";
 import { StoreAlerts } from "./store-alerts.ts";
-
-type JobConfig = Config & { id: string };
 
 /** How often the supervisor looks at the leases. */
 export const ROUND_MS = 2_000;

@@ -4,7 +4,7 @@
 
 import type { Logger } from "pino";
 import { checkpointProblem, timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import type { Config } from "../config/types.ts";
+import type { JobConfig } from "../config/types.ts";
 import type { JobStore, LeaseHolder, RunRecord } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import { assembleJob } from "./assemble.ts";
@@ -115,7 +115,7 @@ export async function runNow(
 
 /** Re-sends dead letters: through the holder's sink when held here, else through a sink of its own. */
 export async function resendDeadLetters(
-  config: Config & { id: string },
+  config: JobConfig,
   store: JobStore,
   runner: JobRunner | undefined,
   which: number[] | "all",

@@ -1,9 +1,9 @@
-// Every store in one place: DATABASE_URL chooses one, as the settings choose a sink (sinks/open.ts).
+// Opens the store DATABASE_URL names, through its driver (store/index.ts).
 
 import { describe, StoreError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import { newBudget, withRetry } from "../util/retry.ts";
-import { SqliteStore } from "./sqlite/store.ts";
+import { storeDriver } from "./index.ts";
 
 export interface OpenOptions {
   /** DATABASE_TIMEOUT: how long one call on PostgreSQL may take (SQLite answers in-process). */
@@ -16,20 +16,24 @@ export interface OpenOptions {
   retry?: { forMs: number; onRetry: (error: string, delayMs: number) => void };
 }
 
+function driverOf(databaseUrl: string) {
+  const driver = storeDriver(databaseUrl);
+  // The settings refuse such a URL before anything opens a store.
+  if (driver === undefined)
+    throw new StoreError(`DATABASE_URL names no store driver`, { retryable: false });
+  return driver;
+}
+
 /** Opens the store DATABASE_URL names. */
 export async function openStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
-  if (databaseUrl.startsWith("sqlite:")) {
-    return new SqliteStore(databaseUrl.slice("sqlite:".length));
-  }
-  // Loaded only when chosen: the embedded default needs none of pg.
-  const { PostgresStore } = await import("./postgres/store.ts");
+  const driver = driverOf(databaseUrl);
   const { retry, timeoutMs } = options;
-  if (!retry) return PostgresStore.open(databaseUrl, { timeoutMs });
+  if (!retry || !driver.overNetwork) return driver.open(databaseUrl, { timeoutMs });
   let last: unknown = null;
   try {
     return await withRetry(
       () =>
-        PostgresStore.open(databaseUrl, { timeoutMs }).catch((error) => {
+        driver.open(databaseUrl, { timeoutMs }).catch((error) => {
           last = error;
           throw error;
         }),
@@ -58,9 +62,5 @@ export async function openExistingStore(
   databaseUrl: string,
   options: Pick<OpenOptions, "timeoutMs"> = {},
 ): Promise<Store> {
-  if (databaseUrl.startsWith("sqlite:")) {
-    return new SqliteStore(databaseUrl.slice("sqlite:".length), { existing: true });
-  }
-  const { PostgresStore } = await import("./postgres/store.ts");
-  return PostgresStore.open(databaseUrl, { existing: true, timeoutMs: options.timeoutMs });
+  return driverOf(databaseUrl).openExisting(databaseUrl, { timeoutMs: options.timeoutMs });
 }

@@ -16,7 +16,7 @@ import {
   tenantStatus,
 } from "../runner/tenants.ts";
 import { retentionWarning } from "../runner/warnings.ts";
-import { describeSink } from "../sinks/open.ts";
+import { describeSink } from "../sinks/index.ts";
 import type { DashboardDeps, Env } from "./context.ts";
 import { jsonObject } from "./limits.ts";
 
@@ -55,7 +55,7 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     ]);
     return c.json({
       ...status,
-      sink: sink?.target ?? describeSink(t.config),
+      sink: sink?.target ?? describeSink(t.config.sink),
       today: { sent: perHour.reduce((a, b) => a + b, 0), perHour },
     });
   });

@@ -1,9 +1,10 @@
 import { checkpointAt } from "../../auth0/checkpoint.ts";
 import type { JobConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
-import type { SendContext, Store } from "../../interfaces.ts";
+import type { Store } from "../../interfaces.ts";
 import { assembleJob } from "../../runner/assemble.ts";
 import { newStats } from "../../runner/once.ts";
+import { sinkModule } from "../../sinks/index.ts";
 import { newBudget } from "../../util/retry.ts";
 import { mask } from "../../util/secrets.ts";
 import {
@@ -17,11 +18,6 @@ import {
   TENANT_OPTION,
   withStore,
 } from "../command.ts";
-
-/** A sink whose check also reports what it could not verify. */
-interface Diagnosing {
-  diagnose(context: SendContext): Promise<{ detail: string; warnings: string[] }>;
-}
 
 /** Every step for one tenant, each printed as ok or FAIL with the reason; true when all were ok. */
 async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean) {
@@ -68,14 +64,14 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
         return page.caughtUp ? "no event after the checkpoint" : `read ${page.events.length} event`;
       });
     }
-    const name = job.sink.info.kind === "logstash" ? "Logstash" : "Elasticsearch";
-    // The cluster's sink also says what it could not verify (a privilege the user lacks by
-    // design): WARN lines, not a failure.
+    const module = sinkModule(config.sink);
+    const name = module.label;
+    // A sink may also say what it could not verify (a privilege the user lacks by design): WARN
+    // lines, not a failure.
     let warnings: string[] = [];
     const sink = await step(name, async () => {
-      const diagnosing = job.sink as Partial<Diagnosing>;
-      if (typeof diagnosing.diagnose !== "function") return job.sink.check(context);
-      const found = await diagnosing.diagnose(context);
+      if (module.verify === undefined) return job.sink.check(context);
+      const found = await module.verify(job.sink, context);
       warnings = found.warnings;
       return found.detail;
     });

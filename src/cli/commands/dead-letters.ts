@@ -84,7 +84,7 @@ at DATABASE_URL (list and show create none); 2 bad arguments.`,
       }
       const deployment = loadSettings(io);
       const config = chooseJob(deployment, values.tenant);
-      const logger = loggerFor(config, io);
+      const logger = loggerFor(deployment.process, io);
       return withStore(deployment.process, async (root) => {
         const store = root.forJob(config.id);
         const job = await assembleJob(config, { store, logger });

@@ -40,7 +40,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
   async run(values, _positionals, io) {
     const deployment = loadSettings(io);
     const config = chooseJob(deployment, values.tenant);
-    const logger = loggerFor(config, io).child(
+    const logger = loggerFor(deployment.process, io).child(
       config.id === "default" ? {} : { tenant: config.id },
     );
     const stop = new AbortController();

@@ -9,8 +9,8 @@
 // statement_timeout, and TCP alone may wait for hours; the lease rounds and renewals must not.
 
 import pg from "pg";
-import { durationText } from "../../config/duration.ts";
 import { describe, StoreTimeoutError } from "../../errors.ts";
+import { durationText } from "../../settings-kit/duration.ts";
 import type { Db, Param } from "../db.ts";
 
 /** `?` → `$1, $2, …` (the statements have no `?` inside literals). */

@@ -57,7 +57,7 @@ function unreachable(error: unknown): boolean {
 }
 
 export class PostgresStore implements Store {
-  readonly kind = "postgres" as const;
+  readonly kind = "postgres";
   readonly sharedByReplicas = true;
   readonly shown: string;
   process: ProcessState;

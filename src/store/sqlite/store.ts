@@ -46,7 +46,7 @@ function userVersion(db: DatabaseSync): number {
 }
 
 export class SqliteStore implements Store {
-  readonly kind = "sqlite" as const;
+  readonly kind = "sqlite";
   readonly sharedByReplicas = false;
   readonly path: string;
   readonly shown: string;
