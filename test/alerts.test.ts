@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
+import { parseMessage, startSlack } from "../simulator/slack.ts";
 import type { Config } from "../src/config/types.ts";
 import { NO_COUNTS, type RunRecord } from "../src/interfaces.ts";
 import { causeOf, decide, initialAlertState } from "../src/notify/alerts.ts";
 import { SlackNotifier } from "../src/notify/notifier.ts";
 import { layout, md } from "../src/notify/slack.ts";
-import { parseMessage, startSlack } from "../src/simulator/slack.ts";
 import { deadLettersWarning, runWarning } from "../src/util/run-warnings.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseMessage, startSlack } from "../src/simulator/slack.ts";
+import { parseMessage, startSlack } from "../simulator/slack.ts";
 import { runCli, spawnCli } from "./helpers/cli.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
 import { serviceFor } from "./helpers/service.ts";

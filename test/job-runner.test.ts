@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startSlack } from "../simulator/slack.ts";
 import type { JobStore } from "../src/interfaces.ts";
-import { startSlack } from "../src/simulator/slack.ts";
 import { waitFor } from "./helpers/process.ts";
 import { serviceFor } from "./helpers/service.ts";
 import { world } from "./helpers/world.ts";

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { parseEnv } from "node:util";
-import { Hono } from "hono";
+import { pino } from "pino";
 import ts from "typescript";
 import { parse as parseYaml } from "yaml";
 import { loadDeployment, loadSetupTargets } from "../src/config/load.ts";
@@ -21,8 +21,7 @@ import type { SinkConfig } from "../src/config/types.ts";
 import type { Store } from "../src/interfaces.ts";
 import type { Metrics } from "../src/metrics/prometheus.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
-import { hostGuard } from "../src/web/host-guard.ts";
-import { healthRoutes, listen } from "../src/web/server.ts";
+import { healthRoutes, listen, listenerApp } from "../src/web/server.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
@@ -901,8 +900,7 @@ describe("the health check script", () => {
     // check's Host must be one the service answers to. 0.0.0.0 is the image's: the service
     // listens on every address, the check asks the loopback one.
     for (const host of ["0.0.0.0", "127.0.0.1", "localhost"]) {
-      const app = new Hono();
-      app.use("*", hostGuard({ listen: host, names: [] }));
+      const app = listenerApp({ listen: host, names: [] }, pino({ level: "silent" }));
       app.route("/", healthRoutes(deps));
       const { server, url } = await listen(app, "127.0.0.1", 0);
       t.after(() => server.close());

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startSlack } from "../simulator/slack.ts";
 import { checkpointAt } from "../src/auth0/checkpoint.ts";
 import { skippedSpan } from "../src/runner/replay.ts";
-import { startSlack } from "../src/simulator/slack.ts";
 import { runCli } from "./helpers/cli.ts";
 import { serviceFor } from "./helpers/service.ts";
 import { world } from "./helpers/world.ts";

@@ -3,10 +3,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
+import { startLogstash } from "../simulator/logstash.ts";
+import { startSearch } from "../simulator/search/index.ts";
 import { loadConfig } from "../src/config/load.ts";
 import type { Sink } from "../src/interfaces.ts";
-import { startLogstash } from "../src/simulator/logstash.ts";
-import { startSearch } from "../src/simulator/search/index.ts";
 import { openSink } from "../src/sinks/index.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { tempDir } from "./helpers/cli.ts";

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startSlack } from "../src/simulator/slack.ts";
-import type { TenantOptions } from "../src/simulator/tenant.ts";
+import { startSlack } from "../simulator/slack.ts";
+import type { TenantOptions } from "../simulator/tenant.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
 import { startService, waitFor } from "./helpers/process.ts";
 import { type DeploymentWorld, deploymentWorld, FILE, startRun } from "./helpers/tenants.ts";

@@ -7,8 +7,8 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { type LogstashFake, startLogstash } from "../../src/simulator/logstash.ts";
-import { startTenant, type TenantSimulator } from "../../src/simulator/tenant.ts";
+import { type LogstashFake, startLogstash } from "../../simulator/logstash.ts";
+import { startTenant, type TenantSimulator } from "../../simulator/tenant.ts";
 import { spawnCli, tempDir } from "../helpers/cli.ts";
 import { exporterEnv } from "../helpers/env.ts";
 

@@ -4,7 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { LogEvent } from "../interfaces.ts";
+import type { LogEvent } from "../src/interfaces.ts";
 import { EventLog } from "./events.ts";
 import { type FaultPlan, Faults } from "./faults.ts";
 import { closeServer, listenOnLoopback } from "./loopback.ts";
