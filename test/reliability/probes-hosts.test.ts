@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { describe, it, type TestContext } from "node:test";
-import { Hono } from "hono";
+import { pino } from "pino";
 import type { HostRules } from "../../src/util/hosts.ts";
-import { hostGuard } from "../../src/web/host-guard.ts";
-import { listen } from "../../src/web/server.ts";
+import { listen, listenerApp } from "../../src/web/server.ts";
 import { startService } from "../helpers/process.ts";
 import { world } from "../helpers/world.ts";
 
@@ -30,8 +29,7 @@ async function exchange(port: number, address: string, head: string): Promise<st
 
 /** A listener guarded by `rules`, serving 200 "ok" for every path, on `address`. */
 async function guarded(t: TestContext, rules: HostRules, address = "127.0.0.1") {
-  const app = new Hono();
-  app.use("*", hostGuard(rules));
+  const app = listenerApp(rules, pino({ level: "silent" }));
   app.all("*", (c) => c.text("ok"));
   const { server, url } = await listen(app, address, 0);
   t.after(() => server.close());
