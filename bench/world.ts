@@ -2,10 +2,15 @@
 // process), the exporter's environment, and the measured runs of the exporter and of the floor.
 
 import { request } from "undici";
+import {
+  clusterSink,
+  exporterEnv as simulatedEnv,
+  logstashSink as simulatedSink,
+} from "../simulator/exporter-env.ts";
+import { startLogstash } from "../simulator/logstash.ts";
+import type { SearchFake } from "../simulator/search/index.ts";
+import { type RateLimit, SIMULATED_CLIENT, startTenant } from "../simulator/tenant.ts";
 import { checkpointAt } from "../src/auth0/checkpoint.ts";
-import { startLogstash } from "../src/simulator/logstash.ts";
-import type { SearchFake } from "../src/simulator/search/index.ts";
-import { type RateLimit, SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
 import { type Measured, measure, tempDir } from "./measure.ts";
 
 export interface ScenarioOptions {
@@ -16,32 +21,26 @@ export interface ScenarioOptions {
 }
 
 /** The sink part of the exporter's environment: the Logstash fake's. */
-export const logstashSink = (url: string): Record<string, string> => ({
-  LOGSTASH_URL: url,
-  LOGSTASH_INDEX: "bench",
-});
+export const logstashSink = (url: string): Record<string, string> => simulatedSink(url, "bench");
 
 /** The sink part of the exporter's environment: a fake cluster's (ECS into a data stream). */
-export const elasticsearchSink = (url: string): Record<string, string> => ({
-  ELASTICSEARCH_URL: url,
-});
+export const elasticsearchSink = clusterSink;
 
 export function exporterEnv(
   tenantUrl: string,
   sink: Record<string, string>,
   extra: Record<string, string> = {},
 ) {
-  return {
-    AUTH0_DOMAIN: tenantUrl,
-    AUTH0_CLIENT_ID: SIMULATED_CLIENT.id,
-    AUTH0_CLIENT_SECRET: SIMULATED_CLIENT.secret,
-    ...sink,
-    DATABASE_URL: `sqlite:${tempDir()}/state.sqlite`,
-    INITIAL_LOOKBACK: "7d",
-    AUTH0_LOG_RETENTION: "30d",
-    EXPORTER_LOG_LEVEL: "warn",
-    ...extra,
-  };
+  return simulatedEnv(
+    {
+      tenant: tenantUrl,
+      sink,
+      databaseUrl: `sqlite:${tempDir()}/state.sqlite`,
+      lookback: "7d",
+      retention: "30d",
+    },
+    { EXPORTER_LOG_LEVEL: "warn", ...extra },
+  );
 }
 
 export async function world(

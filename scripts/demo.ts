@@ -11,9 +11,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startLogstash } from "../src/simulator/logstash.ts";
-import { startSearch } from "../src/simulator/search/index.ts";
-import { SIMULATED_CLIENT, startTenant } from "../src/simulator/tenant.ts";
+import { clusterSink, exporterEnv, logstashSink } from "../simulator/exporter-env.ts";
+import { startLogstash } from "../simulator/logstash.ts";
+import { startSearch } from "../simulator/search/index.ts";
+import { startTenant } from "../simulator/tenant.ts";
 
 const USAGE = `Usage: npm run demo [-- --elasticsearch | --opensearch | --opensearch-url URL]
 
@@ -102,21 +103,21 @@ const logstash = await startLogstash({ keepEvents: false, delayMs: 20 });
 const search =
   product && clusterUrl === undefined ? await startSearch({ product, keepDocuments: false }) : null;
 const cluster = clusterUrl ?? search?.url;
-const sink = cluster
-  ? { ELASTICSEARCH_URL: cluster }
-  : { LOGSTASH_URL: logstash.url, LOGSTASH_INDEX: "auth0-demo" };
+const sink = cluster ? clusterSink(cluster) : logstashSink(logstash.url, "auth0-demo");
 const dir = mkdtempSync(join(tmpdir(), "a2l-demo-"));
 const service = spawn(new URL("../bin/auth0-logs-to-logstash", import.meta.url).pathname, ["run"], {
   env: {
     ...process.env,
-    AUTH0_DOMAIN: tenant.url,
-    AUTH0_CLIENT_ID: SIMULATED_CLIENT.id,
-    AUTH0_CLIENT_SECRET: SIMULATED_CLIENT.secret,
-    ...sink,
-    DATABASE_URL: `sqlite:${join(dir, "state.sqlite")}`,
-    INITIAL_LOOKBACK: "7h",
-    AUTH0_LOG_RETENTION: "1d",
-    SCHEDULE: "1m",
+    ...exporterEnv(
+      {
+        tenant: tenant.url,
+        sink,
+        databaseUrl: `sqlite:${join(dir, "state.sqlite")}`,
+        lookback: "7h",
+        retention: "1d",
+      },
+      { SCHEDULE: "1m" },
+    ),
     TAIL: "true",
     TAIL_INTERVAL: "5s",
     HTTP_HOST: "127.0.0.1",

@@ -38,6 +38,24 @@ export class SinkError extends ExporterError {}
 /** The store could not be read or written. */
 export class StoreError extends ExporterError {}
 
+/**
+ * The store did not answer within DATABASE_TIMEOUT: the call was abandoned. Worth trying again;
+ * a write may or may not have taken effect, which the store's fenced, compare-and-set writes make
+ * safe to try again.
+ */
+export class StoreTimeoutError extends StoreError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { retryable: true, cause });
+  }
+}
+
+/** Another live process holds the store's jobs (SQLite: one exporting process per store): exit 1, naming it. */
+export class StoreBusyError extends ExporterError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
+}
+
 /** The checkpoint was moved by someone else (a replay) while an execution was committing. */
 export class CheckpointMovedError extends ExporterError {
   constructor(reason = "a replay") {

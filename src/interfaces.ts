@@ -3,6 +3,12 @@
 
 import type { RetryContext } from "./util/retry.ts";
 
+/**
+ * How each event becomes a document: ecs (Elastic Common Schema), extension (the original
+ * extension's fields) or log-streams ({log_id, data}). Shaped by the pipeline, sent by a sink.
+ */
+export type DocumentFormat = "extension" | "log-streams" | "ecs";
+
 /** A 56-digit Auth0 log id used as the position from which to read on. */
 export type Checkpoint = string;
 
@@ -40,7 +46,10 @@ export interface Source {
   /** The URL of the first read from a checkpoint; later reads follow Page.next. */
   firstRead(from: Checkpoint): string;
   read(url: string, context: ReadContext): Promise<Page>;
-  /** Obtains a token (from the cache or Auth0): used by `check`. */
+  /**
+   * Asks Auth0 for a new token with the configured credentials (never the cached one) and caches
+   * it: used by `check`, which must prove the credentials work.
+   */
   authenticate(context: ReadContext): Promise<void>;
   close(): Promise<void>;
 }
@@ -92,7 +101,8 @@ export interface DeliveryReport {
 export type SendContext = RetryContext;
 
 export interface SinkInfo {
-  kind: "logstash" | "elasticsearch";
+  /** Its module's kind (sinks/index.ts): "logstash". */
+  kind: string;
   /** Where it writes, fit to show (no credentials, no query). */
   target: string;
   /**
@@ -118,9 +128,20 @@ export interface Sink {
 export type RunTrigger = "manual" | "schedule" | "replay" | "tail";
 /**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
- * it ended, and the process that took the job over next closed it.
+ * it ended, and the process that took the job over next closed it. "skipped": a tick that fell
+ * during an execution. "skipped-events": a replay that moved the checkpoint forward, on purpose
+ * (`replay --skip`, or confirmed on the dashboard), past events not sent yet: they never will be.
  */
-export type RunOutcome = "running" | "success" | "failed" | "aborted" | "skipped" | "interrupted";
+export const RUN_OUTCOMES = [
+  "running",
+  "success",
+  "failed",
+  "aborted",
+  "skipped",
+  "interrupted",
+  "skipped-events",
+] as const;
+export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** One execution (or a replay, a skipped tick) as the run history keeps it. */
 export interface RunRecord extends RunCounts {
@@ -149,8 +170,14 @@ export type RecordedRun = Omit<RunRecord, "id" | "holder" | "epoch" | "committed
 
 export interface CachedToken {
   accessToken: string;
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds, whole. */
   expiresAt: number;
+  /**
+   * A salted, slow fingerprint of the domain, client id and secret that obtained the token (never
+   * the secret): a token is reused only with the same credentials. Empty for tokens cached by
+   * earlier versions, which are then not reused.
+   */
+  credentials: string;
 }
 
 export interface CheckpointState {
@@ -189,10 +216,17 @@ export interface Checkpoints {
   get(): Promise<CheckpointState>;
   /**
    * Moves the checkpoint by replay, START_FROM or the first look-back, recording why; not a
-   * delivery commit. With `fence` (an exporting process), in the same transaction as its check:
-   * throws LeaseLostError, moving nothing, when the fence is no longer the lease.
+   * delivery commit. Returns the checkpoint it replaced (`from`), and whether it moved: a replay
+   * moves it forward (later than the stored one: past events not sent yet) only with `skip`,
+   * decided in the same transaction as the move. With `fence` (an exporting process), in the same
+   * transaction as its check: throws LeaseLostError, moving nothing, when the fence is no longer
+   * the lease.
    */
-  set(checkpoint: Checkpoint, reason: CheckpointMove, fence?: Fence | null): Promise<void>;
+  set(
+    checkpoint: Checkpoint,
+    reason: CheckpointMove,
+    fence?: Fence | null,
+  ): Promise<{ moved: boolean; from: Checkpoint | null }>;
   /**
    * Atomically moves the checkpoint from `expected` to the step's, adds to the run's counts and
    * stores the step's dead letters. Throws LeaseLostError when `fence` no longer matches the lease
@@ -247,6 +281,21 @@ export interface TokenCache {
 
 /** Documents the sink refused for good: kept until re-sent or deleted on request. */
 export interface DeadLetters {
+  /**
+   * Stores refused documents on their own, in one transaction, moving no checkpoint: for what sends
+   * without one (a push intake, whose sender already holds its own position). An execution's are
+   * stored by its commit instead (`Checkpoints.commit`), with the checkpoint past them. A letter for
+   * an event that has one already takes the new reason and is pending again.
+   */
+  add(
+    rejections: Rejection[],
+    origin: {
+      /** The sink that refused them, as SinkInfo.target. */
+      sink: string;
+      /** The run they were refused in; null (the default) for none. */
+      runId?: number | null;
+    },
+  ): Promise<void>;
   list(query: { state: DeadLetterState; limit: number }): Promise<DeadLetter[]>;
   count(): Promise<Record<Exclude<DeadLetterState, "all">, number>>;
   get(ids: number[]): Promise<DeadLetter[]>;
@@ -320,7 +369,14 @@ export interface Replicas {
 }
 
 export interface Store {
-  readonly kind: "sqlite" | "postgres";
+  /** Its driver (store/index.ts): "sqlite". */
+  readonly kind: string;
+  /**
+   * Whether replicas on other machines may share it (PostgreSQL): they then share its jobs, each
+   * claiming a share by lease, with short leases for a quick takeover. When not (SQLite, one file on
+   * one machine), one process exports all of its jobs and a second refuses to start.
+   */
+  readonly sharedByReplicas: boolean;
   /** Where it is, for people (no credentials). */
   readonly shown: string;
   forJob(job: JobId): JobStore;
@@ -362,6 +418,8 @@ export interface ExecutionEnd {
   error: string | null;
   /** The run record, or null when the execution could not even start (store failure). */
   run: RunRecord | null;
+  /** A success is posted only if none was since this time (epoch ms): tailing, once a period. */
+  successSince?: number | undefined;
 }
 
 export interface Notifier {
@@ -394,5 +452,6 @@ export interface CheckpointMoveRecord {
 /** Why the checkpoint moved other than by delivery. */
 export type CheckpointMove =
   | { kind: "start-from"; startFrom: string }
-  | { kind: "replay" }
+  /** `skip`: may move it forward, past events not sent yet, which are then never sent. */
+  | { kind: "replay"; skip?: boolean }
   | { kind: "initial"; lookbackMs: number };

@@ -1,8 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkpointAt, isCheckpoint, timeOfCheckpoint } from "../src/auth0/checkpoint.ts";
+import {
+  checkpointAt,
+  checkpointProblem,
+  isCheckpoint,
+  timeOfCheckpoint,
+} from "../src/auth0/checkpoint.ts";
 import { Pacer, parseRateLimit } from "../src/auth0/pacer.ts";
 import { nextLink, validatePage } from "../src/auth0/source.ts";
+import {
+  credentialsFingerprint,
+  fingerprintMatches,
+  tokenLifeSeconds,
+  usableUntil,
+} from "../src/auth0/token.ts";
 import { SourceError } from "../src/errors.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
@@ -20,6 +31,24 @@ describe("checkpoint ids", () => {
     assert.equal(isCheckpoint("123"), false);
     assert.equal(isCheckpoint(`900${"20261340000000"}${"0".repeat(39)}`), false);
     assert.equal(isCheckpoint(`a${id(1).slice(1)}`), false);
+  });
+
+  it("one rule for any value that could become a checkpoint: Auth0's form, a real time, not ahead", () => {
+    const now = Date.parse("2026-11-24T10:00:00Z");
+    const at = (stamp: string, prefix = "900") => `${prefix}${stamp}${"7".repeat(39)}`;
+    assert.equal(checkpointProblem(at("20261124100000"), now), null);
+    assert.equal(checkpointProblem(at("20261124100459"), now), null, "within the clock skew");
+    assert.match(String(checkpointProblem(at("20261124100501"), now)), /in the future/);
+    assert.match(String(checkpointProblem(at("99991231235959"), now)), /in the future/);
+    assert.match(String(checkpointProblem(at("20261324100000"), now)), /not a valid time/);
+    // Another prefix sorts after (or before) every id Auth0 assigns.
+    assert.match(
+      String(checkpointProblem(at("20261124100000", "901"), now)),
+      /not an Auth0 log id/,
+    );
+    for (const value of [undefined, null, 900, {}, ""]) {
+      assert.match(String(checkpointProblem(value, now)), /not an Auth0 log id/);
+    }
   });
 });
 
@@ -59,6 +88,69 @@ describe("page validation", () => {
       );
     });
   }
+
+  // One such id as the last of a page became the checkpoint: every later read came back empty.
+  const skipping: [string, string, RegExp][] = [
+    ["a time in year 9999", `900${"99991231235959"}${"0".repeat(39)}`, /in the future/],
+    ["a time 10 minutes ahead", `900${"20261124101000"}${"0".repeat(39)}`, /in the future/],
+    ["month 13", `900${"20261324100000"}${"0".repeat(39)}`, /not a valid time/],
+    ["another prefix", `901${"20261124100000"}${"0".repeat(39)}`, /not an Auth0 log id/],
+  ];
+  for (const [name, bad, reason] of skipping) {
+    it(`refuses the whole page for one id with ${name}, naming the endpoint and the id`, () => {
+      const now = Date.parse("2026-11-24T10:00:30Z");
+      const body = [{ log_id: id(2) }, { log_id: id(3) }, { log_id: bad }];
+      assert.throws(
+        () => validatePage(body, id(1), now),
+        (error: SourceError) => {
+          assert.ok(error instanceof SourceError && !error.retryable);
+          assert.match(error.message, /^Auth0 logs endpoint \(GET \/api\/v2\/logs\)/);
+          assert.ok(error.message.includes(`log_id ${bad}`), error.message);
+          assert.match(error.message, reason);
+          assert.match(error.message, /nothing of this page was committed/);
+          return true;
+        },
+      );
+    });
+  }
+
+  it("shows a malformed id escaped and cut, never as sent", () => {
+    const bad = `\u001b[31m${"9".repeat(500)}`;
+    assert.throws(
+      () => validatePage([{ log_id: bad }], id(1)),
+      (error: SourceError) => {
+        assert.ok(!error.message.includes("\u001b"));
+        assert.ok(error.message.length < 400, error.message);
+        return true;
+      },
+    );
+  });
+});
+
+describe("the token cache", () => {
+  it("takes a token's life as 60 s to 30 days, and keeps whole milliseconds", () => {
+    assert.equal(tokenLifeSeconds(86_400), 86_400);
+    assert.equal(tokenLifeSeconds(1e300), 30 * 86_400);
+    assert.equal(tokenLifeSeconds(0.001), 60);
+    assert.equal(tokenLifeSeconds("7200"), 7200);
+    for (const odd of [undefined, null, -5, 0, Number.NaN, "soon", {}]) {
+      assert.equal(tokenLifeSeconds(odd), 86_400, String(odd));
+    }
+    assert.ok(Number.isSafeInteger(usableUntil(1_800_000_000_123, tokenLifeSeconds(3599.9999))));
+  });
+
+  it("binds a token to the credentials that obtained it, by a salted fingerprint", async () => {
+    const credentials = JSON.stringify(["https://t.auth0.com", "client", "secret-value"]);
+    const one = await credentialsFingerprint(credentials);
+    assert.notEqual(one, await credentialsFingerprint(credentials), "a new salt each time");
+    assert.ok(!one.includes("secret-value"));
+    assert.equal(await fingerprintMatches(one, credentials), true);
+    const other = JSON.stringify(["https://t.auth0.com", "client", "secret-valuf"]);
+    assert.equal(await fingerprintMatches(one, other), false);
+    for (const stored of ["", "scrypt1$$", "plain", `${one}$x`, one.replace("scrypt1", "md5")]) {
+      assert.equal(await fingerprintMatches(stored, credentials), false, stored);
+    }
+  });
 });
 
 describe("pacing by the rate-limit headers", () => {

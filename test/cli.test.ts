@@ -1,8 +1,12 @@
 // The command line as a user meets it: help, exit statuses, clear errors, no stack traces.
 
 import assert from "node:assert/strict";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import pg from "pg";
 import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
+import { postgresUrl, TEST_DATABASE } from "./helpers/postgres.ts";
 import { world } from "./helpers/world.ts";
 
 describe("command line", () => {
@@ -94,5 +98,130 @@ describe("check", () => {
     const result = await runCli(["check"], { ...w.env, AUTH0_CLIENT_ID: "other" }, w.dir);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /^FAIL {2}Auth0 token: Auth0 refused the client credentials/m);
+  });
+});
+
+describe("read-only commands", () => {
+  const reads = [
+    ["status"],
+    ["status", "--json"],
+    ["runs"],
+    ["runs", "show", "1"],
+    ["dead-letters"],
+    ["dead-letters", "list"],
+    ["dead-letters", "show", "1"],
+    ["schedule"],
+  ];
+
+  it("run from a folder without a store, create none: 'no store at …', exit 1", async () => {
+    const dir = tempDir();
+    // As the newcomer ran it: the default DATABASE_URL (sqlite:./data/state.sqlite), elsewhere.
+    const status = await spawnCli(["status"], {}, dir).done;
+    assert.equal(status.code, 1, status.stdout);
+    assert.equal(
+      status.stderr,
+      `error: no store at ${join(dir, "data", "state.sqlite")} (DATABASE_URL): nothing was exported with it yet (a relative path is read from the folder the command runs in)\n`,
+    );
+    assert.equal(status.stdout, "");
+    for (const args of reads) {
+      const result = await runCli(args, { DATABASE_URL: `sqlite:${dir}/data/state.sqlite` }, dir);
+      assert.equal(result.code, 1, args.join(" "));
+      assert.match(result.stderr, /^error: no store at \S+state\.sqlite \(DATABASE_URL\)/);
+    }
+    assert.deepEqual(readdirSync(dir), [], "no folder, no file");
+  });
+
+  it("an empty file is no store either, and stays empty", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.sqlite");
+    writeFileSync(path, "");
+    for (const args of reads) {
+      const result = await runCli(args, { DATABASE_URL: `sqlite:${path}` }, dir);
+      assert.equal(result.code, 1, args.join(" "));
+      assert.match(result.stderr, /no store at .* the file holds none of the exporter's tables/);
+    }
+    assert.equal(statSync(path).size, 0);
+  });
+
+  it("on PostgreSQL, a schema without the exporter's tables is no store, and is not created", async (t) => {
+    const url = await postgresUrl(t);
+    if (url === null) return t.skip("no PostgreSQL server at 127.0.0.1:5432");
+    const schema = new URL(url).searchParams.get("schema") as string;
+    for (const args of reads) {
+      const result = await runCli(args, { DATABASE_URL: url });
+      assert.equal(result.code, 1, args.join(" "));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^error: no store at postgres://\\S+ \\(DATABASE_URL\\): the schema ${schema} holds none of the exporter's tables\\n$`,
+        ),
+      );
+    }
+    const client = new pg.Client({ connectionString: TEST_DATABASE });
+    await client.connect();
+    t.after(() => client.end());
+    const found = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+    assert.equal(found.rowCount, 0, "no schema created");
+  });
+
+  it("read a store that exists; a command that writes (disable) still creates one", async () => {
+    const dir = tempDir();
+    const env = { DATABASE_URL: `sqlite:${dir}/data/state.sqlite` };
+    assert.equal((await runCli(["disable"], env, dir)).code, 0);
+    const status = await runCli(["status"], env, dir);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^State: +disabled/m);
+    assert.equal((await runCli(["schedule"], env, dir)).code, 0);
+    assert.equal((await runCli(["dead-letters"], env, dir)).stdout, "0 pending, 0 resolved.\n");
+  });
+});
+
+describe("a name in .env or the environment that is not a setting", () => {
+  const DOT_ENV = "LOG_LEVLE in .env is not a setting; did you mean LOG_LEVEL?";
+  const ENV = "LOG_TYPE in the environment is not a setting; did you mean LOG_TYPES?";
+  const count = (text: string, part: string) => text.split(part).length - 1;
+
+  it("is said once by every command that loads the settings; check shows WARN lines", async (t) => {
+    const w = await world(t, { tenant: { backlog: 3 } });
+    writeFileSync(join(w.dir, ".env"), "LOG_LEVLE=error\n");
+    const env = { ...w.env, LOG_TYPE: "f" };
+    const check = await runCli(["check"], env, w.dir);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.equal(count(check.stdout, `WARN  ${DOT_ENV}\n`), 1, check.stdout);
+    assert.equal(count(check.stdout, `WARN  ${ENV}\n`), 1, check.stdout);
+    for (const command of ["once", "status", "runs"]) {
+      const result = await runCli([command], env, w.dir);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(count(result.stderr, DOT_ENV), 1, `${command}: ${result.stderr}`);
+      assert.equal(count(result.stderr, ENV), 1, `${command}: ${result.stderr}`);
+    }
+  });
+
+  it("setup says it once, whatever the number of targets", async (t) => {
+    const w = await world(t, { search: {} });
+    writeFileSync(join(w.dir, ".env"), "LOG_LEVLE=error\n");
+    writeFileSync(
+      join(w.dir, "tenants.yaml"),
+      "tenants:\n  a:\n    ELASTICSEARCH_INDEX: logs-auth0.a-default\n  b:\n    ELASTICSEARCH_INDEX: logs-auth0.b-default\n",
+    );
+    const result = await runCli(["setup", "--dry-run", "--config", "tenants.yaml"], w.env, w.dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Tenants a:.*Tenants b:/s);
+    assert.equal(count(result.stderr, DOT_ENV), 1, result.stderr);
+  });
+
+  it("an unset required setting's error names its misspelling: exit 2", async () => {
+    const result = await runCli(["once"], {
+      AUTH0_DOMAIN: "acme.eu.auth0.com",
+      AUTH0_CLIENT_ID: "id",
+      AUTH0_CLIENT_SECRET: "s3cret-value",
+      LOGSTASH_URLL: "https://logstash.example.com",
+      LOGSTASH_INDEX: "auth0",
+    });
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^error: LOGSTASH_URL: required but not set \(LOGSTASH_URLL is set: a typo\?\), unless/m,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { describeSettings } from "../src/config/describe.ts";
 import { loadConfig, loadDeployment } from "../src/config/load.ts";
+import { settings } from "../src/config/settings.ts";
 import { ConfigError } from "../src/errors.ts";
 import { mask } from "../src/util/secrets.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
@@ -41,7 +42,12 @@ describe("settings", () => {
     assert.equal(config.initialLookbackMs, 24 * 3_600_000);
     assert.equal(config.logTypes, undefined);
     assert.equal(config.logLevel, undefined);
-    assert.deepEqual(config.http, { host: "127.0.0.1", port: 3000, trustedProxies: undefined });
+    assert.deepEqual(config.http, {
+      host: "127.0.0.1",
+      port: 3000,
+      allowedHosts: undefined,
+      trustedProxies: undefined,
+    });
   });
 
   it("report every missing required setting at once", () => {
@@ -143,6 +149,19 @@ describe("settings", () => {
     assert.deepEqual(config.logTypes, ["s", "f", "fp"]);
   });
 
+  it("take ALLOWED_HOSTS as a list of host names and addresses", () => {
+    const config = loadConfig(
+      { ...valid, ALLOWED_HOSTS: " dash.example.com, auth0-logs-to-logstash ,[fd00::1],10.0.0.1" },
+      { cwd: tempDir() },
+    );
+    assert.deepEqual(config.http.allowedHosts, [
+      "dash.example.com",
+      "auth0-logs-to-logstash",
+      "[fd00::1]",
+      "10.0.0.1",
+    ]);
+  });
+
   it("allow plain http only for loopback hosts", () => {
     assert.equal(
       loadConfig({ ...valid, AUTH0_DOMAIN: "http://127.0.0.1:8081" }, { cwd: tempDir() }).auth0
@@ -206,6 +225,13 @@ describe("settings", () => {
     ["REQUEST_TIMEOUT words", { REQUEST_TIMEOUT: "soon" }, "REQUEST_TIMEOUT"],
     ["EXPORTER_LOG_LEVEL unknown", { EXPORTER_LOG_LEVEL: "loud" }, "EXPORTER_LOG_LEVEL"],
     ["HTTP_PORT out of range", { HTTP_PORT: "70000" }, "HTTP_PORT"],
+    ["ALLOWED_HOSTS with a scheme", { ALLOWED_HOSTS: "https://dash.example.com" }, "ALLOWED_HOSTS"],
+    [
+      "ALLOWED_HOSTS with a port",
+      { ALLOWED_HOSTS: "a.example,dash.example.com:80" },
+      "ALLOWED_HOSTS",
+    ],
+    ["ALLOWED_HOSTS not a name", { ALLOWED_HOSTS: "dash example" }, "ALLOWED_HOSTS"],
   ];
   for (const [name, change, setting] of invalid) {
     it(`reject ${name}, naming ${setting} with an example`, () => {
@@ -323,5 +349,93 @@ describe("a PostgreSQL DATABASE_URL", () => {
       mask("failed: pw-5ecret/9 and pw-5ecret%2F9 and k3y-pass"),
       "failed: *** and *** and ***",
     );
+  });
+});
+
+describe("misspelt settings (Hardening 3, item 8)", () => {
+  const warningsOf = (env: Record<string, string>, dotEnv = "") => {
+    const dir = tempDir();
+    writeFileSync(join(dir, ".env"), dotEnv);
+    return loadDeployment({ ...valid, ...env }, { cwd: dir }).process.warnings;
+  };
+
+  it("every key of .env that is not a setting is said, with the setting meant when close", () => {
+    assert.deepEqual(
+      warningsOf({}, "LOG_LEVLE=error\nlog_types=s\nSTACK_VERSION=9\nBATCH_SIZE=5\n"),
+      [
+        "LOG_LEVLE in .env is not a setting; did you mean LOG_LEVEL?",
+        "STACK_VERSION in .env is not a setting, and is ignored",
+        "log_types in .env is not a setting; did you mean LOG_TYPES?",
+      ],
+    );
+  });
+
+  it("a variable of the environment with our prefix is said only when close to a setting", () => {
+    assert.deepEqual(
+      warningsOf({
+        LOG_LEVLE: "error",
+        SCHEDUEL: "5m", // no prefix of ours: another program's, for all we know
+        AUTH0_AUDIENCE: "https://api.example.com", // other Auth0 tools' variables
+        AUTH0_SECRET: "x".repeat(32),
+        SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X",
+        ELASTICSEARCH_HOSTS: "http://es:9200",
+        ELASTICSEARCH_PORT: "tcp://10.0.0.5:9200", // a Kubernetes service link
+        HTTP_PROXY: "http://proxy:3128",
+        LOGSTASH_URLL: "",
+      }),
+      ["LOG_LEVLE in the environment is not a setting; did you mean LOG_LEVEL?"],
+    );
+  });
+
+  it("the prefixes come from the settings table: a typo of any setting is caught", () => {
+    for (const name of settings.map((s) => s.name).filter((n) => n.includes("_"))) {
+      const typo = `${name}S`;
+      if (settings.some((s) => s.name === typo)) continue;
+      assert.deepEqual(
+        warningsOf({ [typo]: "1" }),
+        [`${typo} in the environment is not a setting; did you mean ${name}?`],
+        name,
+      );
+    }
+  });
+
+  it("an unset setting's error names its misspelling, from the environment or .env", () => {
+    const { LOGSTASH_URL: _url, AUTH0_DOMAIN: _domain, ...rest } = valid;
+    const dir = tempDir();
+    writeFileSync(join(dir, ".env"), "AUTH0_DOMIAN=acme.eu.auth0.com\n");
+    const problems = (() => {
+      try {
+        loadConfig({ ...rest, LOGSTASH_URLL: "https://l.example.com" }, { cwd: dir });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    })();
+    assert.deepEqual(problems, [
+      "AUTH0_DOMAIN: required but not set (AUTH0_DOMIAN is set: a typo?) (example: AUTH0_DOMAIN=acme.eu.auth0.com)",
+      "LOGSTASH_URL: required but not set (LOGSTASH_URLL is set: a typo?), unless ELASTICSEARCH_URL or ELASTICSEARCH_CLOUD_ID selects the Elasticsearch sink (example: LOGSTASH_URL=https://logstash.example.com:8080)",
+    ]);
+    const { LOGSTASH_URL: _, LOGSTASH_INDEX: __, ...noSink } = valid;
+    assert.match(
+      problemsOf({ ...noSink, ELASTICSEARCH_ULR: "https://es.example.com" })[0] ?? "",
+      /^LOGSTASH_URL: required but not set \(ELASTICSEARCH_ULR is set: a typo of ELASTICSEARCH_URL\?\), unless/,
+    );
+    assert.deepEqual(problemsOf({ ...valid, LOGSTASH_PASWORD: "pw-1234", LOGSTASH_USER: "u" }), [
+      "LOGSTASH_USER: set without LOGSTASH_PASSWORD; basic auth needs both (LOGSTASH_PASWORD is set: a typo of LOGSTASH_PASSWORD?) (example: LOGSTASH_PASSWORD=…)",
+    ]);
+  });
+
+  it("the variables a tenants file reads are not taken for misspellings", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, ".env"), "PROD_SECRET=s3cret-client-value\nLOG_LEVLE=error\n");
+    writeFileSync(
+      join(dir, "tenants.yaml"),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the file's own syntax
+      "LOGSTASH_URL: https://l.example.com\nLOGSTASH_INDEX: a\ntenants:\n  prod:\n    AUTH0_DOMAIN: acme.eu.auth0.com\n    AUTH0_CLIENT_ID: c\n    AUTH0_CLIENT_SECRET: ${PROD_SECRET}\n",
+    );
+    const deployment = loadDeployment({ CONFIG_FILE: "tenants.yaml" }, { cwd: dir });
+    assert.deepEqual(deployment.process.warnings, [
+      "LOG_LEVLE in .env is not a setting; did you mean LOG_LEVEL?",
+    ]);
   });
 });

@@ -1,8 +1,12 @@
 // The dashboard's safety and API, without a browser: sign-in, sessions, CSRF, headers, actions.
 
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { describe, it } from "node:test";
+import { Hono } from "hono";
+import { createLogger } from "../src/util/logger.ts";
 import { type Attempt, hashPassword, SignInLimiter, verifyPassword } from "../src/web/auth.ts";
+import { listen, listenerApp, mountOpen } from "../src/web/server.ts";
 import { sourceOf } from "../src/web/sign-in-limiter.ts";
 import { dashboardFor, PASSWORD } from "./helpers/dashboard.ts";
 import { world } from "./helpers/world.ts";
@@ -35,6 +39,59 @@ describe("dashboard safety", () => {
       401,
     );
     assert.equal((await d.request("/healthz")).status, 200, "probes stay open");
+  });
+
+  it("answers routes mounted open (an intake's) without a session; the dashboard's still need one", async (t) => {
+    const intake = new Hono();
+    intake.post("/", (c) => c.json({ accepted: true }));
+    const d = await dashboardFor(t, await world(t), {
+      open: [{ path: "/log-stream", routes: intake }],
+    });
+    const pushed = await d.request("/log-stream", { method: "POST", body: "[]" });
+    assert.equal(pushed.status, 200);
+    assert.deepEqual(await pushed.json(), { accepted: true });
+    // The mount's path is its own: what it does not answer is not handed to the sign-in gate.
+    for (const [method, path] of [
+      ["GET", "/log-stream"],
+      ["POST", "/log-stream/elsewhere"],
+    ] as const) {
+      assert.equal((await d.request(path, { method })).status, 404, `${method} ${path}`);
+    }
+    assert.equal((await d.request("/api/tenants/default/status")).status, 401);
+    assert.equal((await d.request("/settings")).status, 302);
+    // The host-name guard comes first, on open routes too.
+    const rebound = await d.app.request("http://evil.example/log-stream", {
+      method: "POST",
+      body: "[]",
+    });
+    assert.equal(rebound.status, 421);
+    await d.signIn();
+    assert.equal((await d.request("/api/tenants/default/status")).status, 200);
+  });
+
+  it("opens a second listener only from listenerApp, with the host-name guard first", async (t) => {
+    const logger = createLogger({ level: "silent", human: false });
+    await assert.rejects(listen(new Hono(), "127.0.0.1", 0), /listenerApp/);
+    const app = listenerApp({ listen: "127.0.0.1", names: [] }, logger);
+    app.get("/healthz", (c) => c.json({ status: "ok" }));
+    mountOpen(app, { path: "/log-stream", routes: new Hono().post("/", (c) => c.text("ok")) });
+    assert.throws(() => mountOpen(app, { path: "/", routes: new Hono() }), /path of its own/);
+    const { server, url } = await listen(app, "127.0.0.1", 0);
+    t.after(() => new Promise((resolve) => server.close(resolve)));
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${url}/log-stream`, { method: "POST" })).status, 200);
+    assert.equal((await fetch(`${url}/login`)).status, 404, "no dashboard here");
+    // fetch sends the URL's host whatever it is told: a raw request names another.
+    const other = await new Promise<number | undefined>((resolve, reject) => {
+      const request = httpRequest(`${url}/healthz`, { headers: { host: "evil.example" } });
+      request.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    assert.equal(other, 421);
   });
 
   it("signs in with the right password only, and sets a strict HttpOnly session cookie", async (t) => {
@@ -183,6 +240,65 @@ describe("dashboard API", () => {
     for (let i = 0; i < 50 && w.duplicates().length < 51; i++)
       await new Promise((r) => setTimeout(r, 50));
     assert.equal(w.duplicates().length, 51);
+  });
+
+  it("moves the checkpoint forward past events not sent yet only when the skip is confirmed, and records it", async (t) => {
+    const w = await world(t, { tenant: { backlog: 20 } });
+    const d = await dashboardFor(t, w);
+    await d.signIn();
+    await d.service.tick("manual");
+    const before = (await d.store.checkpoints.get()).checkpoint as string;
+    const unsent = w.tenant.addEvents(30);
+    const to = unsent[19] as string;
+    const preview = (await (
+      await d.request(`/api/tenants/default/replay/preview?checkpoint=${to}`)
+    ).json()) as { previous: string; skips: string | null };
+    assert.equal(preview.previous, before);
+    assert.match(preview.skips ?? "", /^every event between .+ UTC \(\d+s\) not sent yet$/);
+    const back = w.tenant.eventIds()[5] as string;
+    const backwards = await d.request(`/api/tenants/default/replay/preview?checkpoint=${back}`);
+    assert.equal(((await backwards.json()) as { skips: unknown }).skips, null);
+
+    const replay = (body: Record<string, unknown>) =>
+      d.request("/api/tenants/default/replay", {
+        method: "POST",
+        csrf: true,
+        body: JSON.stringify({ checkpoint: to, ...body }),
+      });
+    for (const body of [{}, { skip: false }]) {
+      const refused = await replay(body);
+      assert.equal(refused.status, 409, JSON.stringify(body));
+      const answer = (await refused.json()) as { error: string; skips: string };
+      assert.match(answer.error, /forward and would skip every event between .* never be sent/);
+      assert.equal(answer.skips, preview.skips);
+    }
+    assert.equal((await replay({ skip: "yes" })).status, 400);
+    assert.equal((await d.store.checkpoints.get()).checkpoint, before, "nothing moved");
+
+    const skipped = await replay({ skip: true });
+    assert.equal(skipped.status, 202);
+    const [run] = await d.store.runs.list({ limit: 1, outcome: "skipped-events" });
+    assert.equal(run?.trigger, "replay");
+    assert.equal(run?.firstCheckpoint, before);
+    assert.equal(run?.lastCheckpoint, to);
+    assert.match(run?.warnings[0] ?? "", /^skipped every event .* \(confirmed on the dashboard\)$/);
+    const listed = (await (
+      await d.request("/api/tenants/default/runs?outcome=skipped-events")
+    ).json()) as { id: number }[];
+    assert.deepEqual(
+      listed.map((r) => r.id),
+      [run?.id],
+    );
+    // The execution the move starts sends what follows it, never the skipped events.
+    const last = unsent.at(-1) as string;
+    for (let i = 0; i < 100 && !w.logstash.idCounts().get(last); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const counts = w.logstash.idCounts();
+    assert.deepEqual(
+      unsent.map((id) => counts.get(id) ?? 0),
+      unsent.map((_, i) => (i <= 19 ? 0 : 1)),
+    );
   });
 
   it("shows the effective settings with secrets masked and their sources", async (t) => {

@@ -8,12 +8,14 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, posix } from "node:path";
 import { describe, it } from "node:test";
 import { parseEnv } from "node:util";
+import { Hono } from "hono";
 import { parse, parseAllDocuments } from "yaml";
 import { loadDeployment } from "../src/config/load.ts";
 import { ALIASES, settings } from "../src/config/settings.ts";
-import type { Store } from "../src/interfaces.ts";
+import type { Metrics } from "../src/metrics/prometheus.ts";
 import type { Supervisor } from "../src/runner/supervisor.ts";
-import type { Metrics } from "../src/web/metrics.ts";
+import type { HostRules } from "../src/util/hosts.ts";
+import { hostGuard } from "../src/web/host-guard.ts";
 import { healthRoutes } from "../src/web/server.ts";
 import { tempDir } from "./helpers/cli.ts";
 
@@ -42,17 +44,26 @@ function sourceConstant(file: string, name: string): number {
 const GRACE_S = sourceConstant("src/cli/commands/run.ts", "GRACE_MS") / 1000;
 const STORE_WAIT_S = sourceConstant("src/cli/commands/run.ts", "STORE_OPEN_RETRY_MS") / 1000;
 
-/** The status the service's own health routes answer for a path (404: no such route). */
-async function routeStatus(path: string): Promise<number> {
-  const app = healthRoutes({
-    store: { verify: async () => {} } as unknown as Store,
-    supervisor: { jobs: () => [], runner: () => undefined } as unknown as Supervisor,
+/**
+ * The status the service's own health routes answer for a path (404: no such route), behind the
+ * guard of host names the listener puts first (421: not a host it answers to).
+ */
+async function routeStatus(path: string, hosts: HostRules, host: string): Promise<number> {
+  const app = new Hono();
+  app.use("*", hostGuard(hosts));
+  const routes = healthRoutes({
+    supervisor: {
+      jobs: () => [],
+      runner: () => undefined,
+      readiness: () => [],
+    } as unknown as Supervisor,
     metrics: {
       registry: { metrics: async () => "", contentType: "text/plain" },
     } as unknown as Metrics,
     readyMaxFailures: 3,
   });
-  return (await app.request(path)).status;
+  app.route("/", routes);
+  return (await app.request(`http://${host}${path}`)).status;
 }
 
 // Kubernetes ---------------------------------------------------------------------------------
@@ -71,7 +82,12 @@ interface K8sObject {
   stringData?: Record<string, string>;
 }
 interface Probe {
-  httpGet?: { path: string; port: string | number };
+  httpGet?: {
+    path: string;
+    port: string | number;
+    host?: string;
+    httpHeaders?: { name: string; value: string }[];
+  };
   periodSeconds?: number;
   failureThreshold?: number;
 }
@@ -226,7 +242,8 @@ for (const variant of variants) {
         assert.ok(env[name], `${name} is not set`);
     });
 
-    it("loads with the service's own loader: every required setting, a sink for every tenant", () => {
+    /** The settings as the pod's service loads them. */
+    function load() {
       const cwd = tempDir(); // no stray .env
       let file: string | undefined;
       const yaml = tenantsYaml();
@@ -234,7 +251,11 @@ for (const variant of variants) {
         file = join(cwd, "tenants.yaml");
         writeFileSync(file, yaml);
       }
-      const loaded = loadDeployment(env, { cwd, file });
+      return loadDeployment(env, { cwd, file });
+    }
+
+    it("loads with the service's own loader: every required setting, a sink for every tenant", () => {
+      const loaded = load();
       assert.ok(loaded.jobs.length >= 1);
       for (const job of loaded.jobs) {
         assert.ok(job.auth0.origin && job.auth0.clientId && job.auth0.clientSecret, job.id);
@@ -248,6 +269,11 @@ for (const variant of variants) {
 
     it("probes the service's health routes on its port", async () => {
       const port = container.ports?.[0];
+      // Kubernetes' httpGet probes (no host, no Host header set) name the pod's IP and port as
+      // Host: a host the listener must answer to (HTTP_HOST, ALLOWED_HOSTS: DNS rebinding).
+      const { http } = load().process;
+      const hosts = { listen: http.host, names: http.allowedHosts ?? [] };
+      const podAddress = `10.42.0.17:${port?.containerPort}`;
       const probes = {
         startupProbe: "/healthz",
         livenessProbe: "/healthz",
@@ -257,7 +283,13 @@ for (const variant of variants) {
         const probe = container[kind as keyof typeof probes];
         assert.equal(probe?.httpGet?.path, path, kind);
         assert.ok([port?.name, port?.containerPort].includes(probe.httpGet.port), `${kind} port`);
-        assert.equal(await routeStatus(path), 200, `${path} is a route of the service`);
+        assert.equal(probe.httpGet.host, undefined, `${kind} asks the pod's own address`);
+        assert.ok(!probe.httpGet.httpHeaders?.some((h) => /^host$/i.test(h.name)), kind);
+        assert.equal(
+          await routeStatus(path, hosts, podAddress),
+          200,
+          `${path} is a route of the service, answered for the pod's address`,
+        );
       }
       // The listener opens after the store: with PostgreSQL, run waits for it that long.
       const startup = container.startupProbe as Required<Probe>;

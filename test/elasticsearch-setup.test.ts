@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { request } from "undici";
-import type { SearchFake } from "../src/simulator/search/index.ts";
+import type { SearchFake } from "../simulator/search/index.ts";
 import { productOf } from "../src/sinks/elasticsearch/product.ts";
 import { runCli } from "./helpers/cli.ts";
 import { world } from "./helpers/world.ts";

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startSlack } from "../src/simulator/slack.ts";
+import { parseMessage, startSlack } from "../simulator/slack.ts";
 import { runCli, spawnCli } from "./helpers/cli.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
 import { serviceFor } from "./helpers/service.ts";
@@ -190,7 +190,7 @@ describe("Elasticsearch sink: dead letters", () => {
     assert.equal(outcome.tried, status.deadLetters.pending);
     assert.match(
       await (await d.request("/metrics")).text(),
-      /^a2l_dead_letters\{tenant="default"\} \d+/m,
+      /^auth0_logs_exporter_dead_letters\{tenant="default"\} \d+/m,
     );
   });
 });
@@ -214,6 +214,40 @@ describe("Elasticsearch sink: Slack", () => {
     );
     assert.equal(refused.length, 1, slack.messages.map((m) => m.text?.split("\n")[0]).join(" | "));
     assert.match(refused[0]?.text ?? "", /dead-letters retry --all/);
+  });
+
+  it("a refused event's value quoted by the cluster reaches Slack as text: no ping, no link", async (t) => {
+    const slack = await startSlack();
+    t.after(() => slack.close());
+    const w = await world(t, {
+      tenant: { backlog: 20 },
+      search: {},
+      env: { ELASTICSEARCH_SETUP: "off" },
+    });
+    const { service, notifier } = await serviceFor(t, w, { SLACK_INCOMING_WEBHOOK: slack.url });
+    await service.tick("manual");
+    // A field that is text in one event and an object in the next is refused (logs@settings'
+    // ignore_malformed covers numbers, not objects), and the refusal previews the object's values.
+    const lure = "<!channel> <https://evil.example/reset|credentials expired: click here>";
+    for (const body of ["grant_type=password", { note: lure }]) {
+      w.tenant.addEvent({
+        date: new Date().toISOString(),
+        type: "s",
+        description: "Success Login",
+        details: { request: { method: "POST", body } },
+      });
+    }
+    await service.tick("manual");
+    await notifier.idle();
+    const refused = slack.messages.find((m) =>
+      m.text?.startsWith("Auth0 log export: documents refused"),
+    );
+    assert.ok(refused, slack.messages.map((m) => m.text?.split("\n")[0]).join(" | "));
+    const parsed = parseMessage(refused);
+    assert.ok(
+      parsed.shown.some((text) => text.includes(`Preview of field's value: '{note=${lure}}'`)),
+    );
+    assert.deepEqual(parsed.actions, []);
   });
 });
 

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { LogstashFault } from "../src/simulator/logstash.ts";
-import type { TenantFault } from "../src/simulator/tenant.ts";
+import type { LogstashFault } from "../simulator/logstash.ts";
+import type { TenantFault } from "../simulator/tenant.ts";
 import { SqliteStore } from "../src/store/sqlite/store.ts";
 import { spawnCli } from "./helpers/cli.ts";
 import { world } from "./helpers/world.ts";

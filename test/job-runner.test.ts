@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startSlack } from "../simulator/slack.ts";
 import type { JobStore } from "../src/interfaces.ts";
+import { waitFor } from "./helpers/process.ts";
 import { serviceFor } from "./helpers/service.ts";
 import { world } from "./helpers/world.ts";
 
@@ -87,5 +89,128 @@ describe("a lease lost at commit", () => {
       "nothing committed",
     );
     assert.equal((await store.leases.holder())?.holder.id, "other:1");
+  });
+});
+
+/** A tailing service with Slack on every success, polling every 20 ms rather than TAIL_INTERVAL. */
+async function tailing(t: Parameters<typeof world>[0], env: Record<string, string> = {}) {
+  const w = await world(t, { tenant: { backlog: 10 }, env });
+  const slack = await startSlack();
+  t.after(() => slack.close());
+  const service = await serviceFor(t, w, {
+    SCHEDULE: "0 0 1 1 *",
+    TAIL: "true",
+    SLACK_INCOMING_WEBHOOK: slack.url,
+    SLACK_SEND_SUCCESS: "true",
+  });
+  // Many polls in little time: the count of polls matters here, not the pause between them.
+  service.config.tail.intervalMs = 20;
+  /** Waits until Auth0 has been asked for logs `count` more times: as many polls at least. */
+  const polls = async (count: number) => {
+    const from = w.tenant.stats.logRequests;
+    await waitFor(() => (w.tenant.stats.logRequests >= from + count ? true : undefined));
+  };
+  const info = (message: string) =>
+    service.lines.filter((line) => {
+      const entry = JSON.parse(line) as { level: number; msg: string };
+      return entry.level >= 30 && entry.msg === message;
+    }).length;
+  const successes = () => slack.messages.filter((m) => /succeeded/.test(m.text ?? "")).length;
+  return { w, slack, polls, info, successes, ...service };
+}
+
+describe("tailing", () => {
+  it("polls that read nothing record no run, log no INFO line and post no success", async (t) => {
+    const { w, service, store, notifier, polls, info, successes } = await tailing(t);
+    await service.start();
+    // Some 30 s of polls at the 1 s TAIL_INTERVAL, each reading nothing new.
+    await polls(30);
+    await service.stop(1000);
+    await notifier.idle();
+    const runs = await store.runs.list({ limit: 100 });
+    assert.deepEqual(
+      runs.map((r) => [r.trigger, r.outcome, r.sent]),
+      [["tail", "success", w.tenant.eventIds().length]],
+      "the catching-up execution alone is a run",
+    );
+    assert.equal(info("caught up"), 1, "one INFO line: the catching-up execution's");
+    assert.equal(successes(), 1, "one success posted to Slack");
+    assert.deepEqual(w.missing(), []);
+  });
+
+  it("events arriving while tailing are exported and recorded in one tail run", async (t) => {
+    const { w, service, store, notifier, polls, successes } = await tailing(t);
+    await service.start();
+    await polls(5);
+    for (const round of [3, 4]) {
+      const ids = w.tenant.addEvents(round);
+      await waitFor(() => (ids.every((id) => w.logstash.idCounts().has(id)) ? true : undefined));
+      await polls(5);
+    }
+    await service.stop(1000);
+    await notifier.idle();
+    const runs = await store.runs.list({ limit: 100 });
+    assert.deepEqual(
+      runs.map((r) => [r.trigger, r.outcome, r.sent]),
+      [
+        ["tail", "success", 7],
+        ["tail", "success", w.tenant.eventIds().length - 7],
+      ],
+      "the polls that exported are one run, updated in place",
+    );
+    const [tail, first] = runs;
+    assert.equal(tail?.firstCheckpoint, first?.lastCheckpoint, "the tail run starts where it did");
+    assert.equal(tail?.lastCheckpoint, (await store.checkpoints.get()).checkpoint);
+    assert.ok(tail?.committedEpochs, "its commits carry the lease's epoch");
+    assert.equal(tail.committedEpochs.high, tail.epoch);
+    assert.equal(successes(), 1, "at most one success posted in the schedule's period");
+    assert.deepEqual(w.missing(), []);
+    assert.deepEqual(w.duplicates(), []);
+  });
+
+  it("a poll that fails is a failed run and an alert", async (t) => {
+    const { w, service, store, notifier, slack, polls } = await tailing(t, {
+      RETRY_MAX_TIME: "300ms",
+    });
+    await service.start();
+    await polls(5);
+    w.tenant.failNext("500-html", 1000);
+    const failed = await waitFor(async () => {
+      const [run] = await store.runs.list({ limit: 1, outcome: "failed" });
+      return run;
+    });
+    await notifier.idle();
+    assert.equal(failed.trigger, "tail");
+    assert.match(failed.error ?? "", /500/);
+    assert.ok(
+      slack.messages.some((m) => /Auth0 log export failed/.test(m.text ?? "")),
+      "the failure is posted to Slack",
+    );
+    assert.equal((await service.status()).consecutiveFailures, 1);
+  });
+
+  it("a schedule tick during a tail poll is not recorded as skipped", async (t) => {
+    const { service, store, supervisor, polls } = await tailing(t);
+    await service.start();
+    await polls(3);
+    // The next poll waits at its start until the tick has come.
+    const runner = supervisor.runner("default");
+    assert.ok(runner);
+    const verify = runner.store.verify.bind(runner.store);
+    const { promise: ticked, resolve: release } = Promise.withResolvers<void>();
+    let waiting = false;
+    runner.store.verify = async () => {
+      waiting = true;
+      await ticked;
+      return verify();
+    };
+    await waitFor(() => (waiting ? true : undefined));
+    assert.equal(await service.tick("schedule"), "skipped");
+    release();
+    await polls(2);
+    assert.deepEqual(
+      (await store.runs.list({ limit: 10 })).map((r) => [r.trigger, r.outcome]),
+      [["tail", "success"]],
+    );
   });
 });

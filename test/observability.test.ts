@@ -138,7 +138,7 @@ function parseExposition(text: string): Map<string, Family> {
 // --- PromQL, read loosely ----------------------------------------------------------------------
 
 const IDENTIFIER = /[a-zA-Z_:][a-zA-Z0-9_:]*/g;
-const CHECKED = /^(a2l_|process_|nodejs_)/;
+const CHECKED = /^(auth0_logs_exporter_|process_|nodejs_)/;
 
 /** The text from `open` (an opening parenthesis) to its closing one, exclusive. */
 function balanced(expr: string, open: number): string {
@@ -216,8 +216,8 @@ function groupings(expr: string): { kind: string; labels: string[]; inner: strin
  * The service in-process against the simulator: one execution that reads through 429s on both
  * sides and has documents refused by the cluster (dead letters), then one that fails. On
  * PostgreSQL when one answers: there a lease is taken by a supervisor round, and counted; on
- * SQLite `run` takes it at start, uncounted, so a2l_lease_takeovers_total has no sample and its
- * labels are checked against its declaration instead.
+ * SQLite `run` takes it at start, uncounted, so auth0_logs_exporter_lease_takeovers_total has no
+ * sample and its labels are checked against its declaration instead.
  */
 async function scrapeService(t: TestContext) {
   const postgres = await postgresUrl(t);
@@ -242,11 +242,15 @@ async function scrapeService(t: TestContext) {
   collectDefaultMetrics({ register: defaults });
   const unsampled = new Map<string, string[]>();
   if (!postgres) {
-    t.diagnostic("no PostgreSQL: a2l_lease_takeovers_total checked by its declared labels");
-    const declared = metrics.registry.getSingleMetric("a2l_lease_takeovers_total") as unknown as {
+    t.diagnostic(
+      "no PostgreSQL: auth0_logs_exporter_lease_takeovers_total checked by its declared labels",
+    );
+    const declared = metrics.registry.getSingleMetric(
+      "auth0_logs_exporter_lease_takeovers_total",
+    ) as unknown as {
       labelNames: string[];
     };
-    unsampled.set("a2l_lease_takeovers_total", declared.labelNames);
+    unsampled.set("auth0_logs_exporter_lease_takeovers_total", declared.labelNames);
   }
   return { scrape: `${text}\n${await defaults.metrics()}`, unsampled };
 }
@@ -352,7 +356,11 @@ describe("alerts and dashboard against /metrics", () => {
       }
     }
     // The scrape covers what the rules and the dashboard are about.
-    for (const name of ["a2l_events_sent_total", "a2l_checkpoint_lag_seconds", "a2l_dead_letters"])
+    for (const name of [
+      "auth0_logs_exporter_events_sent_total",
+      "auth0_logs_exporter_checkpoint_lag_seconds",
+      "auth0_logs_exporter_dead_letters",
+    ])
       assert.ok(used.has(name), `nothing uses ${name}`);
 
     await t.test(
@@ -415,7 +423,7 @@ describe("the rules", () => {
         assert.doesNotThrow(() => parseCommandArgs(command, argv), `${name}: \`${code}\``);
       }
       // An alert per tenant names it (records keep the tenant label, as `by (…, tenant)` does).
-      if (/by \([^)]*\btenant\b|\btenant:a2l_/.test(rule.expr)) {
+      if (/by \([^)]*\btenant\b|\btenant:auth0_logs_exporter_/.test(rule.expr)) {
         assert.match(rule.annotations?.summary ?? "", /\$labels\.tenant/, name);
       }
     }
@@ -466,7 +474,10 @@ describe("the dashboard", () => {
     assert.equal(d.uid, "auth0-logs-to-logstash");
     const variables = new Map(d.templating.list.map((v) => [v.name, v]));
     assert.equal(variables.get("datasource")?.type, "datasource");
-    assert.match(String(variables.get("tenant")?.query), /^label_values\(a2l_\w+.*, tenant\)$/);
+    assert.match(
+      String(variables.get("tenant")?.query),
+      /^label_values\(auth0_logs_exporter_\w+.*, tenant\)$/,
+    );
     const titles = d.panels.map((panel) => panel.title);
     for (const wanted of [
       "Events exported per tenant",

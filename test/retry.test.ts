@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AbortedError, ExporterError } from "../src/errors.ts";
+import { statusVerdict } from "../src/util/http.ts";
 import { backoffDelay, newBudget, withRetry } from "../src/util/retry.ts";
 
 const retryable = (message = "transient") => new ExporterError(message, { retryable: true });
@@ -108,5 +109,41 @@ describe("shared retry", () => {
     );
     controller.abort();
     await assert.rejects(pending, AbortedError);
+  });
+});
+
+describe("one HTTP status verdict for every peer", () => {
+  const at = (status: number, headers: Record<string, string> = {}) => ({ status, headers });
+
+  it("2xx is ok (200 alone where asked), 429/408/5xx retry, 401/403 credentials, anything else refused", () => {
+    assert.deepEqual(statusVerdict(at(204)), { kind: "ok" });
+    assert.deepEqual(statusVerdict(at(204), { only200: true }), { kind: "refused" });
+    assert.deepEqual(statusVerdict(at(429)), { kind: "retry", rateLimited: true });
+    for (const status of [408, 500, 502, 503, 504]) {
+      assert.deepEqual(statusVerdict(at(status)), { kind: "retry", rateLimited: false });
+    }
+    for (const status of [401, 403])
+      assert.deepEqual(statusVerdict(at(status)), { kind: "credentials" });
+    for (const status of [400, 404, 409, 413])
+      assert.deepEqual(statusVerdict(at(status)), { kind: "refused" });
+  });
+
+  it("a 429's wait is read from the headers the peer is known by, in their order, and only those", () => {
+    const headers = { "retry-after": "7", "x-ratelimit-reset": "2000000000" };
+    const before = Date.now();
+    const both = statusVerdict(at(429, headers), {
+      waitFrom: ["retry-after", "x-ratelimit-reset"],
+    });
+    assert.ok(both.kind === "retry" && (both.retryAt ?? 0) >= before + 7000);
+    const reset = statusVerdict(at(429, headers), { waitFrom: ["x-ratelimit-reset"] });
+    assert.deepEqual(reset, { kind: "retry", rateLimited: true, retryAt: 2_000_000_000_000 });
+    const unusable = statusVerdict(at(429, { "retry-after": "soon" }), {
+      waitFrom: ["retry-after"],
+    });
+    assert.deepEqual(unusable, { kind: "retry", rateLimited: true });
+    assert.deepEqual(statusVerdict(at(503, headers), { waitFrom: ["retry-after"] }), {
+      kind: "retry",
+      rateLimited: false,
+    });
   });
 });

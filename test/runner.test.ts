@@ -1,5 +1,6 @@
 // The runner's ordering, with in-memory parts and no sockets: read, send and commit in page order,
-// several batches in flight when the sink allows it, and never a commit past a batch that failed.
+// several batches in flight when the sink allows it, and never a commit past a batch that failed;
+// and what a tail poll records (runner/tail.ts).
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -15,6 +16,7 @@ import type {
   SinkBatch,
   Source,
 } from "../src/interfaces.ts";
+import { foldTarget, TAIL_RUN_SPAN_MS } from "../src/runner/tail.ts";
 import { quietExecution } from "./helpers/execution.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
@@ -38,24 +40,38 @@ function source(pages: number, size = 10): Source {
   };
 }
 
-/** A store that records commits; `commit` holds the compare-and-set rule. */
+/** A store that records commits and runs; `commit` holds the compare-and-set rule. */
 function store() {
   let checkpoint = id(0);
   const commits: string[] = [];
+  /** The runs started (their ids), the run each commit went to, and how each run ended. */
+  const runs = { started: [] as number[], committedTo: [] as number[], finished: [] as unknown[] };
   const stub = {
     verify: async () => {},
     checkpoints: {
       get: async () => ({ checkpoint, startFromApplied: null, updatedAt: null }),
       set: async () => {},
-      async commit(_run: number, expected: string, step: CommitStep) {
+      async commit(run: number, expected: string, step: CommitStep) {
         assert.equal(expected, checkpoint, "commits come in page order");
         checkpoint = step.checkpoint;
         commits.push(step.checkpoint);
+        runs.committedTo.push(run);
       },
     },
-    runs: { start: async () => 1, finish: async () => {} },
+    runs: {
+      start: async () => {
+        runs.started.push(runs.started.length + 1);
+        return runs.started.length;
+      },
+      finish: async (
+        run: number,
+        end: { outcome: string; retries: number; warnings: string[] },
+      ) => {
+        runs.finished.push([run, end.outcome, end.retries, end.warnings]);
+      },
+    },
   };
-  return { store: stub as unknown as JobStore, commits, checkpoint: () => checkpoint };
+  return { store: stub as unknown as JobStore, commits, runs, checkpoint: () => checkpoint };
 }
 
 /** A sink whose batches take `delay(n)` ms (n: the batch's number) and may fail. */
@@ -152,5 +168,122 @@ describe("runner", () => {
     assert.equal(result.outcome, "failed");
     assert.match(result.error ?? "", /accounted for 9 of 10 documents; nothing was committed/);
     assert.deepEqual(s.commits, []);
+  });
+});
+
+describe("a tail poll", () => {
+  const failing: Source = {
+    ...source(0),
+    read: async () => {
+      throw new Error("Auth0 is down");
+    },
+  };
+  /** The open tail run, which left the checkpoint where the store has it. */
+  const open = {
+    runId: 7,
+    startedAt: Date.now() - 1000,
+    checkpoint: id(0),
+    retries: 2,
+    warnings: ["earlier"],
+  };
+
+  it("that reads nothing records nothing and keeps the tail run open", async () => {
+    const s = store();
+    const result = await quietExecution({
+      source: source(0),
+      store: s.store,
+      sink: sink(1, () => 0),
+      trigger: "tail",
+      poll: { into: open },
+    });
+    assert.equal(result.outcome, "success");
+    assert.equal(result.runId, null);
+    assert.deepEqual(s.runs, { started: [], committedTo: [], finished: [] });
+    assert.equal(result.tailRun, open);
+  });
+
+  it("that reads events starts the tail run at its first commit when none is open", async () => {
+    const s = store();
+    const result = await quietExecution({
+      source: source(2),
+      store: s.store,
+      sink: sink(1, () => 0),
+      trigger: "tail",
+      poll: { into: null },
+    });
+    assert.equal(result.runId, 1);
+    assert.deepEqual(s.runs, {
+      started: [1],
+      committedTo: [1, 1],
+      finished: [[1, "success", 0, []]],
+    });
+    assert.equal(result.tailRun?.runId, 1);
+  });
+
+  it("that reads events folds them into the open tail run", async () => {
+    const s = store();
+    const result = await quietExecution({
+      source: source(2),
+      store: s.store,
+      sink: sink(1, () => 0),
+      trigger: "tail",
+      poll: { into: open },
+    });
+    assert.equal(result.runId, 7);
+    assert.deepEqual(s.runs, {
+      started: [],
+      committedTo: [7, 7],
+      finished: [[7, "success", 2, ["earlier"]]],
+    });
+    assert.deepEqual(
+      result.tailRun,
+      { ...open, checkpoint: id(20) },
+      "the same run, from its start",
+    );
+  });
+
+  it("that goes on from elsewhere than the open tail run left (a replay) starts another", async () => {
+    const s = store();
+    const result = await quietExecution({
+      source: source(1),
+      store: s.store,
+      sink: sink(1, () => 0),
+      trigger: "tail",
+      poll: { into: { ...open, checkpoint: id(50) } },
+    });
+    assert.equal(result.runId, 1);
+    assert.deepEqual(s.runs.committedTo, [1]);
+  });
+
+  it("folds into the open tail run only while it spans less than TAIL_RUN_SPAN", () => {
+    const now = Date.now();
+    assert.equal(foldTarget(open, now), open);
+    assert.equal(foldTarget({ ...open, startedAt: now - TAIL_RUN_SPAN_MS }, now), null);
+    assert.equal(foldTarget(null, now), null);
+  });
+
+  it("that fails is recorded: the open tail run ends failed, or a failed run is started", async () => {
+    const folded = store();
+    const ended = await quietExecution({
+      source: failing,
+      store: folded.store,
+      sink: sink(1, () => 0),
+      trigger: "tail",
+      poll: { into: open },
+    });
+    assert.equal(ended.outcome, "failed");
+    assert.equal(ended.runId, 7);
+    assert.deepEqual(folded.runs.finished, [[7, "failed", 2, ["earlier"]]]);
+    assert.equal(ended.tailRun, null, "the next poll opens another tail run");
+    const fresh = store();
+    const started = await quietExecution({
+      source: failing,
+      store: fresh.store,
+      sink: sink(1, () => 0),
+      trigger: "tail",
+      poll: { into: null },
+    });
+    assert.equal(started.runId, 1);
+    assert.deepEqual(fresh.runs.finished, [[1, "failed", 0, []]]);
   });
 });

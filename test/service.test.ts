@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startSlack } from "../src/simulator/slack.ts";
+import { startSlack } from "../simulator/slack.ts";
+import { checkpointAt } from "../src/auth0/checkpoint.ts";
+import { skippedSpan } from "../src/runner/replay.ts";
 import { runCli } from "./helpers/cli.ts";
 import { serviceFor } from "./helpers/service.ts";
 import { world } from "./helpers/world.ts";
@@ -172,6 +174,79 @@ describe("replay", () => {
     assert.match(replay.stdout, /to 90020261120080000000000000000000000000000000000000000000/);
   });
 
+  it("refuses a move forward past events not sent yet, unless --skip, and records the skip", async (t) => {
+    const w = await world(t, { tenant: { backlog: 50 } });
+    assert.equal((await w.once()).code, 0);
+    const before = (await w.stored()).checkpoint as string;
+    const unsent = w.tenant.addEvents(30);
+    const to = unsent[19] as string;
+    const refused = await runCli(["replay", "--from", to], w.env, w.dir);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(
+      refused.stderr,
+      /moving it forward to \d{56} \(.+\) would skip every event between \d{4}-\d\d-\d\d \d\d:\d\d:\d\d and [\d: -]+ UTC \(\d+s\) not sent yet, and they would never be sent\. Nothing moved\.\nTo skip them on purpose, add --skip/,
+    );
+    assert.equal((await w.stored()).checkpoint, before, "nothing moved");
+    assert.equal((await w.stored()).runs.length, 1, "nothing recorded");
+
+    const skipped = await runCli(["replay", "--from", to, "--skip"], w.env, w.dir);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.match(skipped.stdout, /Checkpoint moved forward from \d{56} .* skipping every event/);
+    const list = await runCli(["runs"], w.env, w.dir);
+    assert.match(list.stdout, /^2 +replay +skipped-events .* skipped every event between/m);
+    const show = await runCli(["runs", "show", "2"], w.env, w.dir);
+    assert.match(show.stdout, /^Run 2: skipped-events \(replay\)$/m);
+    assert.match(show.stdout, new RegExp(`^From: +${before} `, "m"));
+    assert.match(show.stdout, /^Warning: +skipped every event between .* \(replay --skip\)$/m);
+    const filtered = await runCli(["runs", "--outcome", "skipped-events", "--json"], w.env, w.dir);
+    assert.deepEqual(
+      JSON.parse(filtered.stdout).map((r: { id: number }) => r.id),
+      [2],
+    );
+
+    // The skip stands: the next execution sends what follows it, and never the skipped events.
+    assert.equal((await w.once()).code, 0);
+    const counts = w.logstash.idCounts();
+    assert.deepEqual(
+      unsent.map((id) => counts.get(id) ?? 0),
+      unsent.map((_, i) => (i <= 19 ? 0 : 1)),
+    );
+  });
+
+  it("a move back, or a first checkpoint, is no skip", async (t) => {
+    const w = await world(t, { tenant: { backlog: 20 } });
+    const first = await runCli(
+      ["replay", "--from", w.tenant.eventIds()[15] as string],
+      w.env,
+      w.dir,
+    );
+    assert.equal(first.code, 0, first.stderr);
+    const back = await runCli(["replay", "--from", w.tenant.eventIds()[5] as string], w.env, w.dir);
+    assert.equal(back.code, 0, back.stderr);
+    const { runs } = await w.stored();
+    assert.deepEqual(
+      runs.map((r) => [r.trigger, r.outcome]),
+      [
+        ["replay", "success"],
+        ["replay", "success"],
+      ],
+    );
+  });
+
+  it("names the span a move forward skips from the checkpoints' times", () => {
+    const at = (time: string) => checkpointAt(new Date(time));
+    assert.equal(
+      skippedSpan(at("2026-11-24T08:00:00Z"), at("2026-11-24T11:30:00Z")),
+      "every event between 2026-11-24 08:00:00 and 11:30:00 UTC (3h 30m) not sent yet",
+    );
+    assert.equal(
+      skippedSpan(at("2026-11-23T22:00:00Z"), at("2026-11-24T01:30:00Z")),
+      "every event between 2026-11-23 22:00:00 and 2026-11-24 01:30:00 UTC (3h 30m) not sent yet",
+    );
+    assert.equal(skippedSpan(null, at("2026-11-24T08:00:00Z")), null);
+    assert.equal(skippedSpan(at("2026-11-24T08:00:00Z"), at("2026-11-24T07:00:00Z")), null);
+  });
+
   const malformed: [string, string[], RegExp][] = [
     ["a short id", ["--from", "900123"], /--from: "900123": not an Auth0 log id/],
     ["an id with letters", ["--from", `900${"x".repeat(53)}`], /not an Auth0 log id/],
@@ -262,18 +337,27 @@ describe("health and metrics", () => {
     assert.equal((await app.request("/readyz")).status, 200);
     await service.tick("schedule");
     const metrics = await (await app.request("/metrics")).text();
-    assert.match(metrics, /a2l_events_sent_total\{tenant="default"\} 251/);
-    assert.match(metrics, /a2l_events_read_total\{tenant="default"\} 251/);
-    assert.match(metrics, /a2l_batches_total\{tenant="default"\} 3/);
-    assert.match(metrics, /a2l_executions_total\{tenant="default",outcome="success"\} 1/);
-    assert.match(metrics, /a2l_checkpoint_lag_seconds\{tenant="default"\} \d/);
-    assert.match(metrics, /a2l_last_success_timestamp_seconds\{tenant="default"\} \d/);
+    assert.match(metrics, /auth0_logs_exporter_events_sent_total\{tenant="default"\} 251/);
+    assert.match(metrics, /auth0_logs_exporter_events_read_total\{tenant="default"\} 251/);
+    assert.match(metrics, /auth0_logs_exporter_batches_total\{tenant="default"\} 3/);
+    assert.match(
+      metrics,
+      /auth0_logs_exporter_executions_total\{tenant="default",outcome="success"\} 1/,
+    );
+    assert.match(metrics, /auth0_logs_exporter_checkpoint_lag_seconds\{tenant="default"\} \d/);
+    assert.match(
+      metrics,
+      /auth0_logs_exporter_last_success_timestamp_seconds\{tenant="default"\} \d/,
+    );
     w.logstash.failNext("503", 1000);
     w.tenant.addEvents(1);
     await service.tick("schedule");
     await service.tick("schedule");
     const after = await (await app.request("/metrics")).text();
-    assert.match(after, /a2l_retries_total\{tenant="default",side="logstash"\} [1-9]/);
+    assert.match(
+      after,
+      /auth0_logs_exporter_retries_total\{tenant="default",side="logstash"\} [1-9]/,
+    );
     const ready = await app.request("/readyz");
     assert.equal(ready.status, 503);
     assert.match(await ready.text(), /2 executions in a row failed/);

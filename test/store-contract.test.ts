@@ -167,8 +167,36 @@ for (const driver of drivers) {
     it("remembers which START_FROM was applied", async (t) => {
       const job = (await open(t)).forJob("default");
       await job.checkpoints.set(id(3), { kind: "start-from", startFrom: id(3) });
-      await job.checkpoints.set(id(4), { kind: "replay" });
+      await job.checkpoints.set(id(2), { kind: "replay" });
       assert.equal((await job.checkpoints.get()).startFromApplied, id(3));
+    });
+
+    it("moves the checkpoint forward by replay only with skip (past events not sent yet), and says from where", async (t) => {
+      const job = (await open(t)).forJob("default");
+      const replay = (to: string, skip?: boolean) =>
+        job.checkpoints.set(to, { kind: "replay", ...(skip === undefined ? {} : { skip }) });
+      assert.deepEqual(
+        await replay(id(5)),
+        { moved: true, from: null },
+        "a first one skips nothing",
+      );
+      assert.deepEqual(await replay(id(8)), { moved: false, from: id(5) });
+      assert.deepEqual(await replay(id(8), false), { moved: false, from: id(5) });
+      assert.equal((await job.checkpoints.get()).checkpoint, id(5), "nothing moved");
+      assert.equal((await job.checkpoints.moves(10)).length, 1, "nor recorded");
+      assert.deepEqual(await replay(id(3)), { moved: true, from: id(5) }, "back: no skip");
+      assert.deepEqual(await replay(id(3)), { moved: true, from: id(3) }, "in place: no skip");
+      assert.deepEqual(await replay(id(8), true), { moved: true, from: id(3) });
+      assert.equal((await job.checkpoints.get()).checkpoint, id(8));
+      assert.deepEqual(
+        (await job.checkpoints.moves(10)).map((move) => [move.reason, move.from, move.to]),
+        [
+          ["replay", id(3), id(8)],
+          ["replay", id(3), id(3)],
+          ["replay", id(5), id(3)],
+          ["replay", null, id(5)],
+        ],
+      );
     });
 
     it("gives a lease to one holder at a time, fences commits by its epoch, and lets a lapsed one be taken", async (t) => {
@@ -248,6 +276,44 @@ for (const driver of drivers) {
       assert.deepEqual(await job.deadLetters.count(), { pending: 0, resolved: 0 });
     });
 
+    it("stores dead letters on their own, moving no checkpoint and starting no run", async (t) => {
+      const store = await open(t);
+      const job = store.forJob("pushed");
+      const refusal = (n: number, reason: string) => ({
+        id: id(n),
+        status: 400,
+        reason,
+        document: { log_id: id(n), n },
+      });
+      await job.deadLetters.add([], { sink: "intake sink" });
+      await job.deadLetters.add([refusal(1, "mapper_parsing_exception: a"), refusal(2, "b")], {
+        sink: "intake sink",
+      });
+      const letters = await job.deadLetters.list({ state: "pending", limit: 10 });
+      assert.deepEqual(
+        letters.map((l) => [l.logId, l.runId, l.sink, l.status, l.reason, l.attempts]),
+        [
+          [id(1), null, "intake sink", 400, "mapper_parsing_exception: a", 1],
+          [id(2), null, "intake sink", 400, "b", 1],
+        ],
+      );
+      assert.deepEqual(letters[1]?.document, { log_id: id(2), n: 2 });
+      assert.equal((await job.checkpoints.get()).checkpoint, null);
+      assert.deepEqual(await job.runs.list({ limit: 10 }), []);
+      assert.deepEqual(await store.forJob("other").deadLetters.count(), {
+        pending: 0,
+        resolved: 0,
+      });
+      // Refused again, once resolved: the same letter, with the new reason, pending again.
+      await job.deadLetters.retried([{ id: letters[0]?.id as number, rejection: null }]);
+      await job.deadLetters.add([refusal(1, "again")], { sink: "intake sink", runId: null });
+      const [again] = await job.deadLetters.list({ state: "pending", limit: 1 });
+      assert.equal(again?.id, letters[0]?.id);
+      assert.equal(again?.reason, "again");
+      assert.equal(again?.attempts, 3);
+      assert.deepEqual(await job.deadLetters.count(), { pending: 2, resolved: 0 });
+    });
+
     it("lists runs newest first, by outcome and since a time, and sums events per hour", async (t) => {
       const job = (await open(t)).forJob("default");
       const at = (hour: number) => `2026-11-24T${String(hour).padStart(2, "0")}:10:00.000Z`;
@@ -305,18 +371,47 @@ for (const driver of drivers) {
       const store = await open(t);
       const job = store.forJob("default");
       assert.equal(await job.tokens.get("k"), null);
-      await job.tokens.put("k", { accessToken: "t1", expiresAt: 5 });
-      await job.tokens.put("k", { accessToken: "t2", expiresAt: 1_800_000_000_000 });
-      assert.deepEqual(await job.tokens.get("k"), {
+      await job.tokens.put("k", { accessToken: "t1", expiresAt: 5, credentials: "scrypt1$a$b" });
+      const latest = {
         accessToken: "t2",
         expiresAt: 1_800_000_000_000,
-      });
+        credentials: "scrypt1$c$d",
+      };
+      await job.tokens.put("k", latest);
+      assert.deepEqual(await job.tokens.get("k"), latest);
       await job.state.set("schedule", "5m");
       await job.state.delete("schedule");
       assert.equal(await job.state.get("schedule"), null);
       await store.process.setIfAbsent("hash", "first");
       await store.process.setIfAbsent("hash", "second");
       assert.equal(await store.process.get("hash"), "first");
+    });
+
+    it("refuses a token expiry the column cannot hold as a wrong value, not a full disk", async (t) => {
+      const store = await open(t);
+      const job = store.forJob("default");
+      for (const expiresAt of [1e300, 1_800_000_000_000.5, Number.NaN, -1]) {
+        const token = { accessToken: "t", expiresAt, credentials: "" };
+        await assert.rejects(job.tokens.put("k", token), (error: Error) => {
+          assert.ok(error instanceof StoreError, String(error));
+          assert.match(error.message, /not a time in whole milliseconds/);
+          assert.doesNotMatch(error.message, /disk|read-only/);
+          return true;
+        });
+      }
+      assert.equal(await job.tokens.get("k"), null);
+    });
+
+    it("blames the disk only for failures of the disk or the connection, not for a refused value", async (t) => {
+      const store = await open(t);
+      // A NOT NULL column given null: the driver's own constraint error, on either database.
+      const session = { user: null, csrf: "c", expiresAt: 1 } as never;
+      await assert.rejects(store.process.putSession("h", session), (error: Error) => {
+        assert.ok(error instanceof StoreError, String(error));
+        assert.match(error.message, /could not be written: .*null/i);
+        assert.doesNotMatch(error.message, /disk|read-only/);
+        return true;
+      });
     });
 
     it("keeps sessions by hash, and the live replicas", async (t) => {

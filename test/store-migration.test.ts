@@ -1,15 +1,18 @@
 // A store made by the single-tenant release (schema migrations 000001-000004, user_version 4)
 // opened by today's: everything it held (checkpoint, its moves, run history, the job's switch and
 // schedule, alert state, token cache, lease, dead letters) is kept under the tenant `default`,
-// and the next execution resumes at the old checkpoint.
+// and the next execution resumes at the old checkpoint. A read-only command (status, runs, …)
+// reads an older store without upgrading it: that is left to the next run or once.
 
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
+import pg from "pg";
 import { SqliteStore } from "../src/store/sqlite/store.ts";
 import { runCli } from "./helpers/cli.ts";
+import { postgresUrl, TEST_DATABASE } from "./helpers/postgres.ts";
 import { world } from "./helpers/world.ts";
 
 const MIGRATIONS = new URL("../src/store/sqlite/migrations/", import.meta.url);
@@ -114,7 +117,9 @@ describe("a store from the single-tenant release", () => {
       assert.equal(await job.state.get("alert_state"), '{"failures":0}');
       assert.equal(await job.state.get("dashboard_password_hash"), null, "a process value now");
       assert.equal(await store.process.get("dashboard_password_hash"), "scrypt$old-hash");
-      assert.equal((await job.tokens.get("token-key"))?.accessToken, "old-access-token");
+      const token = await job.tokens.get("token-key");
+      assert.equal(token?.accessToken, "old-access-token");
+      assert.equal(token?.credentials, "", "bound to no credentials: the provider won't reuse it");
       assert.deepEqual(await job.deadLetters.count(), { pending: 1, resolved: 0 });
       const [letter] = await job.deadLetters.list({ state: "pending", limit: 10 });
       assert.equal(letter?.logId, earlier);
@@ -150,5 +155,79 @@ describe("a store from the single-tenant release", () => {
       runs.map((r) => r.id),
       [3, 2, 1],
     );
+  });
+});
+
+describe("an older store opened by a read-only command", () => {
+  it("SQLite: status and runs read it through its upgrade, and leave the file as it was", async (t) => {
+    const w = await world(t, { tenant: { backlog: 50 } });
+    const path = join(w.dir, "state.sqlite");
+    const ids = w.tenant.eventIds();
+    oldStore(path, ids[29] as string, ids[9] as string);
+    const before = readFileSync(path);
+
+    const status = await runCli(["status"], w.env, w.dir);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`^Checkpoint:  ${ids[29]}$`, "m"));
+    assert.match(status.stdout, /^State: {7}disabled/m);
+    const runs = JSON.parse((await runCli(["runs", "--json"], w.env, w.dir)).stdout);
+    assert.deepEqual(
+      runs.map((r: { id: number; outcome: string }) => [r.id, r.outcome]),
+      [
+        [2, "success"],
+        [1, "failed"],
+      ],
+    );
+    assert.match((await runCli(["dead-letters"], w.env, w.dir)).stdout, /^1 pending/);
+    assert.match((await runCli(["schedule"], w.env, w.dir)).stdout, /^Schedule: \*\/10 /);
+
+    assert.ok(readFileSync(path).equals(before), "not a byte changed");
+    assert.deepEqual(
+      readdirSync(w.dir).filter((name) => name.startsWith("state.sqlite")),
+      ["state.sqlite"],
+    );
+  });
+
+  it("PostgreSQL: runs reads it through its upgrade, which it rolls back", async (t) => {
+    const url = await postgresUrl(t);
+    if (url === null) return t.skip("no PostgreSQL server at 127.0.0.1:5432");
+    const schema = new URL(url).searchParams.get("schema") as string;
+    const client = new pg.Client({ connectionString: TEST_DATABASE });
+    await client.connect();
+    t.after(() => client.end());
+    // As the first PostgreSQL release left it: migration 1 only, and a run.
+    const first = readFileSync(
+      new URL("../src/store/postgres/migrations/000001.sql", import.meta.url),
+      "utf8",
+    );
+    await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+    await client.query(
+      "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    await client.query(first);
+    await client.query("INSERT INTO schema_migrations (version) VALUES (1)");
+    await client.query(
+      "INSERT INTO runs (job, trigger, started_at, ended_at, outcome, read, sent) VALUES ('default', 'schedule', now(), now(), 'success', 7, 7)",
+    );
+
+    const env = { DATABASE_URL: url };
+    const runs = await runCli(["runs", "--json"], env);
+    assert.equal(runs.code, 0, runs.stderr);
+    assert.deepEqual(
+      JSON.parse(runs.stdout).map((r: { sent: number; committedEpochs: unknown }) => [
+        r.sent,
+        r.committedEpochs,
+      ]),
+      [[7, null]],
+    );
+    assert.equal((await runCli(["status"], env)).code, 0);
+
+    const version = await client.query("SELECT MAX(version) AS v FROM schema_migrations");
+    assert.equal(version.rows[0]?.v, 1, "not upgraded");
+    const columns = await client.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'runs' AND column_name = 'committed_epoch_low'",
+      [schema],
+    );
+    assert.equal(columns.rowCount, 0, "migration 2 rolled back");
   });
 });

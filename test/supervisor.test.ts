@@ -8,13 +8,20 @@ import { describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../src/config/load.ts";
 import type { Config } from "../src/config/types.ts";
+import { StoreError } from "../src/errors.ts";
 import type { JobStore, Store } from "../src/interfaces.ts";
+import { Metrics } from "../src/metrics/prometheus.ts";
 import { NullNotifier } from "../src/notify/notifier.ts";
-import { pidSpaceOf, thisPidSpace } from "../src/runner/lease.ts";
+import {
+  holderFor,
+  LEASE_TTL_MS,
+  pidSpaceOf,
+  REPLICA_LEASE_TTL_MS,
+  thisPidSpace,
+} from "../src/runner/lease.ts";
 import { Supervisor } from "../src/runner/supervisor.ts";
 import { openStore } from "../src/store/open.ts";
 import { createLogger } from "../src/util/logger.ts";
-import { Metrics } from "../src/web/metrics.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 
@@ -28,6 +35,14 @@ const ENV = {
   LOGSTASH_INDEX: "x",
   SCHEDULE: "1h",
 };
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(100);
+  }
+}
 
 function jobs(...ids: string[]): JobConfig[] {
   const config = loadConfig(ENV, { cwd: tempDir() });
@@ -52,11 +67,31 @@ function slowClaims(store: Store, slow: string): Store {
   });
 }
 
+/** The store as it is, except that `id`'s first read of a job value fails (its runner's start). */
+function failingFirstStart(store: Store, id: string): { store: Store; reads: () => number } {
+  let reads = 0;
+  const wrapped = new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop !== "forJob") return Reflect.get(target, prop, receiver);
+      return (job: string): JobStore => {
+        const real = target.forJob(job);
+        if (job !== id) return real;
+        const get: JobStore["state"]["get"] = async (key) => {
+          if (++reads === 1) throw new StoreError("the store did not answer", { retryable: true });
+          return real.state.get(key);
+        };
+        return { ...real, state: { ...real.state, get } };
+      };
+    },
+  });
+  return { store: wrapped, reads: () => reads };
+}
+
 function supervisorOf(t: TestContext, store: Store, configs: JobConfig[]): Supervisor {
   const supervisor = new Supervisor(configs, {
     store,
     logger: createLogger({ level: "silent", human: false }),
-    metrics: new Metrics({ defaults: false }),
+    observer: new Metrics({ defaults: false }),
     runsRetentionMs: 86_400_000,
     notifierFor: () => new NullNotifier(),
   });
@@ -95,6 +130,58 @@ for (const driver of STORE_DRIVERS) {
       await sleep(400); // any claim under way has ended
       assert.equal(supervisor.runner("b"), undefined);
       assert.equal(await root.forJob("b").leases.holder(), null, "nobody holds b");
+    });
+  });
+}
+
+for (const driver of STORE_DRIVERS) {
+  describe(`supervisor rounds: ${driver.name}`, () => {
+    it("a runner whose start failed is not left holding its job half started: it gives it back, to be claimed and started again", async (t) => {
+      const root = await driver.open(t);
+      const { store, reads } = failingFirstStart(root, "a");
+      const supervisor = supervisorOf(t, store, jobs("a"));
+      if (driver.name === "SQLite") {
+        // One process exports a SQLite store's jobs, all claimed before `run` goes on: its start
+        // fails, and leaves the job to whoever starts next.
+        await assert.rejects(supervisor.start(), /the store did not answer/);
+        assert.equal(await root.forJob("a").leases.holder(), null, "nobody holds a");
+        assert.equal(supervisor.runner("a"), undefined);
+        return;
+      }
+      await supervisor.start();
+      await until(() => reads() >= 2, 10_000, "a's runner starts again");
+      await until(async () => (await root.forJob("a").leases.holder()) !== null, 10_000, "a held");
+      const holder = await root.forJob("a").leases.holder();
+      assert.equal(holder?.holder.id, supervisor.replica.id);
+      assert.equal(holder?.epoch, 2, "claimed anew, not left half started under its first lease");
+      assert.ok(supervisor.runner("a"));
+    });
+
+    it("a tenant held by no replica makes this one not ready, saying which, without asking the store", async (t) => {
+      const root = await driver.open(t);
+      // Another replica, alive and heard from, that claims nothing (its rounds are stuck): the
+      // shares leave b to it, and nobody exports b.
+      const stuck = { ...holderFor("run"), id: "elsewhere/1/boot:1:stuck" };
+      const ttl = driver.name === "SQLite" ? LEASE_TTL_MS : REPLICA_LEASE_TTL_MS;
+      const beat = () => root.replicas.heartbeat(stuck, ttl);
+      await beat();
+      const heartbeats = setInterval(() => void beat(), 500);
+      t.after(() => clearInterval(heartbeats));
+      const supervisor = supervisorOf(t, root, jobs("a", "b"));
+      await supervisor.start();
+      assert.deepEqual(supervisor.readiness(), [], "ready at first: a hand-over takes a round");
+      await until(() => supervisor.readiness().length > 0, 20_000, "not ready");
+      assert.equal(supervisor.readiness().length, 1, supervisor.readiness().join("\n"));
+      const held = supervisor.runner("a") ? "b" : "a";
+      assert.match(
+        supervisor.readiness()[0] ?? "",
+        new RegExp(`^tenant ${held} has been held by no replica for \\d+s: nothing exports it$`),
+      );
+      // The stuck replica is gone for good: its share comes here, and this one is ready again.
+      clearInterval(heartbeats);
+      await root.replicas.leave(stuck);
+      await until(() => supervisor.readiness().length === 0, 20_000, "ready again");
+      assert.ok(supervisor.runner("a") && supervisor.runner("b"));
     });
   });
 }

@@ -5,11 +5,12 @@
 
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { describeDeployment, loadConfig, loadDeployment } from "../src/config/load.ts";
 import { jobSettings, processSettings, settings } from "../src/config/settings.ts";
-import { expandVariables, MAX_TENANTS } from "../src/config/tenants-file.ts";
+import { expandVariables, MAX_TENANTS, readTenantsFile } from "../src/config/tenants-file.ts";
 import { ConfigError } from "../src/errors.ts";
 import { mask } from "../src/util/secrets.ts";
 import { tempDir } from "./helpers/cli.ts";
@@ -64,10 +65,12 @@ describe("settings table", () => {
   it("gives every setting a scope, the process ones being the service's own", () => {
     for (const setting of settings) assert.ok(["process", "job"].includes(setting.scope));
     assert.deepEqual(processSettings.map((s) => s.name).sort(), [
+      "ALLOWED_HOSTS",
       "CONFIG_FILE",
       "DASHBOARD_PASSWORD",
       "DASHBOARD_SESSION_TTL",
       "DASHBOARD_USER",
+      "DATABASE_TIMEOUT",
       "DATABASE_URL",
       "EXPORTER_LOG_LEVEL",
       "HTTP_HOST",
@@ -124,7 +127,6 @@ describe("the tenants file", () => {
     assert.deepEqual([prod.schedule, staging.schedule], ["1m", "1m"]);
     assert.deepEqual([prod.batchSize, staging.batchSize], [50, 50]);
     assert.equal(prod.initialLookbackMs, 24 * 3_600_000, "the default");
-    assert.equal(prod.databaseUrl, "postgres://exporter@db:5432/auth0_logs");
     assert.equal(deployment.process.databaseUrl, "postgres://exporter@db:5432/auth0_logs");
     assert.equal(deployment.process.http.port, 8081);
     assert.equal(deployment.process.configFile, "tenants.yaml");
@@ -469,10 +471,14 @@ tenants:
     const dir = tempDir();
     const deployment = loadDeployment(env, { cwd: dir });
     const config = loadConfig(env, { cwd: dir });
-    assert.deepEqual(deployment.jobs, [{ id: "default", ...config }]);
+    // The job is the tenant's own settings; the process's are the deployment's (below).
+    const { databaseUrl, databaseTimeoutMs, exporterLogLevel, http, dashboard, ...own } = config;
+    const { readyMaxFailures, runsRetentionMs, ...job } = own;
+    assert.deepEqual(deployment.jobs, [{ id: "default", ...job }]);
     assert.equal(deployment.file, undefined);
     assert.deepEqual(deployment.process, {
       databaseUrl: config.databaseUrl,
+      databaseTimeoutMs: config.databaseTimeoutMs,
       exporterLogLevel: config.exporterLogLevel,
       http: config.http,
       dashboard: config.dashboard,
@@ -487,5 +493,69 @@ tenants:
       (error) =>
         error instanceof ConfigError && error.problems[0]?.startsWith("AUTH0_DOMAIN: ") === true,
     );
+  });
+});
+
+describe("YAML anchors and aliases in the tenants file", () => {
+  const read = (yaml: string, lookup: (name: string) => string | undefined = () => undefined) =>
+    readTenantsFile("tenants.yaml", { cwd: folder(yaml), lookup });
+
+  it("an alias stands for the last node anchored so before it", () => {
+    const file = read(
+      `LOG_TYPES: &types [s, f]\nSCHEDULE: &when 5m\ntenants:\n${tenant("a", "    LOG_TYPES: *types\n    SCHEDULE: &when 1m\n")}${tenant("b", "    SCHEDULE: *when\n")}`,
+    );
+    assert.deepEqual(file.problems, []);
+    const [a, b] = file.tenants;
+    assert.equal(a?.values.get("LOG_TYPES")?.value, "s,f");
+    assert.equal(b?.values.get("SCHEDULE")?.value, "1m");
+  });
+
+  it("a billion laughs is refused: aliases are never expanded into a tree", () => {
+    const lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]'];
+    for (const [i, name] of [..."bcdefghi"].entries()) {
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`);
+    }
+    const file = read(`${lines.join("\n")}\nLOG_TYPES: *i\ntenants:\n${tenant("x")}  y: *i\n`);
+    assert.ok(file.problems.includes("a (tenants.yaml:1): not a setting"), String(file.problems));
+    assert.ok(
+      file.problems.includes("LOG_TYPES (tenants.yaml:10): must be a list of single values"),
+    );
+    assert.ok(
+      file.problems.includes(
+        "tenants.y (tenants.yaml:17): must be a map of that tenant's settings",
+      ),
+    );
+  });
+
+  it("20,000 aliases are read in one pass over the file, not one pass each", (t) => {
+    // yaml's Alias.resolve walks the whole document each time: 50,000 aliases took 7 minutes, a
+    // full 1 MiB file of them hours. It is not used; aliases are found in one pass.
+    const Alias = createRequire(import.meta.url)("yaml").Alias;
+    t.mock.method(Alias.prototype, "resolve", () => {
+      throw new Error("Alias.resolve walks the whole document for each alias");
+    });
+    const n = 20_000;
+    const file = read(
+      `LOG_TYPES: [&a s, ${Array(n).fill("*a").join(", ")}]\ntenants:\n${tenant("x")}`,
+    );
+    assert.deepEqual(file.problems, []);
+    assert.equal(file.top.get("LOG_TYPES")?.value?.length, 2 * (n + 1) - 1);
+  });
+
+  it("a long text repeated by aliases or ${VAR} is refused at 1 MiB, not built", () => {
+    const long = read(
+      `LOG_TYPES: [&a ${"s".repeat(600_000)}, ${Array(1000).fill("*a").join(", ")}]\ntenants:\n${tenant("x")}`,
+    );
+    assert.deepEqual(long.problems, [
+      "LOG_TYPES (tenants.yaml:1): longer than 1 MiB once its aliases and variables are expanded",
+    ]);
+    const big = "f".repeat(100_000);
+    const variables = read(
+      `LOG_TYPES: [&a "\${BIG}", ${Array(1000).fill("*a").join(", ")}]\ntenants:\n${tenant("x")}`,
+      (name) => (name === "BIG" ? big : undefined),
+    );
+    assert.deepEqual(variables.problems, [
+      "LOG_TYPES (tenants.yaml:1): longer than 1 MiB once its aliases and variables are expanded",
+    ]);
   });
 });

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startSlack } from "../src/simulator/slack.ts";
-import type { TenantOptions } from "../src/simulator/tenant.ts";
+import { startSlack } from "../simulator/slack.ts";
+import type { TenantOptions } from "../simulator/tenant.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
 import { startService, waitFor } from "./helpers/process.ts";
 import { type DeploymentWorld, deploymentWorld, FILE, startRun } from "./helpers/tenants.ts";
@@ -142,7 +142,7 @@ describe("one process, several tenants: metrics and dashboard", () => {
       );
     };
     const sent = await waitFor(async () => {
-      const value = await metric("a2l_events_sent_total");
+      const value = await metric("auth0_logs_exporter_events_sent_total");
       return value.a !== undefined && value.b !== undefined ? value : undefined;
     });
     assert.deepEqual(sent, {
@@ -152,17 +152,17 @@ describe("one process, several tenants: metrics and dashboard", () => {
     const text = (await service.call("/metrics")).text;
     for (const id of ["a", "b"]) {
       for (const series of [
-        `a2l_events_read_total{tenant="${id}"}`,
-        `a2l_executions_total{tenant="${id}",outcome="success"}`,
-        `a2l_checkpoint_lag_seconds{tenant="${id}"}`,
-        `a2l_last_success_timestamp_seconds{tenant="${id}"}`,
-        `a2l_retries_total{tenant="${id}",side="auth0"}`,
-        `a2l_retries_total{tenant="${id}",side="logstash"}`,
+        `auth0_logs_exporter_events_read_total{tenant="${id}"}`,
+        `auth0_logs_exporter_executions_total{tenant="${id}",outcome="success"}`,
+        `auth0_logs_exporter_checkpoint_lag_seconds{tenant="${id}"}`,
+        `auth0_logs_exporter_last_success_timestamp_seconds{tenant="${id}"}`,
+        `auth0_logs_exporter_retries_total{tenant="${id}",side="auth0"}`,
+        `auth0_logs_exporter_retries_total{tenant="${id}",side="logstash"}`,
       ]) {
         assert.ok(text.includes(series), `${series} in:\n${text}`);
       }
     }
-    assert.match(text, /^a2l_tenants_held 2$/m);
+    assert.match(text, /^auth0_logs_exporter_tenants_held 2$/m);
   });
 
   it("opens on the table of tenants; each tenant's API and settings, secrets and ${VAR} values masked", async (t) => {
@@ -319,9 +319,9 @@ describe("SIGHUP", () => {
     assert.equal(await d.withStore((store) => store.forJob("a").leases.holder()), null);
     // Only a tenant's holder reports its lag: a's gauge is gone, its counters stay.
     const metrics = (await service.call("/metrics")).text;
-    assert.doesNotMatch(metrics, /a2l_checkpoint_lag_seconds\{tenant="a"\}/);
-    assert.match(metrics, /a2l_events_sent_total\{tenant="a"\} [1-9]/);
-    assert.match(metrics, /a2l_checkpoint_lag_seconds\{tenant="b"\}/);
+    assert.doesNotMatch(metrics, /auth0_logs_exporter_checkpoint_lag_seconds\{tenant="a"\}/);
+    assert.match(metrics, /auth0_logs_exporter_events_sent_total\{tenant="a"\} [1-9]/);
+    assert.match(metrics, /auth0_logs_exporter_checkpoint_lag_seconds\{tenant="b"\}/);
     const sentToA = a.logstash.requests.length;
     // b's schedule ticks every second; a, were it still scheduled, would have started again.
     b.auth0.addEvents(3);

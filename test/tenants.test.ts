@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { startSearch } from "../simulator/search/index.ts";
 import { checkpointAt } from "../src/auth0/checkpoint.ts";
 import type { Store } from "../src/interfaces.ts";
-import { startSearch } from "../src/simulator/search/index.ts";
 import { spawnCli } from "./helpers/cli.ts";
 import { deploymentWorld, FILE } from "./helpers/tenants.ts";
 

@@ -6,7 +6,7 @@
 // at start), and the exporter into a cluster with the event as it came and no gzip (what the sink
 // itself costs, less ECS and compression). Each ratio is taken inside one run.
 
-import { startSearch } from "../../src/simulator/search/index.ts";
+import { startSearch } from "../../simulator/search/index.ts";
 import { median } from "../measure.ts";
 import {
   bulkFloorOnce,

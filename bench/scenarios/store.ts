@@ -6,9 +6,9 @@
 
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { logId } from "../../simulator/events.ts";
 import type { Store } from "../../src/interfaces.ts";
 import { holderFor, JobLease, LEASE_TTL_MS, REPLICA_LEASE_TTL_MS } from "../../src/runner/lease.ts";
-import { logId } from "../../src/simulator/events.ts";
 import { openStore } from "../../src/store/open.ts";
 import { median, percentile, tempDir } from "../measure.ts";
 import type { ScenarioOptions } from "../world.ts";

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { SIMULATED_CLIENT } from "../../src/simulator/tenant.ts";
+import { SIMULATED_CLIENT } from "../../simulator/tenant.ts";
 import { measure, median, tempDir } from "../measure.ts";
 import { type ScenarioOptions, type World, world } from "../world.ts";
 import { ESSENTIALS } from "./ratelimit.ts";

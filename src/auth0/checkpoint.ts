@@ -1,27 +1,32 @@
 // Auth0 log ids: 56 digits, "900" + YYYYMMDDhhmmss (indexing time, UTC) + 39 digits. They compare
 // correctly as strings, and one built from a time is a valid "start from this moment" checkpoint.
 
+import { timeOfLogId } from "../util/log-id.ts";
+
 export const CHECKPOINT_PATTERN = /^\d{56}$/;
 
 /** How far ahead of our clock an id's time may be: clocks differ a little, not by years. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 export function isCheckpoint(value: string, now = Date.now()): boolean {
   return checkpointProblem(value, now) === null;
 }
 
 /**
- * Why a value cannot be a checkpoint, or null. A checkpoint in the future would make every
- * execution read nothing while the tenant keeps logging, so it is refused like a malformed one.
+ * Why a value cannot become a checkpoint, or null: the one rule for every id that can reach one
+ * (an event of a logs page, START_FROM, a replay target; Log Streams' ids when they come). Ids
+ * compare as strings and a checkpoint only moves forward, so one id that sorts after every id
+ * Auth0 will ever assign (another prefix than "900", a time in the future, a time that is no time)
+ * would make every later execution read nothing while the tenant keeps logging.
  */
-export function checkpointProblem(value: string, now = Date.now()): string | null {
-  if (!CHECKPOINT_PATTERN.test(value)) {
+export function checkpointProblem(value: unknown, now = Date.now()): string | null {
+  if (typeof value !== "string" || !CHECKPOINT_PATTERN.test(value) || !value.startsWith("900")) {
     return 'not an Auth0 log id: expected 56 digits, "900" + YYYYMMDDhhmmss + 39 digits';
   }
   const time = timeOfCheckpoint(value);
   if (time === null) return "its digits 4 to 17 are not a valid time (YYYYMMDDhhmmss, UTC)";
   if (time.getTime() > now + CLOCK_SKEW_MS) {
-    return `its time ${time.toISOString()} is in the future: nothing would be read after it`;
+    return `its time ${time.toISOString()} is in the future (this host's clock says ${new Date(now).toISOString()}): nothing would be read after it`;
   }
   return null;
 }
@@ -44,12 +49,5 @@ export function checkpointAt(time: Date): string {
 
 /** The indexing time embedded in a log id, or null when the id does not hold a valid time. */
 export function timeOfCheckpoint(id: string): Date | null {
-  if (!/^\d{56}$/.test(id)) return null;
-  const s = id.slice(3, 17);
-  const iso = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(8, 10)}:${s.slice(10, 12)}:${s.slice(12, 14)}Z`;
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 19) !== iso.slice(0, 19)) {
-    return null;
-  }
-  return date;
+  return timeOfLogId(id);
 }

@@ -6,10 +6,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AbortedError, SourceError } from "../errors.ts";
 import type { Checkpoint, LogEvent, Page, ReadContext, Source, TokenCache } from "../interfaces.ts";
 import { JsonInputError, parseBoundedJson } from "../util/bounded-json.ts";
-import { excerpt, exchange, type HttpAnswer, header, newAgent } from "../util/http.ts";
+import {
+  excerpt,
+  exchange,
+  type HttpAnswer,
+  header,
+  newAgent,
+  statusVerdict,
+} from "../util/http.ts";
 import { retryFor, withRetry } from "../util/retry.ts";
 import type { Agent } from "../util/undici.ts";
-import { CHECKPOINT_PATTERN } from "./checkpoint.ts";
+import { CHECKPOINT_PATTERN, checkpointProblem } from "./checkpoint.ts";
 import { Pacer, parseRateLimit } from "./pacer.ts";
 import { TokenProvider } from "./token.ts";
 
@@ -46,8 +53,21 @@ export function nextLink(value: string | undefined): string | null {
   return null;
 }
 
-/** Checks that an answer is an array of events with valid ids, ascending and newer than `from`. */
-export function validatePage(body: unknown, from: Checkpoint): LogEvent[] {
+/** An id from an answer, fit for a message: an id's digits as they are, anything else quoted. */
+function shownId(value: unknown): string {
+  if (typeof value !== "string") return value === null ? "null" : typeof value;
+  if (CHECKPOINT_PATTERN.test(value)) return value;
+  const printable = value.slice(0, 60).replace(/[^\x20-\x7e]/g, "?");
+  return `${JSON.stringify(printable)}${value.length > 60 ? "…" : ""}`;
+}
+
+/**
+ * Checks that an answer is an array of events whose ids can each become the checkpoint
+ * (checkpointProblem: the same rule as START_FROM and replay), ascending and newer than `from`.
+ * The whole page is refused otherwise: its last id would become the checkpoint, and one id that
+ * sorts after every id Auth0 will assign would make every later read come back empty.
+ */
+export function validatePage(body: unknown, from: Checkpoint, now = Date.now()): LogEvent[] {
   if (!Array.isArray(body)) {
     throw new SourceError(
       `Auth0 answered GET /api/v2/logs with ${body === null ? "null" : typeof body} instead of an array of events`,
@@ -57,16 +77,17 @@ export function validatePage(body: unknown, from: Checkpoint): LogEvent[] {
   let previous = from;
   for (let i = 0; i < body.length; i++) {
     const event = body[i] as LogEvent | null;
-    const id = event && typeof event === "object" ? event.log_id : undefined;
-    if (typeof id !== "string" || !CHECKPOINT_PATTERN.test(id)) {
+    const id: unknown = event && typeof event === "object" ? event.log_id : undefined;
+    const problem = checkpointProblem(id, now);
+    if (problem !== null || typeof id !== "string") {
       throw new SourceError(
-        `Auth0 sent an event without a valid log_id (item ${i} of the page read from ${from}): expected 56 digits`,
+        `Auth0 logs endpoint (GET /api/v2/logs) sent an event without a valid log_id (item ${i} of the page read from ${from}): log_id ${shownId(id)}, ${problem}; nothing of this page was committed`,
         { retryable: false },
       );
     }
     if (id <= previous) {
       throw new SourceError(
-        `Auth0 sent log_id ${id} (item ${i}) that is not newer than ${previous}: events must be ascending and newer than the checkpoint ${from}; nothing was committed past ${from}`,
+        `Auth0 logs endpoint (GET /api/v2/logs) sent log_id ${id} (item ${i}) that is not newer than ${previous}: events must be ascending and newer than the checkpoint ${from}; nothing of this page was committed`,
         { retryable: false },
       );
     }
@@ -96,10 +117,6 @@ export class Auth0Source implements Source {
     await this.agent.close();
   }
 
-  get tokensIssued(): number {
-    return this.tokens.issued;
-  }
-
   firstRead(from: Checkpoint): string {
     return this.urlFrom(from);
   }
@@ -109,11 +126,20 @@ export class Auth0Source implements Source {
   }
 
   async authenticate(context: ReadContext): Promise<void> {
-    await withRetry(() => this.tokens.get(context.signal), retryFor("source", context));
+    await withRetry(() => this.tokens.fetchNew(context.signal), retryFor("source", context));
   }
 
   async read(url: string, context: ReadContext): Promise<Page> {
     const from = new URL(url).searchParams.get("from") ?? "";
+    // A checkpoint stored before its ids were checked (or a clock set back) may already be one
+    // that nothing follows: reading from it would report "caught up" for ever.
+    const problem = checkpointProblem(from);
+    if (problem !== null) {
+      throw new SourceError(
+        `the checkpoint ${shownId(from)} cannot be read from: ${problem}; 'replay --since <time>' moves it back`,
+        { retryable: false },
+      );
+    }
     const { answer, body } = await withRetry(
       () => this.fetchPage(url, context),
       retryFor("source", context),
@@ -212,26 +238,24 @@ export class Auth0Source implements Source {
 
   private classify(answer: HttpAnswer, context: ReadContext): void {
     const { status } = answer;
-    if (status === 200) return;
-    if (status === 429) {
+    const verdict = statusVerdict(answer, {
+      only200: true,
+      waitFrom: ["retry-after", "x-ratelimit-reset"],
+    });
+    if (verdict.kind === "ok") return;
+    if (verdict.kind === "retry") {
+      if (!verdict.rateLimited) {
+        throw new SourceError(`Auth0 logs endpoint answered ${status}`, { retryable: true });
+      }
       context.stats.rateLimited.source++;
-      const retryAfter = Number(header(answer, "retry-after"));
-      const reset = Number(header(answer, "x-ratelimit-reset"));
-      const retryAt =
-        Number.isFinite(retryAfter) && retryAfter > 0
-          ? Date.now() + retryAfter * 1000
-          : Number.isFinite(reset) && reset > 0
-            ? reset * 1000
-            : undefined;
+      const { retryAt } = verdict;
       throw new SourceError("Auth0 logs endpoint rate limited (429)", {
         retryable: true,
         ...(retryAt === undefined ? {} : { retryAt }),
       });
     }
-    if (status >= 500 || status === 408) {
-      throw new SourceError(`Auth0 logs endpoint answered ${status}`, { retryable: true });
-    }
-    if (status === 403) {
+    // A 401 was answered with a fresh token before (fetchPage): only a 403 gets here as credentials.
+    if (verdict.kind === "credentials" && status === 403) {
       throw new SourceError(
         "Auth0 refused GET /api/v2/logs (403): grant the application the read:logs scope on the Management API",
         { retryable: false },

@@ -84,10 +84,10 @@ export function loggerFor(
 }
 
 export async function withStore<T>(
-  databaseUrl: string,
+  where: { databaseUrl: string; databaseTimeoutMs: number },
   work: (store: Store) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(databaseUrl);
+  const store = await openStore(where.databaseUrl, { timeoutMs: where.databaseTimeoutMs });
   try {
     return await work(store);
   } finally {

@@ -15,9 +15,11 @@ export function runsTable(runs: RunRecord[]): string {
     String(run.rejected),
     run.error
       ? run.error.slice(0, 60)
-      : run.warnings.length
-        ? `${run.warnings.length} warning(s)`
-        : "",
+      : run.outcome === "skipped-events"
+        ? (run.warnings[0] ?? "").slice(0, 60)
+        : run.warnings.length
+          ? `${run.warnings.length} warning(s)`
+          : "",
   ]);
   const header = [
     "RUN",

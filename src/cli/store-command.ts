@@ -5,7 +5,8 @@
 import { loadDeployment, loadSome } from "../config/load.ts";
 import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
-import { openStore } from "../store/open.ts";
+import { openExistingStore, openStore } from "../store/open.ts";
+import { mask } from "../util/secrets.ts";
 import type { Io } from "./command.ts";
 
 /** What a store command knows of a job. */
@@ -17,15 +18,22 @@ export interface StoredJob {
 
 export interface StoreView {
   databaseUrl: string;
+  databaseTimeoutMs: number;
   jobs: StoredJob[];
 }
 
+/**
+ * The store and the jobs, from the settings; what the settings' warnings say (a name that is not a
+ * setting) goes to stderr, once.
+ */
 export function storeView(io: Io): StoreView {
   const file = io.env.CONFIG_FILE;
   if (file) {
     const deployment = loadDeployment(io.env, { cwd: io.cwd });
+    warn(io, deployment.process.warnings);
     return {
       databaseUrl: deployment.process.databaseUrl,
+      databaseTimeoutMs: deployment.process.databaseTimeoutMs,
       jobs: deployment.jobs.map((job) => ({
         id: job.id,
         schedule: job.schedule,
@@ -33,11 +41,15 @@ export function storeView(io: Io): StoreView {
       })),
     };
   }
-  const values = loadSome(io.env, ["DATABASE_URL", "SCHEDULE", "AUTH0_LOG_RETENTION"], {
-    cwd: io.cwd,
-  });
+  const { values, warnings } = loadSome(
+    io.env,
+    ["DATABASE_URL", "DATABASE_TIMEOUT", "SCHEDULE", "AUTH0_LOG_RETENTION"],
+    { cwd: io.cwd },
+  );
+  warn(io, warnings);
   return {
     databaseUrl: values.DATABASE_URL as string,
+    databaseTimeoutMs: values.DATABASE_TIMEOUT as number,
     jobs: [
       {
         id: "default",
@@ -46,6 +58,10 @@ export function storeView(io: Io): StoreView {
       },
     ],
   };
+}
+
+function warn(io: Io, warnings: string[]): void {
+  for (const warning of warnings) io.stderr.write(`warning: ${mask(warning)}\n`);
 }
 
 /** The job `--tenant` names, or the only one. */
@@ -65,12 +81,20 @@ export function storedJob(view: StoreView, tenant: unknown): StoredJob {
   ]);
 }
 
+/**
+ * Runs `work` on the store. A command that only reads (`access: "read"`) never creates or changes
+ * one: no store at DATABASE_URL is an error (exit 1), not an empty store described as the user's.
+ */
 export async function withStoreView<T>(
   io: Io,
+  access: "read" | "write",
   work: (store: Store, view: StoreView) => Promise<T>,
 ): Promise<T> {
   const view = storeView(io);
-  const store = await openStore(view.databaseUrl);
+  const store =
+    access === "read"
+      ? await openExistingStore(view.databaseUrl, { timeoutMs: view.databaseTimeoutMs })
+      : await openStore(view.databaseUrl, { timeoutMs: view.databaseTimeoutMs });
   try {
     return await work(store, view);
   } finally {

@@ -2,7 +2,8 @@
 // came from.
 
 import { maskUrlCredentials } from "../util/secrets.ts";
-import { type SettingSource, tenantSettings } from "./load.ts";
+import { tenantSettings } from "./deployment.ts";
+import { gatherSettings, type SettingSource } from "./gather.ts";
 import { settings } from "./settings.ts";
 
 export interface SettingView {
@@ -44,4 +45,16 @@ export function describeSettings(
         description: setting.description,
       };
     });
+}
+
+/**
+ * The settings page: the tenants file CONFIG_FILE names now (null: none), and the process's
+ * settings with one, or the one tenant's and the process's without one.
+ */
+export function settingsPage(
+  env: Record<string, string | undefined>,
+  cwd: string,
+): { file: string | null; settings: SettingView[] } {
+  const file = gatherSettings(env, cwd).values.CONFIG_FILE?.trim() || null;
+  return { file, settings: describeSettings(env, cwd, file ? { scope: "process" } : {}) };
 }

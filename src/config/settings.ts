@@ -4,20 +4,20 @@
 import { z } from "zod";
 import { checkpointProblem } from "../auth0/checkpoint.ts";
 import { logTypes, parseLevel } from "../pipeline/log-types.ts";
-import { scheduleProblem } from "../runner/schedule.ts";
-import { elasticsearchSettings } from "../sinks/elasticsearch/config.ts";
-import { logstashSettings } from "../sinks/logstash/config.ts";
-import { addressList } from "../util/addresses.ts";
+import { scheduleProblem } from "../settings-kit/schedule.ts";
 import {
   boolean,
-  credentialsProblem,
   duration,
   httpUrl,
   integer,
   LOOPBACK,
   type SettingDefinition,
   text,
-} from "./schemas.ts";
+} from "../settings-kit/schemas.ts";
+import { SINKS } from "../sinks/index.ts";
+import { databaseUrlProblem } from "../store/index.ts";
+import { addressList } from "../util/addresses.ts";
+import { hostNameProblem } from "../util/hosts.ts";
 
 export type { SettingDefinition };
 
@@ -55,25 +55,6 @@ const domain = z
     return url.origin;
   });
 
-/**
- * Why DATABASE_URL cannot be used, or undefined. A postgres:// URL must parse as written: a # / ?
- * or @ left in a password cuts it short (# starts a fragment), and pg cannot decode a bad %.
- */
-function databaseUrlProblem(value: string): string | undefined {
-  if (/^sqlite:.+/.test(value)) return undefined;
-  if (!/^postgres(ql)?:\/\/.+/.test(value)) return "must be sqlite:PATH or a postgres:// URL";
-  const encode = "percent-encode the user and password (# as %23, / as %2F, ? as %3F, @ as %40)";
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `must be a postgres:// URL, and this one does not parse: ${encode}`;
-  }
-  if (url.hash !== "") return `must be a postgres:// URL without # (a fragment): ${encode}`;
-  const credentials = credentialsProblem(url);
-  return credentials === undefined ? undefined : `must be a postgres:// URL; ${credentials}`;
-}
-
 export const schedule = z
   .string()
   .trim()
@@ -95,6 +76,21 @@ const addresses = z
       addressList(entries);
     } catch (error) {
       ctx.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  });
+
+const hostNames = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ""),
+  )
+  .superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const problem = hostNameProblem(entry);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }
   });
 
@@ -201,6 +197,7 @@ const core: SettingDefinition[] = [
     scope: "job",
     example: "s,f,fp,fu",
     description: "Comma-separated event type codes to send. Combines with LOG_LEVEL by OR.",
+    list: true,
     schema: logTypeList,
   },
   {
@@ -238,7 +235,8 @@ const core: SettingDefinition[] = [
     scope: "job",
     default: "false",
     example: "true",
-    description: "Also post successful executions to Slack.",
+    description:
+      "Also post successful executions to Slack (with TAIL, a tail run's at most once per SCHEDULE period).",
     schema: boolean,
   },
   {
@@ -256,6 +254,17 @@ const core: SettingDefinition[] = [
         const problem = databaseUrlProblem(v);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }),
+  },
+  {
+    name: "DATABASE_TIMEOUT",
+    group: "Store",
+    scope: "process",
+    default: "5s",
+    example: "8s",
+    description:
+      "PostgreSQL: how long one store call (a connection, then its statements) may take before it fails and is tried again later. A database that stops answering (a hung pooler or proxy) must not hold up the leases, which last 15s and are renewed every 5s.",
+    range: "1s to 10s",
+    schema: duration("1s", "10s"),
   },
   {
     name: "DOCUMENT_FORMAT",
@@ -316,7 +325,7 @@ const core: SettingDefinition[] = [
     default: "false",
     example: "true",
     description:
-      "Near-real-time delivery: once caught up, poll again every TAIL_INTERVAL instead of waiting for the next SCHEDULE tick.",
+      "Near-real-time delivery: once caught up, poll again every TAIL_INTERVAL instead of waiting for the next SCHEDULE tick. Polls that read nothing are not recorded as runs; those that export fold into one tail run.",
     schema: boolean,
   },
   {
@@ -437,7 +446,8 @@ const core: SettingDefinition[] = [
     scope: "process",
     default: "127.0.0.1",
     example: "0.0.0.0",
-    description: "Address the service's HTTP listener (health, metrics) binds to.",
+    description:
+      "Address the service's HTTP listener (dashboard, health, metrics) binds to. It answers requests for this address or name, localhost and ALLOWED_HOSTS; bound to every address (0.0.0.0 or ::), for any IP address too.",
     schema: text,
   },
   {
@@ -450,12 +460,23 @@ const core: SettingDefinition[] = [
     schema: integer(0, 65535),
   },
   {
+    name: "ALLOWED_HOSTS",
+    group: "Service",
+    scope: "process",
+    example: "exporter.example.com,auth0-logs-to-logstash",
+    description:
+      "Further host names the listener answers to (comma-separated, exact, any port): a reverse proxy's public name, a Kubernetes Service's. A request naming another host (its Host header) is answered 421, so that a web page whose DNS name was pointed at the service (DNS rebinding) cannot read it through a browser.",
+    list: true,
+    schema: hostNames,
+  },
+  {
     name: "TRUSTED_PROXIES",
     group: "Dashboard",
     scope: "process",
     example: "10.0.0.0/8,loopback",
     description:
       "Reverse proxies in front of the dashboard (addresses, CIDR ranges or loopback, comma-separated): their X-Forwarded-For names the client for the sign-in limit and their X-Forwarded-Proto=https makes cookies Secure and turns on HSTS. Headers from anyone else are ignored.",
+    list: true,
     schema: addresses,
   },
   {
@@ -470,9 +491,9 @@ const core: SettingDefinition[] = [
   },
 ];
 
-/** The core rows, with each sink's rows where the table lists sinks. */
+/** The core rows, with each sink's rows (sinks/index.ts) where the table lists sinks. */
 export const settings: SettingDefinition[] = core.flatMap((row) =>
-  row === SINKS_MARK ? [...logstashSettings, ...elasticsearchSettings] : [row],
+  row === SINKS_MARK ? SINKS.flatMap((sink) => sink.settings) : [row],
 );
 
 export const settingsByName = new Map(settings.map((s) => [s.name, s]));

@@ -20,13 +20,14 @@ function yaml(): typeof YamlModule {
   return loaded;
 }
 
+import { closestName } from "./misspelt.ts";
 import { ALIASES, jobSettings, settings, settingsByName } from "./settings.ts";
 
 export const MAX_FILE_BYTES = 1024 * 1024;
 export const MAX_TENANTS = 1000;
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Settings that may be written as a YAML list, joined with commas. */
-export const LIST_SETTINGS = new Set(["LOG_TYPES", "ELASTICSEARCH_URL", "TRUSTED_PROXIES"]);
+/** Settings that may be written as a YAML list, joined with commas (their rows say `list`). */
+export const LIST_SETTINGS = new Set(settings.filter((s) => s.list).map((s) => s.name));
 
 export interface FileValue {
   /**
@@ -108,34 +109,9 @@ export function expandVariables(
   return { value: value + text.slice(at), expanded, errors };
 }
 
-/** Edit distance (Levenshtein), for "did you mean". */
-function distance(a: string, b: string): number {
-  let previous = [...Array(b.length + 1).keys()];
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const [left, up, diagonal] = [row[j - 1], previous[j], previous[j - 1]] as [
-        number,
-        number,
-        number,
-      ];
-      row[j] = Math.min(left + 1, up + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length] as number;
-}
-
 function didYouMean(key: string, names: string[]): string {
-  if (key.length > 64) return "";
-  const wanted = key.toUpperCase().replace(/[-.\s]/g, "_");
-  let best = "";
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const name of names) {
-    const d = distance(wanted, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(best.length / 5)) ? ` (did you mean ${best}?)` : "";
+  const meant = closestName(key, names);
+  return meant === undefined ? "" : ` (did you mean ${meant}?)`;
 }
 
 const short = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
@@ -150,6 +126,8 @@ class Reader {
   readonly file: string;
   readonly lookup: Lookup;
   readonly doc: Document.Parsed;
+  /** Each alias's anchored node, found in one pass (see deref). */
+  readonly anchored = new Map<unknown, unknown>();
   constructor(file: string, source: string, lookup: Lookup) {
     this.file = file;
     this.lookup = lookup;
@@ -164,6 +142,15 @@ class Reader {
       const message = error.message.replace(/(extra characters): .*$/s, "$1");
       this.found.push({ line, text: `${file}:${line}:${col}: not valid YAML: ${message}` });
     }
+    // An alias names the last node anchored so before it. yaml's Alias.resolve finds it by
+    // walking the whole document, each time: a 1 MiB file of aliases took hours.
+    const latest = new Map<string, unknown>();
+    yaml().visit(this.doc, {
+      Node: (_key, node) => {
+        if (yaml().isAlias(node)) this.anchored.set(node, latest.get(node.source));
+        else if (node.anchor) latest.set(node.anchor, node);
+      },
+    });
   }
 
   problem(at: unknown, text: string): void {
@@ -175,8 +162,9 @@ class Reader {
     return range ? this.lines.linePos(range[0]).line : 1;
   }
 
+  /** The node an alias stands for (one level: nothing is expanded), or the node itself. */
   deref(node: unknown): unknown {
-    return yaml().isAlias(node) ? node.resolve(this.doc) : node;
+    return yaml().isAlias(node) ? this.anchored.get(node) : node;
   }
 
   /** A scalar as the schemas want it: 100 → "100", true → "true", null → "". */
@@ -201,7 +189,7 @@ class Reader {
       return failed(false);
     }
     const parts: string[] = [];
-    let expanded = false;
+    let [expanded, length] = [false, 0];
     for (const item of list ? target.items.map((i) => this.deref(i)) : [target]) {
       const text = this.scalarText(item);
       if (text === undefined) {
@@ -213,6 +201,15 @@ class Reader {
       for (const error of result.errors) this.problem(key, `${where}: ${error}`);
       if (result.errors.length > 0) return failed(true);
       expanded ||= result.expanded;
+      // Aliases and ${VAR} can repeat a long text: the value is bounded as the file is.
+      length += result.value.length + 1;
+      if (length > MAX_FILE_BYTES) {
+        this.problem(
+          key,
+          `${where}: longer than 1 MiB once its aliases and variables are expanded`,
+        );
+        return failed(expanded);
+      }
       if (!list || result.value.trim() !== "") parts.push(result.value);
     }
     return { value: parts.join(","), where, expanded };

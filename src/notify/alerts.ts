@@ -1,5 +1,6 @@
 // Decides which executions are worth a Slack message, so that an outage spanning many executions
-// posts one alert, reminders at most every ALERT_REMINDER, and one "recovered" when it ends.
+// posts one alert, reminders at most every ALERT_REMINDER, and one "recovered" when it ends; and,
+// with SLACK_SEND_SUCCESS, a tailing job's successes at most one per schedule period.
 
 export interface AlertState {
   /** The cause of the current failure streak, or null when the last execution succeeded. */
@@ -8,6 +9,8 @@ export interface AlertState {
   failingSince: number | null;
   lastPostedAt: number | null;
   failures: number;
+  /** When a success (or recovery) was last posted; absent from states stored by older versions. */
+  successPostedAt?: number | null;
 }
 
 export type AlertDecision = "failure" | "reminder" | "recovered" | "success" | null;
@@ -17,6 +20,7 @@ export const initialAlertState: AlertState = {
   failingSince: null,
   lastPostedAt: null,
   failures: 0,
+  successPostedAt: null,
 };
 
 /**
@@ -31,7 +35,8 @@ export function causeOf(error: string): string {
   if (store) return `the store ${store[1]} failed`;
   return (
     error
-      // The preview runs to the end of the reason: in a run warning, up to its fixed tail.
+      // The preview runs to the end of the reason: in a run warning, up to its fixed tail (as
+      // util/run-warnings.ts deadLettersWarning writes it).
       .replace(
         /Preview of field's value: .*?(?=\); see 'dead-letters list'$|$)/s,
         "Preview of field's value: <value>",
@@ -51,13 +56,22 @@ export function decide(
   state: AlertState,
   outcome: { ok: boolean; error: string | null },
   now: number,
-  options: { reminderMs: number; sendSuccess: boolean },
+  options: { reminderMs: number; sendSuccess: boolean; successSince?: number | undefined },
 ): { decision: AlertDecision; state: AlertState } {
   if (outcome.ok) {
     if (state.failingCause !== null) {
-      return { decision: "recovered", state: { ...initialAlertState, lastPostedAt: now } };
+      return {
+        decision: "recovered",
+        state: { ...initialAlertState, lastPostedAt: now, successPostedAt: now },
+      };
     }
-    return { decision: options.sendSuccess ? "success" : null, state };
+    // Tailing succeeds every few seconds: one success a schedule period is news, not each poll.
+    const since = options.successSince;
+    const posted = state.successPostedAt ?? null;
+    if (!options.sendSuccess || (since !== undefined && posted !== null && posted >= since)) {
+      return { decision: null, state };
+    }
+    return { decision: "success", state: { ...state, successPostedAt: now } };
   }
   const cause = causeOf(outcome.error ?? "unknown error");
   if (state.failingCause !== cause) {

@@ -6,18 +6,17 @@ import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { ExecutionEnd, JobStore, Notifier, RunRecord } from "../interfaces.ts";
 import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
+import { runWarning } from "../util/run-warnings.ts";
 import { type AlertState, causeOf, decide, initialAlertState } from "./alerts.ts";
-import { type Field, layout, SlackClient } from "./slack.ts";
+import { type Field, layout, md, SlackClient } from "./slack.ts";
 
 const ALERT_STATE = "alert_state";
 const WARNING_STATE = "warning_state";
-/** How an execution's warning about dead letters reads (runner/execution.ts). */
-const DEAD_LETTERED = "kept as dead letters";
 
 export class NullNotifier implements Notifier {
   readonly channel = null;
@@ -39,7 +38,7 @@ function runFields(run: RunRecord | null): Field[] {
     const time = timeOfCheckpoint(run.lastCheckpoint);
     fields.push({
       label: "Checkpoint",
-      value: `\`${run.lastCheckpoint}\`${time ? ` (${time.toISOString()})` : ""}`,
+      value: md`\`${run.lastCheckpoint}\`${time ? ` (${time.toISOString()})` : ""}`,
     });
   }
   if (run.retries > 0) fields.push({ label: "Retries", value: String(run.retries) });
@@ -49,7 +48,7 @@ function runFields(run: RunRecord | null): Field[] {
 
 export class SlackNotifier implements Notifier {
   private readonly client: SlackClient;
-  private readonly config: Config;
+  private readonly config: JobSettings;
   private readonly store: JobStore;
   private known: AlertState | null = null;
   /** The store could not take the latest state: this process's copy is the newer one. */
@@ -60,7 +59,7 @@ export class SlackNotifier implements Notifier {
 
   readonly channel: string;
 
-  constructor(config: Config, store: JobStore, logger: Logger, webhookUrl: string) {
+  constructor(config: JobSettings, store: JobStore, logger: Logger, webhookUrl: string) {
     this.client = new SlackClient(webhookUrl, logger);
     this.channel = createHash("sha256").update(webhookUrl).digest("hex").slice(0, 16);
     this.config = config;
@@ -94,6 +93,7 @@ export class SlackNotifier implements Notifier {
       const { decision, state } = decide(await this.state(), end, Date.now(), {
         reminderMs: this.config.slack.reminderMs,
         sendSuccess: this.config.slack.sendSuccess,
+        successSince: end.successSince,
       });
       this.known = state;
       this.unsaved = await this.store.state.set(ALERT_STATE, JSON.stringify(state)).then(
@@ -113,7 +113,8 @@ export class SlackNotifier implements Notifier {
           decision === "failure"
             ? "Auth0 log export failed"
             : `Auth0 log export still failing (${state.failures} executions)`;
-        const text = `${end.error ?? "unknown error"}\nNothing was skipped: the next execution resumes at the checkpoint${replay ? ` \`${replay}\`` : ""}${since}.`;
+        // The error quotes upstream answers (a cluster's reason, a refused value): `md` escapes it.
+        const text = md`${end.error ?? "unknown error"}\nNothing was skipped: the next execution resumes at the checkpoint${replay ? md` \`${replay}\`` : ""}${since}.`;
         this.client.post(layout(this.title(title), text, fields));
       } else if (decision === "recovered") {
         this.client.post(
@@ -169,10 +170,11 @@ export class SlackNotifier implements Notifier {
     if (fresh.length === 0) return;
     for (const warning of fresh) posted[causeOf(warning)] = now;
     await this.store.state.set(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
-    const refused = fresh.filter((warning) => warning.includes(DEAD_LETTERED));
-    const others = fresh.filter((warning) => !warning.includes(DEAD_LETTERED));
+    const typed = fresh.map(runWarning);
+    const refused = typed.filter((w) => w.kind === "dead-letters").map((w) => w.text);
+    const others = typed.filter((w) => w.kind !== "dead-letters").map((w) => w.text);
     if (refused.length > 0) {
-      const text = `${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
+      const text = md`${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
       this.client.post(
         layout(this.title("Auth0 log export: documents refused"), text, runFields(end.run)),
       );
@@ -201,7 +203,7 @@ export class SlackNotifier implements Notifier {
             { label: "Logs exported", value: String(sent) },
             { label: "Failed executions", value: String(failures) },
             { label: "Warnings", value: String(warnings) },
-            { label: "Checkpoint", value: checkpoint ? `\`${checkpoint}\`` : "none yet" },
+            { label: "Checkpoint", value: checkpoint ? md`\`${checkpoint}\`` : "none yet" },
             { label: "Lag", value: time ? duration(Date.now() - time.getTime()) : "—" },
           ],
         ),

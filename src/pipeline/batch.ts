@@ -1,8 +1,7 @@
 // From a page of events to the runner's batch: filter, then shape. The batch's checkpoint is the
 // page's last id even when that event was filtered out: filtered events are done with too.
 
-import type { DocumentFormat } from "../config/types.ts";
-import type { LogEvent, PageBatch } from "../interfaces.ts";
+import type { DocumentFormat, LogEvent, PageBatch } from "../interfaces.ts";
 import type { EcsOptions } from "./ecs.ts";
 import { makeFilter } from "./filter.ts";
 import { makeShaper } from "./shape.ts";

@@ -4,8 +4,7 @@
 // nobody else) and extends them in place instead of copying: a removed field is set to undefined,
 // which JSON.stringify leaves out, so that objects keep their shape and stay fast to serialize.
 
-import type { DocumentFormat } from "../config/types.ts";
-import type { LogEvent } from "../interfaces.ts";
+import type { DocumentFormat, LogEvent } from "../interfaces.ts";
 import { type EcsOptions, makeEcsShaper } from "./ecs.ts";
 import { describeType } from "./log-types.ts";
 

@@ -4,10 +4,10 @@
 
 import type { Logger } from "pino";
 import { Auth0Source } from "../auth0/source.ts";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import type { JobStore, Sink } from "../interfaces.ts";
 import { type Batcher, makeBatcher } from "../pipeline/batch.ts";
-import { openSink } from "../sinks/open.ts";
+import { openSink, sinkModule } from "../sinks/index.ts";
 
 export interface Job {
   source: Auth0Source;
@@ -17,13 +17,13 @@ export interface Job {
 }
 
 /** The ECS format's data stream fields: the target's parts, or our default family. */
-export function ecsTarget(config: Config): { dataset: string; namespace: string } {
-  const stream = config.sink.kind === "elasticsearch" ? config.sink.dataStream : null;
+export function ecsTarget(config: JobSettings): { dataset: string; namespace: string } {
+  const stream = sinkModule(config.sink).dataStream?.(config.sink) ?? null;
   return stream ?? { dataset: "auth0.export", namespace: "default" };
 }
 
 export async function assembleJob(
-  config: Config,
+  config: JobSettings,
   deps: { store: JobStore; logger: Logger; batchSize?: number },
 ): Promise<Job> {
   const source = new Auth0Source({

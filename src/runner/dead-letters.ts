@@ -4,6 +4,7 @@
 // is deleted here: only `dead-letters delete` does that, when asked.
 
 import type { DeadLetter, JobStore, Rejection, SendContext, Sink } from "../interfaces.ts";
+import { deliver } from "./deliver.ts";
 
 export interface RetryOutcome {
   tried: number;
@@ -22,7 +23,8 @@ async function retryBatch(
   context: SendContext,
 ): Promise<{ delivered: number; refused: Rejection[] }> {
   // The sink takes ownership of documents; the stored ones are copies already (parsed from JSON).
-  const report = await sink.send(
+  const report = await deliver(
+    sink,
     { documents: letters.map((letter) => letter.document), ids: letters.map((l) => l.logId) },
     context,
   );

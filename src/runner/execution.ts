@@ -6,13 +6,7 @@
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import {
-  AbortedError,
-  CheckpointMovedError,
-  describe,
-  LeaseLostError,
-  SinkError,
-} from "../errors.ts";
+import { AbortedError, CheckpointMovedError, describe, LeaseLostError } from "../errors.ts";
 import type {
   Checkpoint,
   DeliveryReport,
@@ -28,9 +22,12 @@ import type {
 } from "../interfaces.ts";
 import type { Batcher } from "../pipeline/batch.ts";
 import type { RetryBudget } from "../util/retry.ts";
+import { deadLettersWarning } from "../util/run-warnings.ts";
 import { mask } from "../util/secrets.ts";
+import { deliver } from "./deliver.ts";
 import { InFlight } from "./in-flight.ts";
 import { ReadAhead } from "./read-ahead.ts";
+import { finishPoll, pollRecorded, type TailRun } from "./tail.ts";
 import { retentionWarning, staleWarning } from "./warnings.ts";
 
 /** Pages read ahead of the batch being sent: enough to hide reading behind sending. */
@@ -43,7 +40,8 @@ export interface Progress extends RunCounts {
 }
 
 export interface ExecutionResult extends Progress {
-  runId: number;
+  /** Its run record; null for a tail poll that had nothing to record (tail.ts). */
+  runId: number | null;
   outcome: RunOutcome;
   startCheckpoint: Checkpoint;
   retries: number;
@@ -54,6 +52,8 @@ export interface ExecutionResult extends Progress {
   replayed: boolean;
   /** Another process took the job over: this one stopped and must not start again by itself. */
   leaseLost: boolean;
+  /** After a tail poll, the tail run the next poll folds into (tail.ts); null otherwise. */
+  tailRun: TailRun | null;
 }
 
 /** The settings an execution reads. */
@@ -82,6 +82,8 @@ export interface ExecutionDeps {
   abandon?: AbortSignal | undefined;
   onProgress?: (progress: Progress) => void;
   onRetry?: (side: "auth0" | "sink", message: string, delayMs: number) => void;
+  /** A tail poll, and the tail run it folds into: recorded only when worth it (tail.ts). */
+  poll?: { into: TailRun | null } | undefined;
 }
 
 /**
@@ -125,26 +127,6 @@ export function lagOf(checkpoint: Checkpoint, now = Date.now()): number | null {
   return time ? Math.max(0, now - time.getTime()) : null;
 }
 
-/** Sends a batch and checks that the sink accounted for every document of it. */
-async function deliver(deps: ExecutionDeps, batch: PageBatch): Promise<DeliveryReport> {
-  const size = batch.payload.documents.length;
-  if (size === 0) return { delivered: 0, rejected: [] };
-  const report = await deps.sink.send(batch.payload, {
-    signal: deps.abandon,
-    budget: deps.budget,
-    stats: deps.stats,
-    onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
-  });
-  if (report.delivered + report.rejected.length !== size) {
-    // Committing would skip the documents unaccounted for: stop instead, nothing committed.
-    throw new SinkError(
-      `${deps.sink.info.target} accounted for ${report.delivered + report.rejected.length} of ${size} documents; nothing was committed`,
-      { retryable: false },
-    );
-  }
-  return report;
-}
-
 export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult> {
   const { settings, store, source, logger, stats, stop, abandon } = deps;
   const started = Date.now();
@@ -156,7 +138,23 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   };
   await store.verify();
   const startCheckpoint = await resolveCheckpoint(settings, store, logger, deps.fence);
-  const runId = await store.runs.start(deps.trigger, startCheckpoint, deps.fence);
+  const { poll } = deps;
+  // An execution is a run from its start; a tail poll only once it has something to record, into
+  // the tail run if it goes on from where that run left the checkpoint (a replay may have moved it).
+  const into = poll?.into?.checkpoint === startCheckpoint ? poll.into : null;
+  let runId = poll
+    ? (into?.runId ?? null)
+    : await store.runs.start(deps.trigger, startCheckpoint, deps.fence);
+  let starting: Promise<number> | null = null;
+  const run = (): Promise<number> => {
+    if (runId !== null) return Promise.resolve(runId);
+    starting ??= store.runs.start(deps.trigger, startCheckpoint, deps.fence).then((id) => {
+      runId = id;
+      return id;
+    });
+    return starting;
+  };
+  let committed = false;
   const progress: Progress = {
     read: 0,
     sent: 0,
@@ -168,6 +166,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   };
 
   const commit = async (batch: PageBatch, report: DeliveryReport) => {
+    committed = true;
     const counts: RunCounts = {
       read: batch.read,
       sent: report.delivered,
@@ -176,7 +175,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       batches: 1,
     };
     await store.checkpoints.commit(
-      runId,
+      await run(),
       progress.checkpoint,
       {
         checkpoint: batch.checkpoint,
@@ -193,9 +192,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     progress.lagMs = lagOf(batch.checkpoint);
     if (report.rejected.length > 0) {
       const [first] = report.rejected;
-      warn(
-        `${report.rejected.length} document(s) refused by ${deps.sink.info.target} and kept as dead letters (first: ${first?.status} ${first?.reason}); see 'dead-letters list'`,
-      );
+      warn(deadLettersWarning(report.rejected.length, deps.sink.info.target, first).text);
     }
     logger.debug({ checkpoint: batch.checkpoint, ...counts }, "batch committed");
     deps.onProgress?.({ ...progress });
@@ -226,11 +223,19 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       }
       if (page.caughtUp || page.next === null) {
         await window.drain();
-        warn(staleWarning(progress.checkpoint, settings.staleAfterMs));
+        // Not at every poll: the executions on the SCHEDULE say it once per period.
+        if (!poll) warn(staleWarning(progress.checkpoint, settings.staleAfterMs));
         break;
       }
       const batch = deps.batcher(page.events);
-      await window.add(batch, () => deliver(deps, batch));
+      await window.add(batch, () =>
+        deliver(deps.sink, batch.payload, {
+          signal: abandon,
+          budget: deps.budget,
+          stats,
+          onRetry: (message, delayMs) => deps.onRetry?.("sink", message, delayMs),
+        }),
+      );
     }
   } catch (error) {
     caught = error;
@@ -251,7 +256,18 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
   }
   const retries = stats.retries.source + stats.retries.sink;
   const unique = [...new Set(warnings.map(mask))];
-  await store.runs.finish(runId, { outcome, retries, warnings: unique, error });
+  const end = { outcome, retries, warnings: unique, error };
+  let tailRun: TailRun | null = null;
+  if (!poll) await store.runs.finish(await run(), end);
+  else if (pollRecorded({ ...end, committed })) {
+    tailRun = await finishPoll(store, into, await run(), {
+      ...end,
+      checkpoint: progress.checkpoint,
+    });
+  } else {
+    runId = null;
+    tailRun = into;
+  }
   return {
     ...progress,
     runId,
@@ -263,5 +279,6 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     durationMs: Date.now() - started,
     replayed,
     leaseLost,
+    tailRun,
   };
 }

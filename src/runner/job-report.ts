@@ -1,24 +1,23 @@
-// What a job's runner tells about its executions: metrics, the log, the dashboard's listeners,
-// Slack, skipped ticks in the run history, and the pruning of old runs after each execution.
+// What a job's runner tells about its executions: its observer (the metrics), the log, Slack,
+// skipped ticks in the run history, and the pruning of old runs after each execution.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobConfig } from "../config/types.ts";
 import { describe } from "../errors.ts";
-import type { JobStore, Notifier, RunTrigger } from "../interfaces.ts";
-import type { Metrics } from "../web/metrics.ts";
+import type { ExecutionStats, JobStore, Notifier, RunTrigger } from "../interfaces.ts";
+import type { JobObserver } from "../ports/observers.ts";
 import type { ExecutionResult } from "./execution.ts";
 import { instantRun } from "./replay.ts";
 
-export type EndedExecution = ExecutionResult & { stats: Parameters<Metrics["executionEnded"]>[3] };
+export type EndedExecution = ExecutionResult & { stats: ExecutionStats };
 
 export interface JobReportDeps {
-  config: Config & { id: string };
+  config: JobConfig;
   store: JobStore;
   logger: Logger;
-  metrics: Metrics;
+  observer: JobObserver;
   notifier: Notifier;
   runsRetentionMs: number;
-  emit(type: "progress" | "run", data: unknown): void;
 }
 
 export class JobReport {
@@ -33,14 +32,14 @@ export class JobReport {
 
   /** A schedule tick that fell during an execution. */
   async skipped(): Promise<void> {
-    const { store, metrics, logger } = this.deps;
+    const { store, observer, logger } = this.deps;
     const checkpoint = (await store.checkpoints.get()).checkpoint;
     await store.runs.record(
       instantRun("schedule", "skipped", checkpoint, checkpoint, [
         "the previous execution was still running",
       ]),
     );
-    metrics.executions.inc({ tenant: this.id, outcome: "skipped" });
+    observer.skipped(this.id);
     logger.info("schedule tick skipped: the previous execution is still running");
   }
 
@@ -48,21 +47,23 @@ export class JobReport {
   async couldNotRun(error: unknown): Promise<void> {
     this.consecutiveFailures++;
     this.deps.logger.error(`execution could not run: ${describe(error)}`);
-    this.deps.metrics.executions.inc({ tenant: this.id, outcome: "failed" });
+    this.deps.observer.couldNotRun(this.id);
     await this.deps.notifier.executionEnded({ ok: false, error: describe(error), run: null });
   }
 
-  async ended(trigger: RunTrigger, result: EndedExecution): Promise<void> {
-    const { config, store, logger, metrics, notifier } = this.deps;
-    metrics.executionEnded(
-      this.id,
-      result.outcome,
-      result.durationMs,
-      result.stats,
-      result.lagMs,
-      config.sink.kind,
-    );
-    await this.countDeadLetters();
+  /**
+   * `periodStart`: when the schedule's current period began (its last tick), before which a tail
+   * run's success must not have reached Slack already (at most one a period).
+   */
+  async ended(trigger: RunTrigger, result: EndedExecution, periodStart: number): Promise<void> {
+    const { config, store, logger, observer, notifier } = this.deps;
+    observer.ended(this.id, {
+      outcome: result.outcome,
+      durationMs: result.durationMs,
+      stats: result.stats,
+      lagMs: result.lagMs,
+      sink: config.sink.kind,
+    });
     this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
     const line = {
       runId: result.runId,
@@ -75,13 +76,23 @@ export class JobReport {
       checkpoint: result.checkpoint,
       durationMs: result.durationMs,
     };
+    // A tail poll that had nothing to record (tail.ts): counted in the metrics above, nothing else.
+    if (result.runId === null) {
+      logger.debug(line, "tail poll: nothing new");
+      return;
+    }
+    await this.countDeadLetters();
     if (result.outcome === "failed" || result.leaseLost)
       logger.error({ ...line, reason: result.error }, "execution failed");
     else logger.info(line, result.outcome === "success" ? "caught up" : "execution stopped");
     const run = await store.runs.get(result.runId).catch(() => null);
-    this.deps.emit("run", run);
     if (result.outcome !== "aborted" || result.leaseLost) {
-      await notifier.executionEnded({ ok: result.outcome === "success", error: result.error, run });
+      await notifier.executionEnded({
+        ok: result.outcome === "success",
+        error: result.error,
+        run,
+        successSince: trigger === "tail" ? periodStart : undefined,
+      });
     }
     await this.prune();
   }
@@ -90,7 +101,7 @@ export class JobReport {
   async countDeadLetters(): Promise<void> {
     try {
       const { pending } = await this.deps.store.deadLetters.count();
-      this.deps.metrics.deadLetters.set({ tenant: this.id }, pending);
+      this.deps.observer.deadLetters(this.id, pending);
     } catch {
       // Reported by the executions themselves.
     }

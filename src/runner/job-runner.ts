@@ -1,23 +1,25 @@
 // One job (tenant) held by this process: executions on its SCHEDULE (or tailing), never
-// overlapping, switchable on and off through the store, each recorded, measured and reported. Its
-// source, sink and pipeline are built once and outlive the executions. The supervisor starts it
-// when this process holds the job's lease and stops it when the lease is lost or given back.
+// overlapping, switchable on and off through the store, each recorded (tail polls only when worth
+// it: tail.ts), measured and reported. Its source, sink and pipeline are built once and outlive the
+// executions. The supervisor starts it when this process holds the job's lease and stops it when
+// the lease is lost or given back.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import { describe, LeaseLostError } from "../errors.ts";
 import type { JobStore, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
+import type { JobObserver } from "../ports/observers.ts";
 import { newBudget } from "../util/retry.ts";
-import type { Metrics } from "../web/metrics.ts";
 import { assembleJob, type Job } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
 import type { Progress } from "./execution.ts";
-import { isEnabled, JOB_RUN_NOW } from "./job.ts";
+import { isEnabled, takeRunNowRequest } from "./job.ts";
 import { type EndedExecution, JobReport, type JobReportDeps } from "./job-report.ts";
 import { JobSchedule } from "./job-schedule.ts";
 import type { JobLease } from "./lease.ts";
 import { executeOnce, newStats } from "./once.ts";
-import { OneAtATime } from "./one-at-a-time.ts";
+import { OneAtATime, type Turn } from "./one-at-a-time.ts";
+import { foldTarget, type TailRun } from "./tail.ts";
 
 export interface RunningInfo {
   trigger: RunTrigger;
@@ -39,10 +41,10 @@ const WATCH_MS = 2_000;
 
 export class JobRunner {
   readonly id: string;
-  readonly config: Config;
+  readonly config: JobSettings;
   readonly store: JobStore;
   private readonly logger: Logger;
-  private readonly metrics: Metrics;
+  private readonly observer: JobObserver;
   private readonly report: JobReport;
   readonly schedule: JobSchedule;
   private lease: JobLease | null = null;
@@ -52,21 +54,23 @@ export class JobRunner {
   private currentInfo: RunningInfo | null = null;
   /** The one tail timer: armed after a successful execution, cleared when any execution starts. */
   private tailTimer: NodeJS.Timeout | null = null;
+  /** The run tail polls fold into (tail.ts): none until one records, nor after another execution. */
+  private tailRun: TailRun | null = null;
+  /** The execution under way is a tail poll. */
+  private polling = false;
   private watchTimer: NodeJS.Timeout | null = null;
   private seenMove: number | null = null;
   private stopping = false;
-  /** Counts already added to the metrics for the execution under way. */
+  /** Counts already told to the observer for the execution under way. */
   private reported: Progress | null = null;
-  /** Listeners of progress and run ends (the dashboard). */
-  readonly listeners = new Set<(event: { type: "progress" | "run"; data: unknown }) => void>();
 
-  constructor(deps: Omit<JobReportDeps, "emit">) {
+  constructor(deps: JobReportDeps) {
     this.id = deps.config.id;
     this.config = deps.config;
     this.store = deps.store;
     this.logger = deps.logger;
-    this.metrics = deps.metrics;
-    this.report = new JobReport({ ...deps, emit: (type, data) => this.emit(type, data) });
+    this.observer = deps.observer;
+    this.report = new JobReport(deps);
     this.schedule = new JobSchedule(
       deps.config.schedule,
       deps.store,
@@ -87,7 +91,7 @@ export class JobRunner {
       await this.store.runs.list({ limit: 1, outcome: "success" }).catch(() => [])
     )[0];
     if (success?.endedAt) {
-      this.metrics.lastSuccess.set({ tenant: this.id }, Date.parse(success.endedAt) / 1000);
+      this.observer.lastSuccess(this.id, Date.parse(success.endedAt));
     }
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.watchTimer.unref();
@@ -107,10 +111,7 @@ export class JobRunner {
     if (this.stopping) return;
     try {
       await this.schedule.follow();
-      if (await this.store.state.get(JOB_RUN_NOW)) {
-        await this.store.state.delete(JOB_RUN_NOW);
-        void this.tick("manual");
-      }
+      if (await takeRunNowRequest(this.store)) void this.tick("manual");
       const move = await this.store.checkpoints.lastMove();
       if (move && move.id !== this.seenMove) {
         this.seenMove = move.id;
@@ -147,16 +148,28 @@ export class JobRunner {
    * Starts an execution unless one is running or the job is disabled; resolves when it ends.
    * Never rejects: timers call it, and a store that cannot be read is a failed execution.
    */
-  async tick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
+  tick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
+    return this.turn(trigger, false);
+  }
+
+  /** A tail poll: an execution recorded only when worth it (tail.ts). */
+  private poll(): Promise<"ran" | "skipped" | "disabled"> {
+    return this.turn("tail", true);
+  }
+
+  private async turn(trigger: RunTrigger, poll: boolean): Promise<"ran" | "skipped" | "disabled"> {
     try {
-      return await this.tryTick(trigger);
+      return await this.tryTurn(trigger, poll);
     } catch (error) {
       await this.couldNotRun(error);
       return "skipped";
     }
   }
 
-  private async tryTick(trigger: RunTrigger): Promise<"ran" | "skipped" | "disabled"> {
+  private async tryTurn(
+    trigger: RunTrigger,
+    poll: boolean,
+  ): Promise<"ran" | "skipped" | "disabled"> {
     if (this.stopping || !this.lease || this.lease.lost.aborted) return "skipped";
     const lease = this.lease;
     const outcome = await this.turns.run(async (turn, executing) => {
@@ -166,17 +179,25 @@ export class JobRunner {
       }
       if (this.stopping || turn.stop.signal.aborted || lease.lost.aborted) return "skipped";
       executing();
-      // Any execution makes a pending tail poll pointless; a successful one arms the next.
+      // Any execution makes a pending tail poll pointless; a successful one arms the next. Polls
+      // after any other execution fold into a tail run of their own.
       this.clearTail();
+      if (!poll) this.tailRun = null;
+      this.polling = poll;
       try {
-        await this.execute(trigger, turn.stop.signal, turn.abandon);
+        await this.execute(trigger, poll, turn);
       } finally {
         this.currentInfo = null;
+        this.polling = false;
       }
       return "ran";
     });
     if (outcome !== "busy") return outcome;
-    if (trigger === "schedule") await this.report.skipped();
+    if (trigger === "schedule") {
+      // A tick during a tail poll is not worth a skipped run: the poll does what it would have.
+      if (this.polling) this.logger.debug("schedule tick during a tail poll");
+      else await this.report.skipped();
+    }
     return "skipped";
   }
 
@@ -195,7 +216,7 @@ export class JobRunner {
     return this.job;
   }
 
-  private async execute(trigger: RunTrigger, stop: AbortSignal, abandon: AbortController) {
+  private async execute(trigger: RunTrigger, poll: boolean, { stop, abandon }: Turn) {
     const lease = this.lease as JobLease;
     this.currentInfo = { trigger, startedAt: new Date().toISOString(), progress: null };
     this.reported = null;
@@ -210,21 +231,23 @@ export class JobRunner {
         logger: this.logger,
         trigger,
         fence: lease.fence,
-        stop,
+        stop: stop.signal,
         abandon: abandon.signal,
+        poll: poll ? { into: foldTarget(this.tailRun) } : undefined,
         onProgress: (progress) => {
           if (this.currentInfo) this.currentInfo.progress = progress;
-          this.metrics.progress(this.id, progress, this.reported);
+          this.observer.progress(this.id, progress, this.reported);
           this.reported = progress;
-          this.emit("progress", progress);
         },
       });
     } catch (error) {
+      this.tailRun = null;
       await this.couldNotRun(error);
       return;
     } finally {
       lease.lost.removeEventListener("abort", onLost);
     }
+    if (poll) this.tailRun = result.tailRun;
     // A commit refused by the fence: the lease is lost now, whatever the renewals say.
     if (result.leaseLost && !lease.lost.aborted) {
       lease.found(new LeaseLostError(result.error ?? "the lease was lost"));
@@ -244,7 +267,7 @@ export class JobRunner {
   }
 
   private async ended(trigger: RunTrigger, result: EndedExecution): Promise<void> {
-    await this.report.ended(trigger, result);
+    await this.report.ended(trigger, result, this.schedule.periodStart);
     if (result.replayed && !this.stopping) {
       // The replay waits for no schedule tick: start re-sending from it as soon as this ends.
       setImmediate(() => void this.tick("replay"));
@@ -253,7 +276,7 @@ export class JobRunner {
     if (this.config.tail.enabled && !this.stopping && result.outcome === "success") {
       // Tailing: poll again shortly. After a failure the schedule paces the next attempt instead.
       this.clearTail();
-      this.tailTimer = setTimeout(() => void this.tick("tail"), this.config.tail.intervalMs);
+      this.tailTimer = setTimeout(() => void this.poll(), this.config.tail.intervalMs);
     }
   }
 
@@ -277,10 +300,6 @@ export class JobRunner {
   /** Which sink the job writes to, fit to show, once it has been contacted. */
   async sinkInfo(): Promise<SinkInfo | null> {
     return (await this.job?.catch(() => null))?.sink.info ?? null;
-  }
-
-  private emit(type: "progress" | "run", data: unknown): void {
-    for (const listener of this.listeners) listener({ type, data });
   }
 
   /** Another process took the job: stop at once, without waiting, and do not start again. */
@@ -308,7 +327,7 @@ export class JobRunner {
     }
     await (await this.job?.catch(() => null))?.close();
     this.job = null;
-    this.metrics.forget(this.id);
+    this.observer.forget(this.id);
   }
 
   async lastRun(): Promise<RunRecord | null> {

@@ -4,15 +4,16 @@
 
 import type { Logger } from "pino";
 import type { JobStore } from "../interfaces.ts";
-import { JOB_SCHEDULE } from "./job.ts";
-import { parseSchedule, type Schedule, scheduleProblem } from "./schedule.ts";
+import { scheduleProblem } from "../settings-kit/schedule.ts";
+import { storedSchedule, storeSchedule } from "./job.ts";
+import { parseSchedule, type Schedule } from "./schedule.ts";
 
 /** The stored schedule when it is still valid (an older version may have stored a bad one). */
 export async function effectiveSchedule(
   store: JobStore,
   configured: string,
 ): Promise<{ expression: string; source: "setting" | "stored"; ignored: string | null }> {
-  const stored = await store.state.get(JOB_SCHEDULE);
+  const stored = await storedSchedule(store);
   if (!stored) return { expression: configured, source: "setting", ignored: null };
   const problem = scheduleProblem(stored);
   if (problem === null) return { expression: stored, source: "stored", ignored: null };
@@ -31,13 +32,22 @@ export class JobSchedule {
   private readonly logger: Logger;
   private readonly tick: () => void;
   private running = false;
+  private lastTickAt = Date.now();
 
   constructor(configured: string, store: JobStore, logger: Logger, tick: () => void) {
     this.configured = configured;
     this.store = store;
     this.logger = logger;
-    this.tick = tick;
+    this.tick = () => {
+      this.lastTickAt = Date.now();
+      tick();
+    };
     this.schedule = parseSchedule(configured);
+  }
+
+  /** When the current period began: the last tick, or the start (epoch ms). */
+  get periodStart(): number {
+    return this.lastTickAt;
   }
 
   get expression(): string {
@@ -52,6 +62,7 @@ export class JobSchedule {
     const effective = await effectiveSchedule(this.store, this.configured);
     if (effective.ignored) this.logger.warn(effective.ignored);
     this.running = true;
+    this.lastTickAt = Date.now();
     this.apply(parseSchedule(effective.expression), effective.source, false);
   }
 
@@ -66,8 +77,7 @@ export class JobSchedule {
   /** Replaces the schedule without restart (validated by the caller); null goes back to SCHEDULE. */
   async change(expression: string | null): Promise<void> {
     const next = parseSchedule(expression ?? this.configured);
-    if (expression === null) await this.store.state.delete(JOB_SCHEDULE);
-    else await this.store.state.set(JOB_SCHEDULE, expression);
+    await storeSchedule(this.store, expression);
     this.apply(next, expression === null ? "setting" : "stored", true);
   }
 

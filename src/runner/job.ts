@@ -1,13 +1,41 @@
-// The job's switch and schedule override, kept in the store so that the CLI, the dashboard and a
-// running service agree on them.
+// The job's switch, schedule override and "run now" request, kept in the store so that the CLI,
+// the dashboard and a running service agree on them. Every read and write of these values goes
+// through here, so that their keys and encodings are written down once.
 
 import type { JobStore } from "../interfaces.ts";
 
-export const JOB_ENABLED = "enabled";
-export const JOB_SCHEDULE = "schedule";
+const JOB_ENABLED = "enabled";
+const JOB_SCHEDULE = "schedule";
 /** A "run now" asked for on a replica that does not hold the job: the holder runs it. */
-export const JOB_RUN_NOW = "run_now";
+const JOB_RUN_NOW = "run_now";
 
 export async function isEnabled(store: JobStore): Promise<boolean> {
   return (await store.state.get(JOB_ENABLED)) !== "false";
+}
+
+export async function setEnabled(store: JobStore, enabled: boolean): Promise<void> {
+  await store.state.set(JOB_ENABLED, enabled ? "true" : "false");
+}
+
+/** The schedule stored over SCHEDULE, if any (not validated: an older version may have stored it). */
+export function storedSchedule(store: JobStore): Promise<string | null> {
+  return store.state.get(JOB_SCHEDULE);
+}
+
+/** Stores a schedule (validated by the caller) over SCHEDULE; null removes it. */
+export async function storeSchedule(store: JobStore, expression: string | null): Promise<void> {
+  if (expression === null) await store.state.delete(JOB_SCHEDULE);
+  else await store.state.set(JOB_SCHEDULE, expression);
+}
+
+/** Asks the job's holder, wherever it runs, to run it now. */
+export async function requestRunNow(store: JobStore): Promise<void> {
+  await store.state.set(JOB_RUN_NOW, new Date().toISOString());
+}
+
+/** Whether a run now was asked for; the request is taken (removed) when it was. */
+export async function takeRunNowRequest(store: JobStore): Promise<boolean> {
+  if (!(await store.state.get(JOB_RUN_NOW))) return false;
+  await store.state.delete(JOB_RUN_NOW);
+  return true;
 }

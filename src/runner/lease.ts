@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
-import { ExporterError, LeaseLostError } from "../errors.ts";
+import { LeaseLostError, StoreBusyError } from "../errors.ts";
 import type { Fence, JobStore, LeaseHolder } from "../interfaces.ts";
 
 /**
@@ -17,13 +17,6 @@ import type { Fence, JobStore, LeaseHolder } from "../interfaces.ts";
  */
 export const LEASE_TTL_MS = 30_000;
 export const REPLICA_LEASE_TTL_MS = 15_000;
-
-/** Another live process holds the job: exit 1, naming it. */
-export class StoreBusyError extends ExporterError {
-  constructor(message: string) {
-    super(message, { retryable: false });
-  }
-}
 
 /** What tells a pid space apart: the machine's name, its pid namespace and its current boot. */
 export interface PidSpaceFacts {

@@ -1,18 +1,23 @@
 // One execution of an assembled job: a fresh retry budget and counters, then runExecution.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
+import type { JobSettings } from "../config/types.ts";
 import type { ExecutionStats, Fence, JobStore, RunTrigger } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Job } from "./assemble.ts";
-import { type ExecutionResult, type Progress, runExecution } from "./execution.ts";
+import {
+  type ExecutionDeps,
+  type ExecutionResult,
+  type Progress,
+  runExecution,
+} from "./execution.ts";
 
 export function newStats(): ExecutionStats {
   return { retries: { source: 0, sink: 0 }, rateLimited: { source: 0, sink: 0 } };
 }
 
 export interface OnceOptions {
-  config: Config;
+  config: JobSettings;
   job: Job;
   store: JobStore;
   logger: Logger;
@@ -21,6 +26,7 @@ export interface OnceOptions {
   stop?: AbortSignal | undefined;
   abandon?: AbortSignal | undefined;
   onProgress?: (progress: Progress) => void;
+  poll?: ExecutionDeps["poll"];
 }
 
 export async function executeOnce(
@@ -42,6 +48,7 @@ export async function executeOnce(
     stop: options.stop,
     abandon: options.abandon,
     onProgress: options.onProgress,
+    poll: options.poll,
     onRetry: (side, message, delayMs) =>
       logger.warn({ side, delayMs }, `${message}; retrying in ${(delayMs / 1000).toFixed(1)}s`),
   });

@@ -1,6 +1,11 @@
 // A replay moves the checkpoint on purpose and is recorded in the run history like an execution.
 
-import { checkpointAt, checkpointProblem, timeProblem } from "../auth0/checkpoint.ts";
+import {
+  checkpointAt,
+  checkpointProblem,
+  timeOfCheckpoint,
+  timeProblem,
+} from "../auth0/checkpoint.ts";
 import {
   type Checkpoint,
   type JobStore,
@@ -9,6 +14,7 @@ import {
   type RunOutcome,
   type RunTrigger,
 } from "../interfaces.ts";
+import { duration } from "../util/duration-text.ts";
 import { retentionWarning } from "./warnings.ts";
 
 /**
@@ -59,19 +65,61 @@ export function instantRun(
   };
 }
 
+/** A time for people: "2026-11-24 08:00:00", without the date when `sameDayAs` shares it. */
+function clock(time: Date, sameDayAs?: Date): string {
+  const text = time.toISOString().replace("T", " ").slice(0, 19);
+  return sameDayAs && sameDayAs.toISOString().slice(0, 10) === text.slice(0, 10)
+    ? text.slice(11)
+    : text;
+}
+
+/**
+ * What moving the checkpoint from `from` to `to` skips, for people, or null when it skips nothing
+ * (no checkpoint yet, or a move back). Only the span is knowable: how many events it holds, only
+ * Auth0 could say.
+ */
+export function skippedSpan(from: Checkpoint | null, to: Checkpoint): string | null {
+  if (from === null || to <= from) return null;
+  const [start, end] = [timeOfCheckpoint(from), timeOfCheckpoint(to)];
+  if (!start || !end) return `every event after ${from} up to ${to} not sent yet`;
+  return `every event between ${clock(start)} and ${clock(end, start)} UTC (${duration(end.getTime() - start.getTime())}) not sent yet`;
+}
+
+export type ReplayResult =
+  | {
+      moved: true;
+      previous: Checkpoint | null;
+      runId: number;
+      warnings: string[];
+      /** What a move forward skipped (skippedSpan), else null. */
+      skipped: string | null;
+    }
+  /** Refused: it would have moved forward without `skip`; nothing moved. */
+  | { moved: false; previous: Checkpoint; skips: string };
+
+/**
+ * Moves the checkpoint on a person's request and records it. A move forward skips the events not
+ * sent yet between the two checkpoints for good: refused unless `skip` says the person meant it
+ * (decided in the move's transaction), and then recorded as "skipped-events", naming the span and
+ * `by` (how the person said so).
+ */
 export async function recordReplay(
   store: JobStore,
   checkpoint: Checkpoint,
   retentionMs: number,
-  move: { kind: "replay" } | { kind: "start-from"; startFrom: string } = { kind: "replay" },
-): Promise<{ previous: Checkpoint | null; runId: number; warnings: string[] }> {
-  const previous = (await store.checkpoints.get()).checkpoint;
-  await store.checkpoints.set(checkpoint, move);
+  options: { skip: boolean; by: string },
+): Promise<ReplayResult> {
+  const { moved, from } = await store.checkpoints.set(checkpoint, {
+    kind: "replay",
+    skip: options.skip,
+  });
+  const skipped = skippedSpan(from, checkpoint);
+  if (!moved) return { moved: false, previous: from as Checkpoint, skips: skipped as string };
+  const warnings: string[] = [];
+  if (skipped) warnings.push(`skipped ${skipped}, for good (${options.by})`);
   const warning = retentionWarning(checkpoint, retentionMs);
-  const warnings = warning ? [warning] : [];
-  if (move.kind === "start-from") warnings.unshift("moved by a new or changed START_FROM");
-  const runId = await store.runs.record(
-    instantRun("replay", "success", previous, checkpoint, warnings),
-  );
-  return { previous, runId, warnings };
+  if (warning) warnings.push(warning);
+  const outcome = skipped ? "skipped-events" : "success";
+  const runId = await store.runs.record(instantRun("replay", outcome, from, checkpoint, warnings));
+  return { moved: true, previous: from, runId, warnings, skipped };
 }

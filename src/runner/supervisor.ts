@@ -3,13 +3,15 @@
 // process holds, up to its share: the jobs divided by the live replicas, rounded up. A replica with
 // more than its share hands the surplus over; one that stops hands all of its jobs over at once.
 // A job is exported only while its lease is held; a lost lease stops its runner, and the job is
-// claimed again only once it is free.
+// claimed again only once it is free. A round that fails (the store's calls end within their
+// deadline, answered or not) just ends: the next one claims again. Readiness is what the rounds
+// saw (readiness.ts), never a wait on the store.
 
 import type { Logger } from "pino";
-import type { Config } from "../config/types.ts";
-import { describe } from "../errors.ts";
+import type { JobConfig } from "../config/types.ts";
+import { describe, StoreBusyError } from "../errors.ts";
 import type { LeaseHolder, Notifier, Store } from "../interfaces.ts";
-import type { Metrics } from "../web/metrics.ts";
+import type { JobObserver, ReplicaObserver } from "../ports/observers.ts";
 import { JobRunner } from "./job-runner.ts";
 import {
   describeHolder,
@@ -18,11 +20,9 @@ import {
   JobLease,
   LEASE_TTL_MS,
   REPLICA_LEASE_TTL_MS,
-  StoreBusyError,
 } from "./lease.ts";
+import { type Holding, RoundWatch, roundLimits } from "./readiness.ts";
 import { StoreAlerts } from "./store-alerts.ts";
-
-type JobConfig = Config & { id: string };
 
 /** How often the supervisor looks at the leases. */
 export const ROUND_MS = 2_000;
@@ -31,6 +31,9 @@ export const ACTIVE_WITHIN_MS = 3 * ROUND_MS;
 
 /** How long a job handed over may take to finish its batch in flight before it is abandoned. */
 const HAND_OVER_GRACE_MS = 10_000;
+
+/** The job's lease is held by this process, and not lost. */
+const mine = (slot: Slot) => slot.lease !== null && !slot.lease.lost.aborted;
 
 interface Slot {
   config: JobConfig;
@@ -43,7 +46,8 @@ interface Slot {
 export interface SupervisorDeps {
   store: Store;
   logger: Logger;
-  metrics: Metrics;
+  /** Told of the jobs, the leases and each job's executions (the metrics). */
+  observer: JobObserver & ReplicaObserver;
   runsRetentionMs: number;
   notifierFor(job: JobConfig): Notifier;
 }
@@ -56,26 +60,31 @@ export class Supervisor {
   private readonly ttlMs: number;
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> = Promise.resolve();
+  /** A round is queued and has not begun: another would see nothing this one will not. */
+  private roundQueued = false;
   private stopping = false;
   private readonly storeAlerts: StoreAlerts;
+  private readonly rounds: RoundWatch;
 
   constructor(jobs: JobConfig[], deps: SupervisorDeps) {
     this.deps = deps;
     this.replica = holderFor("run");
-    this.ttlMs = deps.store.kind === "postgres" ? REPLICA_LEASE_TTL_MS : LEASE_TTL_MS;
+    this.ttlMs = deps.store.sharedByReplicas ? REPLICA_LEASE_TTL_MS : LEASE_TTL_MS;
+    this.rounds = new RoundWatch(roundLimits(ROUND_MS, this.ttlMs));
     for (const config of jobs) {
       this.slots.set(config.id, { config, runner: null, lease: null, leaving: null });
     }
-    deps.metrics.configured(jobs);
+    deps.observer.configured(jobs);
     this.storeAlerts = new StoreAlerts(deps.logger, () =>
       [...this.slots.values()].map((slot) => this.notifierOf(slot.config)),
     );
   }
 
   /**
-   * Takes this process's jobs. With SQLite one process exports a store's jobs: a job another live
-   * process holds makes this one refuse to start (StoreBusyError, naming it). Replicas on
-   * PostgreSQL share the jobs instead, and start with none held if others hold them all.
+   * Takes this process's jobs. On a store replicas cannot share (SQLite) one process exports its
+   * jobs: a job another live process holds makes this one refuse to start (StoreBusyError, naming
+   * it). Replicas on a shared store (PostgreSQL) share the jobs instead, and start with none held if
+   * others hold them all.
    */
   async start(): Promise<void> {
     await this.serialized(() => this.claimAll());
@@ -88,7 +97,7 @@ export class Supervisor {
 
   private async claimAll(): Promise<void> {
     await this.deps.store.replicas.heartbeat(this.replica, this.ttlMs);
-    if (this.deps.store.kind !== "sqlite") return;
+    if (this.deps.store.sharedByReplicas) return;
     for (const [id, slot] of this.slots) {
       const claim = await JobLease.tryClaim(this.deps.store.forJob(id), this.replica, this.ttlMs);
       if ("busy" in claim) {
@@ -116,9 +125,17 @@ export class Supervisor {
     return result;
   }
 
-  /** Rounds never overlap: a slow database delays the next one instead of stacking them. */
+  /**
+   * Rounds never overlap: a slow database delays the next one instead of stacking them, and while
+   * one waits to begin, no other is queued behind it.
+   */
   private schedule(): void {
-    this.serialized(() => this.supervise()).catch(() => {});
+    if (this.roundQueued) return;
+    this.roundQueued = true;
+    this.serialized(() => {
+      this.roundQueued = false;
+      return this.supervise();
+    }).catch(() => {});
   }
 
   private async begin(slot: Slot, lease: JobLease): Promise<void> {
@@ -128,7 +145,7 @@ export class Supervisor {
       config,
       store: this.deps.store.forJob(config.id),
       logger,
-      metrics: this.deps.metrics,
+      observer: this.deps.observer,
       notifier: this.notifierOf(config),
       runsRetentionMs: this.deps.runsRetentionMs,
     });
@@ -141,7 +158,14 @@ export class Supervisor {
       }
       this.countHeld();
     });
-    await runner.start(lease);
+    try {
+      await runner.start(lease);
+    } catch (error) {
+      // Half started (the store failed under it), it would hold the job and export nothing: it
+      // gives the job back, to be claimed again by a round.
+      await this.stopSlot(slot, 0);
+      throw error;
+    }
   }
 
   /** One per job for the life of the process: its alert state outlives a lease lost and taken back. */
@@ -162,7 +186,7 @@ export class Supervisor {
    */
   private async supervise(): Promise<void> {
     if (this.stopping) return;
-    const { store, logger, metrics } = this.deps;
+    const { store, logger, observer } = this.deps;
     try {
       await store.replicas.heartbeat(this.replica, this.ttlMs);
       const [replicas, leases] = await Promise.all([
@@ -171,14 +195,15 @@ export class Supervisor {
       ]);
       const live = Math.max(1, replicas.filter((r) => !isDeadOnThisHost(r)).length);
       const share = Math.ceil(this.slots.size / live);
-      const mine = (slot: Slot) => slot.lease !== null && !slot.lease.lost.aborted;
       const held = [...this.slots.values()].filter(mine);
       if (held.length > share) this.handOver(held, held.length - share);
       let count = Math.min(held.length, share);
       for (const [id, slot] of this.slots) {
         if (this.stopping || count >= share) break;
         if (mine(slot) || slot.leaving) continue;
-        // Held by a live lease elsewhere: not worth a claim (a dead holder here is stale).
+        // Held by a live lease elsewhere: not worth a claim (a dead holder here is stale). One in
+        // this replica's name that it does not hold is a claim whose answer was lost (timed out,
+        // committed or not): claimed again, under a new epoch.
         const holder = leases.get(id);
         if (holder && holder.id !== this.replica.id && !isDeadOnThisHost(holder)) continue;
         const claim = await JobLease.tryClaim(store.forJob(id), this.replica, this.ttlMs);
@@ -190,22 +215,43 @@ export class Supervisor {
         }
         count++;
         logger.info({ tenant: id, epoch: claim.fence.epoch }, "took the job's lease");
-        metrics.leaseTakeovers.inc({ tenant: id });
+        observer.tookOver(id);
         await this.begin(slot, claim);
       }
-      metrics.tenantsHeld.set(count);
+      observer.held(count);
+      observer.roundCompleted();
       this.storeAlerts.reached();
+      const others = [...leases].filter(
+        ([, h]) => h.id !== this.replica.id && !isDeadOnThisHost(h),
+      );
+      this.rounds.ended(null, this.holding(), new Set(others.map(([id]) => id)));
     } catch (error) {
       logger.warn(`lease round failed: ${describe(error)}`);
       this.storeAlerts.missed(describe(error));
       this.countHeld();
+      this.rounds.ended(describe(error), this.holding(), null);
     }
   }
 
   /** The gauge of jobs held, from the leases as they are now (a lost one no longer counts). */
   private countHeld(): void {
-    const held = [...this.slots.values()].filter((s) => s.lease && !s.lease.lost.aborted);
-    this.deps.metrics.tenantsHeld.set(held.length);
+    this.deps.observer.held([...this.slots.values()].filter(mine).length);
+  }
+
+  /** Each job, and whether this process holds it (or is handing it over) now. */
+  private holding(): Holding[] {
+    return [...this.slots.values()].map((slot) => ({
+      id: slot.config.id,
+      here: mine(slot) || slot.leaving !== null,
+    }));
+  }
+
+  /**
+   * Why this process is not ready (GET /readyz): the last round failed or is overdue, or a job is
+   * held by no replica. From what the rounds saw: answered at once, whatever the store does.
+   */
+  readiness(): string[] {
+    return this.rounds.problems(this.holding());
   }
 
   /**
@@ -279,7 +325,7 @@ export class Supervisor {
         this.slots.set(id, { config, runner: null, lease: null, leaving: null });
       }
     }
-    this.deps.metrics.configured(jobs);
+    this.deps.observer.configured(jobs);
     return stopping;
   }
 

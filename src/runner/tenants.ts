@@ -3,13 +3,13 @@
 // replay, schedule, switch). The dashboard and the CLI use these, never a runner directly.
 
 import type { Logger } from "pino";
-import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
-import type { Config } from "../config/types.ts";
+import { checkpointProblem, timeOfCheckpoint } from "../auth0/checkpoint.ts";
+import type { JobConfig } from "../config/types.ts";
 import type { JobStore, LeaseHolder, RunRecord } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import { assembleJob } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
-import { isEnabled, JOB_ENABLED, JOB_RUN_NOW, JOB_SCHEDULE } from "./job.ts";
+import { isEnabled, requestRunNow, setEnabled, storeSchedule } from "./job.ts";
 import type { JobRunner, RunningInfo } from "./job-runner.ts";
 import { effectiveSchedule } from "./job-schedule.ts";
 import { newStats } from "./once.ts";
@@ -30,6 +30,12 @@ export interface TenantStatus {
   consecutiveFailures: number;
   checkpoint: string | null;
   checkpointTime: string | null;
+  /**
+   * Why the stored checkpoint cannot be read from (a time in the future, no time at all): then
+   * every execution fails, and lagSeconds is null rather than a negative number.
+   */
+  checkpointProblem: string | null;
+  /** How far the checkpoint's time is behind now; never negative. */
   lagSeconds: number | null;
   lastRun: RunRecord | null;
   deadLetters: { pending: number; resolved: number };
@@ -61,6 +67,7 @@ export async function tenantStatus(
     store.deadLetters.count(),
   ]);
   const time = state.checkpoint ? timeOfCheckpoint(state.checkpoint) : null;
+  const problem = state.checkpoint ? checkpointProblem(state.checkpoint) : null;
   const live = runner ? await runner.status() : null;
   return {
     id: config.id,
@@ -76,15 +83,18 @@ export async function tenantStatus(
     consecutiveFailures: live?.consecutiveFailures ?? failuresInARow(runs),
     checkpoint: state.checkpoint,
     checkpointTime: time?.toISOString() ?? null,
-    lagSeconds: time ? Math.round((Date.now() - time.getTime()) / 1000) : null,
+    checkpointProblem: problem,
+    // Within the clock skew a checkpoint may be a little ahead of this host's clock: no lag.
+    lagSeconds:
+      time && problem === null
+        ? Math.max(0, Math.round((Date.now() - time.getTime()) / 1000))
+        : null,
     lastRun: runs.find((run) => run.outcome !== "skipped") ?? runs[0] ?? null,
     deadLetters,
   };
 }
 
-export async function setEnabled(store: JobStore, enabled: boolean): Promise<void> {
-  await store.state.set(JOB_ENABLED, enabled ? "true" : "false");
-}
+export { setEnabled };
 
 /**
  * Runs the job now: here, when this process holds it; otherwise asked of the holder through the
@@ -99,13 +109,13 @@ export async function runNow(
     void runner.tick("manual");
     return "started";
   }
-  await store.state.set(JOB_RUN_NOW, new Date().toISOString());
+  await requestRunNow(store);
   return "requested";
 }
 
 /** Re-sends dead letters: through the holder's sink when held here, else through a sink of its own. */
 export async function resendDeadLetters(
-  config: Config & { id: string },
+  config: JobConfig,
   store: JobStore,
   runner: JobRunner | undefined,
   which: number[] | "all",
@@ -130,6 +140,5 @@ export async function changeSchedule(
   expression: string | null,
 ): Promise<void> {
   if (runner) return runner.schedule.change(expression);
-  if (expression === null) await store.state.delete(JOB_SCHEDULE);
-  else await store.state.set(JOB_SCHEDULE, expression);
+  await storeSchedule(store, expression);
 }

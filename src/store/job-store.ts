@@ -22,11 +22,49 @@ import * as values from "./sql/values.ts";
 
 const now = () => new Date().toISOString();
 
+/**
+ * SQLite's primary result codes of a file that cannot be written: PERM, READONLY, IOERR, CORRUPT,
+ * FULL, CANTOPEN, NOTADB.
+ */
+const SQLITE_IO = new Set([3, 8, 10, 11, 13, 14, 26]);
+/** SQLSTATEs of a server or connection in trouble: connection, resources, operator, system. */
+const POSTGRES_IO = /^(08|53|57|58|XX)|^25006$/;
+/** Node's own codes for a disk or a connection that failed. */
+const SYSTEM_IO =
+  /^(ENOSPC|EROFS|EACCES|EPERM|EIO|EDQUOT|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
+
+/**
+ * Whether a driver's failure is the disk's or the connection's, where "is the disk full or
+ * read-only" may be the answer. A value the database refused (out of range, a constraint) is not.
+ */
+export function isIoFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  if (code === "ERR_SQLITE_ERROR")
+    return typeof errcode === "number" && SQLITE_IO.has(errcode & 0xff);
+  if (typeof code === "string") return POSTGRES_IO.test(code) || SYSTEM_IO.test(code);
+  // pg's own errors of a lost or unreachable server carry no code, only these words.
+  return /connection|terminated|timeout/i.test(error.message);
+}
+
+/** SQLite's SQLITE_FULL, PostgreSQL's disk_full, or the system's ENOSPC. */
+function diskFull(error: unknown): boolean {
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  return (
+    (typeof errcode === "number" && (errcode & 0xff) === 13) ||
+    code === "53100" ||
+    code === "ENOSPC"
+  );
+}
+
 /** Wraps a driver's failure as a StoreError that names the store and says what failed. */
 export function storeFailure(shown: string, action: "read" | "written", error: unknown) {
   if (error instanceof StoreError) return error;
-  const hint =
-    action === "written" ? " (is the disk full or read-only, or the database down?)" : "";
+  const hint = diskFull(error)
+    ? " (disk full: free space on the store's volume; the next execution resumes from the checkpoint)"
+    : action === "written" && isIoFailure(error)
+      ? " (is the disk full or read-only, or the database down?)"
+      : "";
   return new StoreError(`the store ${shown} could not be ${action}: ${describe(error)}${hint}`, {
     retryable: false,
     cause: error,
@@ -78,11 +116,13 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
   const checkpoints = {
     get: () => getCheckpoint(db, job),
     async set(...[to, move, fence]: Parameters<JobStore["checkpoints"]["set"]>) {
-      if (!(await moveCheckpoint(db, job, to, move, now(), fence ?? null))) {
+      const result = await moveCheckpoint(db, job, to, move, now(), fence ?? null);
+      if (result.kind === "lease") {
         throw new LeaseLostError(
           "another process took this job over (its lease was lost): the checkpoint was not moved",
         );
       }
+      return { moved: result.kind === "moved", from: result.from };
     },
     async commit(...[runId, expected, step, fence]: Parameters<JobStore["checkpoints"]["commit"]>) {
       if (step.checkpoint <= expected) {
@@ -148,6 +188,8 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
     deadLetters: guarded(
       shown,
       {
+        add: (...a: Parameters<JobStore["deadLetters"]["add"]>) =>
+          deadLetters.addDeadLetters(db, job, ...a, now()),
         list: (query: Parameters<JobStore["deadLetters"]["list"]>[0]) =>
           deadLetters.listDeadLetters(db, job, query.state, query.limit),
         count: () => deadLetters.countDeadLetters(db, job),
@@ -156,7 +198,7 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
           deadLetters.recordRetries(db, job, outcomes, now()),
         delete: (which: number[] | "resolved") => deadLetters.deleteDeadLetters(db, job, which),
       },
-      ["retried", "delete"],
+      ["add", "retried", "delete"],
     ),
     leases: guarded(
       shown,

@@ -1,30 +1,39 @@
-// Every store in one place: DATABASE_URL chooses one, as the settings choose a sink (sinks/open.ts).
+// Opens the store DATABASE_URL names, through its driver (store/index.ts).
 
 import { describe, StoreError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
 import { newBudget, withRetry } from "../util/retry.ts";
-import { SqliteStore } from "./sqlite/store.ts";
+import { storeDriver } from "./index.ts";
 
-/**
- * Opens the store. With `retry`, a database that cannot be reached yet (down, restarting, not
- * yet up beside the service) is tried again with the shared backoff for up to `retry.forMs`:
- * a service started with its database must not die of starting a moment before it.
- */
-export async function openStore(
-  databaseUrl: string,
-  retry?: { forMs: number; onRetry: (error: string, delayMs: number) => void },
-): Promise<Store> {
-  if (databaseUrl.startsWith("sqlite:")) {
-    return new SqliteStore(databaseUrl.slice("sqlite:".length));
-  }
-  // Loaded only when chosen: the embedded default needs none of pg.
-  const { PostgresStore } = await import("./postgres/store.ts");
-  if (!retry) return PostgresStore.open(databaseUrl);
+export interface OpenOptions {
+  /** DATABASE_TIMEOUT: how long one call on PostgreSQL may take (SQLite answers in-process). */
+  timeoutMs?: number;
+  /**
+   * A database that cannot be reached yet (down, restarting, not yet up beside the service) is
+   * tried again with the shared backoff for up to `forMs`: a service started with its database
+   * must not die of starting a moment before it.
+   */
+  retry?: { forMs: number; onRetry: (error: string, delayMs: number) => void };
+}
+
+function driverOf(databaseUrl: string) {
+  const driver = storeDriver(databaseUrl);
+  // The settings refuse such a URL before anything opens a store.
+  if (driver === undefined)
+    throw new StoreError(`DATABASE_URL names no store driver`, { retryable: false });
+  return driver;
+}
+
+/** Opens the store DATABASE_URL names. */
+export async function openStore(databaseUrl: string, options: OpenOptions = {}): Promise<Store> {
+  const driver = driverOf(databaseUrl);
+  const { retry, timeoutMs } = options;
+  if (!retry || !driver.overNetwork) return driver.open(databaseUrl, { timeoutMs });
   let last: unknown = null;
   try {
     return await withRetry(
       () =>
-        PostgresStore.open(databaseUrl).catch((error) => {
+        driver.open(databaseUrl, { timeoutMs }).catch((error) => {
           last = error;
           throw error;
         }),
@@ -42,4 +51,16 @@ export async function openStore(
       { retryable: false, cause: last },
     );
   }
+}
+
+/**
+ * Opens a store that must exist, creating and changing nothing: for read-only commands (status,
+ * runs, dead-letters list/show, schedule). No store at DATABASE_URL is a StoreError ("no store
+ * at …"), not an empty one described as if it were the user's.
+ */
+export async function openExistingStore(
+  databaseUrl: string,
+  options: Pick<OpenOptions, "timeoutMs"> = {},
+): Promise<Store> {
+  return driverOf(databaseUrl).openExisting(databaseUrl, { timeoutMs: options.timeoutMs });
 }

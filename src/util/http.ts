@@ -21,9 +21,58 @@ export function newAgent(timeoutMs: number): Agent {
   });
 }
 
-export function header(answer: HttpAnswer, name: string): string | undefined {
+export function header(answer: Pick<HttpAnswer, "headers">, name: string): string | undefined {
   const value = answer.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * What an HTTP status means, judged the same way for every peer the exporter depends on (Auth0's
+ * token and logs endpoints, Logstash, Elasticsearch/OpenSearch), as undici's retry interceptor
+ * keeps one status table:
+ * - `ok`: 2xx (200 alone for a peer whose API answers nothing else on success, `only200`);
+ * - `retry`: 429 (`rateLimited`), 408 and 5xx: the same request may succeed later; after a 429,
+ *   `retryAt` is read from the headers the peer sends, in the order of `waitFrom`;
+ * - `credentials`: 401 and 403: the credentials or their permissions are wrong, no retry fixes it;
+ * - `refused`: anything else: the request itself was refused.
+ * Each peer words its messages, for the settings that fix them. Slack is the exception: a post is
+ * fire and forget (notify/slack.ts) and never waits on the shared backoff, so it answers a 429 with
+ * one more try after a short Retry-After, and gives anything else up at once.
+ */
+export type StatusVerdict =
+  | { kind: "ok" }
+  | { kind: "retry"; rateLimited: boolean; retryAt?: number }
+  | { kind: "credentials" }
+  | { kind: "refused" };
+
+/** The headers a peer says when to try again by: Retry-After (seconds) or X-RateLimit-Reset (epoch seconds). */
+export type RetryHeader = "retry-after" | "x-ratelimit-reset";
+
+export function statusVerdict(
+  answer: Pick<HttpAnswer, "status" | "headers">,
+  policy: { only200?: boolean; waitFrom?: readonly RetryHeader[] } = {},
+): StatusVerdict {
+  const { status } = answer;
+  if (policy.only200 ? status === 200 : status >= 200 && status < 300) return { kind: "ok" };
+  if (status === 429) {
+    const retryAt = retryAtFrom(answer, policy.waitFrom ?? []);
+    return { kind: "retry", rateLimited: true, ...(retryAt === undefined ? {} : { retryAt }) };
+  }
+  if (status >= 500 || status === 408) return { kind: "retry", rateLimited: false };
+  if (status === 401 || status === 403) return { kind: "credentials" };
+  return { kind: "refused" };
+}
+
+function retryAtFrom(
+  answer: Pick<HttpAnswer, "headers">,
+  names: readonly RetryHeader[],
+): number | undefined {
+  for (const name of names) {
+    const value = Number(header(answer, name));
+    if (!Number.isFinite(value) || value <= 0) continue;
+    return name === "retry-after" ? Date.now() + value * 1000 : value * 1000;
+  }
+  return undefined;
 }
 
 /** Connection-level failures: always worth another try. */

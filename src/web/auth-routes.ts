@@ -78,7 +78,9 @@ export function authRoutes(app: Hono<Env>, deps: DashboardDeps): void {
     return c.redirect("/login", 303);
   });
 
-  // Everything registered after this gate needs a session; writes also need the CSRF token.
+  // Everything registered after this gate needs a session; writes also need the CSRF token. Its
+  // scope is the dashboard: every path that nothing mounted before it answered, which open mounts
+  // (server.ts mountOpen: an intake's routes) never hand on.
   app.use("*", async (c, next) => {
     const session = await deps.sessions.get(getCookie(c, SESSION_COOKIE));
     const api = c.req.path.startsWith("/api/");

@@ -5,8 +5,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { type Context, Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
-import { describeSettings } from "../config/describe.ts";
-import { gatherSettings } from "../config/load.ts";
+import { settingsPage } from "../config/describe.ts";
 import { describe, StoreError } from "../errors.ts";
 import { tenantStatus } from "../runner/tenants.ts";
 import { authRoutes } from "./auth-routes.ts";
@@ -115,12 +114,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
 
   // The process's settings; with a tenants file, each tenant's are on its own page (tenant-api.ts).
   app.get("/api/settings", (c) => {
-    const file = gatherSettings(deps.env, deps.cwd).values.CONFIG_FILE?.trim() || null;
-    return c.json({
-      file,
-      tenants: deps.supervisor.jobs().map((job) => job.id),
-      settings: describeSettings(deps.env, deps.cwd, file ? { scope: "process" } : {}),
-    });
+    const { file, settings } = settingsPage(deps.env, deps.cwd);
+    return c.json({ file, tenants: deps.supervisor.jobs().map((job) => job.id), settings });
   });
 
   app.get("/api/logs", (c) =>

@@ -1,6 +1,8 @@
 // The HTML shells of the dashboard. The server renders the frame and the navigation; the small
 // script in public/app.js fills each page from the JSON API, so no build step is needed.
 
+import { RUN_OUTCOMES } from "../interfaces.ts";
+
 /** The deployment's pages. */
 const PAGES = [
   { path: "/", id: "tenants", title: "Tenants" },
@@ -66,6 +68,8 @@ export function page(
     `data-page="${escapeHtml(id)}"`,
     inTenant ? `data-tenant="${escapeHtml(tenant)}"` : "",
     runId ? `data-run="${escapeHtml(runId)}"` : "",
+    // The runs page's filter offers the outcomes the store knows: listed once, in interfaces.ts.
+    id === "runs" ? `data-outcomes="${escapeHtml(RUN_OUTCOMES.join(" "))}"` : "",
   ]
     .filter(Boolean)
     .join(" ");

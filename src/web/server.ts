@@ -1,32 +1,43 @@
-// The service's HTTP listener: health, readiness and Prometheus metrics (the dashboard mounts here).
+// The service's HTTP listeners: the main one serves health, readiness, Prometheus metrics (the
+// observer's text, metrics/prometheus.ts) and the dashboard behind its sign-in; routes that need no
+// session (a push intake's) are mounted open, ahead of the dashboard, or served by a listener of
+// their own. Every listener starts from `listenerApp`, so the host-name guard is first on each, and
+// `listen` opens no other.
 
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { describe } from "../errors.ts";
-import type { Store } from "../interfaces.ts";
-import type { Supervisor } from "../runner/supervisor.ts";
+import type { Logger } from "pino";
+import type { HostRules } from "../util/hosts.ts";
 import type { DashboardDeps } from "./context.ts";
 import { dashboardRoutes } from "./dashboard.ts";
+import { hostGuard } from "./host-guard.ts";
 import { bodyLimits } from "./limits.ts";
-import type { Metrics } from "./metrics.ts";
+
+/** What /metrics serves: a registry's text exposition (prom-client's `Registry`). */
+export interface MetricsExposition {
+  registry: { metrics(): Promise<string>; contentType: string };
+}
+
+/** What /readyz reads: the lease rounds' verdict and each job's failures here (the supervisor). */
+export interface ReadinessSource {
+  readiness(): string[];
+  jobs(): readonly { id: string }[];
+  runner(id: string): { readonly consecutiveFailures: number } | undefined;
+}
 
 export interface WebDeps {
-  store: Store;
-  supervisor: Supervisor;
-  metrics: Metrics;
+  supervisor: ReadinessSource;
+  metrics: MetricsExposition;
   readyMaxFailures: number;
 }
 
 export function healthRoutes(deps: WebDeps): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", async (c) => {
-    const problems: string[] = [];
-    try {
-      await deps.store.verify();
-    } catch (error) {
-      problems.push(`store unreachable: ${describe(error)}`);
-    }
+  // Answered from what the process already knows, at once: a probe must never wait on the store
+  // (the lease rounds say whether it answers).
+  app.get("/readyz", (c) => {
+    const problems = deps.supervisor.readiness();
     for (const job of deps.supervisor.jobs()) {
       const failures = deps.supervisor.runner(job.id)?.consecutiveFailures ?? 0;
       if (failures >= deps.readyMaxFailures) {
@@ -45,27 +56,74 @@ export function healthRoutes(deps: WebDeps): Hono {
   return app;
 }
 
+/** Routes served without the dashboard's session, under a path of their own: an intake's, say. */
+export interface OpenMount {
+  /** A path of one or more segments (`/log-stream`); everything under it is theirs. */
+  path: string;
+  routes: Hono;
+}
+
+/** The apps made by listenerApp: the only ones `listen` serves. */
+const guarded = new WeakSet<Hono>();
+
 /**
- * The service's HTTP app: every body bounded first, then health and metrics (open to probes), then
- * the dashboard behind its sign-in. No error ever answers with a stack trace.
+ * The start of every listener's app: requests for another host name refused first (DNS
+ * rebinding), and no error ever answered with a stack trace.
  */
-export function webApp(health: WebDeps, dashboard: DashboardDeps): Hono {
+export function listenerApp(hosts: HostRules, logger: Logger): Hono {
   const app = new Hono();
-  app.use("*", bodyLimits());
-  app.route("/", healthRoutes(health));
-  app.route("/", dashboardRoutes(dashboard));
+  app.use("*", hostGuard(hosts));
   app.onError((error, c) => {
-    dashboard.logger.error(`HTTP request failed: ${error.message}`);
+    logger.error(`HTTP request failed: ${error.message}`);
     return c.json({ error: "internal error; see the service's logs" }, 500);
   });
+  guarded.add(app);
   return app;
 }
 
+/**
+ * Mounts routes that need no session. Their path is theirs whole: a request under it that they do
+ * not answer is answered 404 here, never handed on to what is mounted after (the dashboard, whose
+ * sign-in gate covers every path no open mount claims). Mount them before the dashboard.
+ */
+export function mountOpen(app: Hono, mount: OpenMount): void {
+  if (!/^(\/[a-z0-9][a-z0-9-]*)+$/.test(mount.path)) {
+    throw new Error(`an open mount needs a path of its own, not "${mount.path}"`);
+  }
+  app.route(mount.path, mount.routes);
+  app.all(mount.path, (c) => c.notFound());
+  app.all(`${mount.path}/*`, (c) => c.notFound());
+}
+
+/**
+ * The service's main HTTP app: the host-name guard, every body bounded, then health and metrics
+ * (open to probes), then the open mounts, then the dashboard behind its sign-in.
+ */
+export function webApp(
+  health: WebDeps,
+  dashboard: DashboardDeps,
+  hosts: HostRules,
+  open: OpenMount[] = [],
+): Hono {
+  const app = listenerApp(hosts, dashboard.logger);
+  app.use("*", bodyLimits());
+  app.route("/", healthRoutes(health));
+  for (const mount of open) mountOpen(app, mount);
+  app.route("/", dashboardRoutes(dashboard));
+  return app;
+}
+
+/** Serves an app made by listenerApp (any other lacks the host-name guard) on `host`:`port`. */
 export function listen(
   app: Hono,
   host: string,
   port: number,
 ): Promise<{ server: ServerType; url: string }> {
+  if (!guarded.has(app)) {
+    return Promise.reject(
+      new Error("a listener's app must start from listenerApp (the host-name guard)"),
+    );
+  }
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       const shownHost = info.address.includes(":") ? `[${info.address}]` : info.address;

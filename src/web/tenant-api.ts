@@ -5,8 +5,9 @@ import type { Hono } from "hono";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import { describeSettings } from "../config/describe.ts";
 import { schedule } from "../config/settings.ts";
+import { RUN_OUTCOMES, type RunOutcome } from "../interfaces.ts";
 import { effectiveSchedule } from "../runner/job-schedule.ts";
-import { parseReplayTarget, recordReplay } from "../runner/replay.ts";
+import { parseReplayTarget, recordReplay, skippedSpan } from "../runner/replay.ts";
 import {
   changeSchedule,
   resendDeadLetters,
@@ -15,11 +16,11 @@ import {
   tenantStatus,
 } from "../runner/tenants.ts";
 import { retentionWarning } from "../runner/warnings.ts";
-import { describeSink } from "../sinks/open.ts";
+import { describeSink } from "../sinks/index.ts";
 import type { DashboardDeps, Env } from "./context.ts";
 import { jsonObject } from "./limits.ts";
 
-const OUTCOMES = new Set(["running", "success", "failed", "aborted", "skipped", "interrupted"]);
+const OUTCOMES = new Set<string>(RUN_OUTCOMES);
 
 /** A page size from a query: whole numbers from 1 to 1000, 50 when missing or not a number. */
 export function clampLimit(value: string | undefined, fallback = 50): number {
@@ -54,7 +55,7 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     ]);
     return c.json({
       ...status,
-      sink: sink?.target ?? describeSink(t.config),
+      sink: sink?.target ?? describeSink(t.config.sink),
       today: { sent: perHour.reduce((a, b) => a + b, 0), perHour },
     });
   });
@@ -63,7 +64,7 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     const outcome = c.req.query("outcome");
     const runs = await get(c).store.runs.list({
       limit: clampLimit(c.req.query("limit")),
-      outcome: outcome && OUTCOMES.has(outcome) ? (outcome as "failed") : undefined,
+      outcome: outcome && OUTCOMES.has(outcome) ? (outcome as RunOutcome) : undefined,
     });
     return c.json(runs);
   });
@@ -133,33 +134,59 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     });
   });
 
-  app.get(`${base}/replay/preview`, (c) => {
+  app.get(`${base}/replay/preview`, async (c) => {
+    const t = get(c);
     const target = parseReplayTarget({
       checkpoint: c.req.query("checkpoint"),
       since: c.req.query("since"),
     });
     if ("error" in target) return c.json(target, 400);
-    const warning = retentionWarning(target.checkpoint, get(c).config.auth0LogRetentionMs);
+    const { checkpoint: previous } = await t.store.checkpoints.get();
+    const warning = retentionWarning(target.checkpoint, t.config.auth0LogRetentionMs);
     return c.json({
       checkpoint: target.checkpoint,
       time: timeOfCheckpoint(target.checkpoint)?.toISOString(),
+      previous,
+      previousTime: previous ? (timeOfCheckpoint(previous)?.toISOString() ?? null) : null,
+      // A move forward: what it skips, which the confirmation must name and accept (skip: true).
+      skips: skippedSpan(previous, target.checkpoint),
       warnings: warning ? [warning] : [],
     });
   });
 
   app.post(`${base}/replay`, async (c) => {
     const t = get(c);
-    const target = parseReplayTarget(await jsonObject(c));
+    const body = await jsonObject(c);
+    const target = parseReplayTarget(body);
     if ("error" in target) return c.json(target, 400);
-    const result = await recordReplay(t.store, target.checkpoint, t.config.auth0LogRetentionMs);
+    if (body.skip !== undefined && typeof body.skip !== "boolean") {
+      return c.json({ error: "skip must be true or false" }, 400);
+    }
+    const result = await recordReplay(t.store, target.checkpoint, t.config.auth0LogRetentionMs, {
+      skip: body.skip === true,
+      by: "confirmed on the dashboard",
+    });
+    if (!result.moved) {
+      return c.json(
+        {
+          error: `This moves the checkpoint forward and would skip ${result.skips}: they would never be sent. Nothing moved; confirm the skip to do it.`,
+          previous: result.previous,
+          skips: result.skips,
+        },
+        409,
+      );
+    }
     deps.logger.info(
       {
         user: who(c),
         tenant: t.config.id,
         checkpoint: target.checkpoint,
         previous: result.previous,
+        ...(result.skipped ? { skipped: result.skipped } : {}),
       },
-      "replay from the dashboard",
+      result.skipped
+        ? "checkpoint moved forward, skipping events, from the dashboard"
+        : "replay from the dashboard",
     );
     // The holder, here or elsewhere, notices the move and starts re-sending from it.
     if (t.runner && !t.runner.running) void t.runner.tick("replay");

@@ -7,8 +7,8 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { type LogstashFake, startLogstash } from "../../src/simulator/logstash.ts";
-import { startTenant, type TenantSimulator } from "../../src/simulator/tenant.ts";
+import { type LogstashFake, startLogstash } from "../../simulator/logstash.ts";
+import { startTenant, type TenantSimulator } from "../../simulator/tenant.ts";
 import { spawnCli, tempDir } from "../helpers/cli.ts";
 import { exporterEnv } from "../helpers/env.ts";
 
@@ -157,6 +157,29 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     await page.screenshot({ path: `${SHOTS}settings.png` });
     const status = await (await page.request.get(`${url}/api/tenants/default/status`)).json();
     assert.equal(status.schedule, "3s");
+  });
+
+  it("moves the checkpoint forward only once the skip is ticked, and the run history shows it", async () => {
+    // Two minutes ahead (within the clock skew allowed): later than any event sent yet.
+    const ahead = new Date(Date.now() + 120_000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+    await page.goto(`${url}/tenants/default/replay`);
+    await page.fill("#checkpoint", `900${ahead}${"0".repeat(39)}`);
+    await page.click("text=Preview");
+    await page.waitForSelector(
+      "text=/This moves the checkpoint forward from .*: it skips every event between/",
+    );
+    const confirm = page.locator("button.danger");
+    assert.equal(await confirm.textContent(), "Skip to here");
+    assert.equal(await confirm.isDisabled(), true, "not without the tick");
+    await page.check("#skip");
+    assert.equal(await confirm.isDisabled(), false);
+    await confirm.click();
+    await page.waitForSelector("text=/Checkpoint moved forward to 900/");
+    await page.goto(`${url}/tenants/default/runs?outcome=skipped-events`);
+    await page.waitForSelector(".badge.skipped-events");
+    await page.waitForSelector(
+      "td.note >> text=/skipped every event between .* \\(confirmed on the dashboard\\)/",
+    );
   });
 
   it("replays from a checkpoint, and the events are sent again", async () => {

@@ -4,7 +4,7 @@ import type { TestContext } from "node:test";
 import { addressList } from "../../src/util/addresses.ts";
 import { LogHub } from "../../src/util/log-hub.ts";
 import { hashPassword, Sessions, SignInLimiter, Verifier } from "../../src/web/auth.ts";
-import { webApp } from "../../src/web/server.ts";
+import { type OpenMount, webApp } from "../../src/web/server.ts";
 import { serviceFor } from "./service.ts";
 import type { World } from "./world.ts";
 
@@ -13,7 +13,7 @@ export const PASSWORD = "correct-horse-battery-staple";
 export async function dashboardFor(
   t: TestContext,
   w: World,
-  options: { overrides?: Record<string, string>; sessionTtlMs?: number } = {},
+  options: { overrides?: Record<string, string>; sessionTtlMs?: number; open?: OpenMount[] } = {},
 ) {
   const deps = await serviceFor(t, w, options.overrides);
   // As `run` serves it: this process holds the tenant, so run-now and replays start here.
@@ -25,7 +25,7 @@ export async function dashboardFor(
   );
   const verifier = new Verifier(deps.config.dashboard.user, hashPassword(PASSWORD));
   const app = webApp(
-    { store: deps.root, supervisor: deps.supervisor, metrics: deps.metrics, readyMaxFailures: 3 },
+    { supervisor: deps.supervisor, metrics: deps.metrics, readyMaxFailures: 3 },
     {
       dashboard: deps.config.dashboard,
       store: deps.root,
@@ -39,6 +39,8 @@ export async function dashboardFor(
       env: { ...w.env, ...options.overrides },
       cwd: w.dir,
     },
+    { listen: deps.config.http.host, names: deps.config.http.allowedHosts ?? [] },
+    options.open,
   );
   let cookie = "";
   let csrf = "";

@@ -2,7 +2,8 @@
 
 import { join } from "node:path";
 
-import { SIMULATED_CLIENT } from "../../src/simulator/tenant.ts";
+import { logstashSink, exporterEnv as simulatedEnv } from "../../simulator/exporter-env.ts";
+import { SIMULATED_CLIENT } from "../../simulator/tenant.ts";
 
 export const CLIENT_ID = SIMULATED_CLIENT.id;
 export const CLIENT_SECRET = SIMULATED_CLIENT.secret;
@@ -13,18 +14,14 @@ export function exporterEnv(
   dir: string,
   overrides: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    AUTH0_DOMAIN: tenant.url,
-    AUTH0_CLIENT_ID: CLIENT_ID,
-    AUTH0_CLIENT_SECRET: CLIENT_SECRET,
-    LOGSTASH_URL: logstash.url,
-    LOGSTASH_INDEX: "auth0-test",
-    DATABASE_URL: `sqlite:${join(dir, "state.sqlite")}`,
-    INITIAL_LOOKBACK: "30d",
-    AUTH0_LOG_RETENTION: "31d",
-    RETRY_MAX_TIME: "20s",
-    REQUEST_TIMEOUT: "2s",
-    EXPORTER_LOG_LEVEL: "info",
-    ...overrides,
-  };
+  return simulatedEnv(
+    {
+      tenant: tenant.url,
+      sink: logstashSink(logstash.url, "auth0-test"),
+      databaseUrl: `sqlite:${join(dir, "state.sqlite")}`,
+      lookback: "30d",
+      retention: "31d",
+    },
+    { RETRY_MAX_TIME: "20s", REQUEST_TIMEOUT: "2s", EXPORTER_LOG_LEVEL: "info", ...overrides },
+  );
 }

@@ -4,12 +4,12 @@
 import type { TestContext } from "node:test";
 import { loadConfig } from "../../src/config/load.ts";
 import type { RunTrigger } from "../../src/interfaces.ts";
+import { Metrics } from "../../src/metrics/prometheus.ts";
 import { NullNotifier, SlackNotifier } from "../../src/notify/notifier.ts";
 import type { JobRunner } from "../../src/runner/job-runner.ts";
 import { Supervisor } from "../../src/runner/supervisor.ts";
 import { openStore } from "../../src/store/open.ts";
 import { createLogger } from "../../src/util/logger.ts";
-import { Metrics } from "../../src/web/metrics.ts";
 import { healthRoutes } from "../../src/web/server.ts";
 import type { World } from "./world.ts";
 
@@ -21,7 +21,7 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     human: false,
     destination: { write: (line) => lines.push(line) },
   });
-  const root = await openStore(config.databaseUrl);
+  const root = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
   const store = root.forJob(config.id);
   const metrics = new Metrics({ defaults: false });
   const notifier = config.slack.webhookUrl
@@ -30,7 +30,7 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
   const supervisor = new Supervisor([config], {
     store: root,
     logger,
-    metrics,
+    observer: metrics,
     runsRetentionMs: config.runsRetentionMs,
     notifierFor: () => notifier,
   });
@@ -53,7 +53,6 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     status: async () => (await runner()).status(),
   };
   const app = healthRoutes({
-    store: root,
     supervisor,
     metrics,
     readyMaxFailures: config.readyMaxFailures,

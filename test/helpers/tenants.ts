@@ -7,17 +7,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { RunRecord, Store } from "../../src/interfaces.ts";
 import {
   type LogstashFake,
   type LogstashOptions,
   startLogstash,
-} from "../../src/simulator/logstash.ts";
-import {
-  startTenant,
-  type TenantOptions,
-  type TenantSimulator,
-} from "../../src/simulator/tenant.ts";
+} from "../../simulator/logstash.ts";
+import { startTenant, type TenantOptions, type TenantSimulator } from "../../simulator/tenant.ts";
+import type { RunRecord, Store } from "../../src/interfaces.ts";
 import { openStore } from "../../src/store/open.ts";
 import { type CliResult, runCli, tempDir } from "./cli.ts";
 import { startService } from "./process.ts";

@@ -2,22 +2,14 @@
 // pointed at them, torn down after each test.
 
 import type { TestContext } from "node:test";
-import type { RunRecord, Store } from "../../src/interfaces.ts";
 import {
   type LogstashFake,
   type LogstashOptions,
   startLogstash,
-} from "../../src/simulator/logstash.ts";
-import {
-  type SearchFake,
-  type SearchOptions,
-  startSearch,
-} from "../../src/simulator/search/index.ts";
-import {
-  startTenant,
-  type TenantOptions,
-  type TenantSimulator,
-} from "../../src/simulator/tenant.ts";
+} from "../../simulator/logstash.ts";
+import { type SearchFake, type SearchOptions, startSearch } from "../../simulator/search/index.ts";
+import { startTenant, type TenantOptions, type TenantSimulator } from "../../simulator/tenant.ts";
+import type { RunRecord, Store } from "../../src/interfaces.ts";
 import { openStore } from "../../src/store/open.ts";
 import { runCli, tempDir } from "./cli.ts";
 import { exporterEnv } from "./env.ts";

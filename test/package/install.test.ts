@@ -19,8 +19,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { request } from "undici";
-import { startLogstash } from "../../src/simulator/logstash.ts";
-import { startTenant } from "../../src/simulator/tenant.ts";
+import { startLogstash } from "../../simulator/logstash.ts";
+import { startTenant } from "../../simulator/tenant.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { exporterEnv } from "../helpers/env.ts";
 

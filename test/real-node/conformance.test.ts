@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { request } from "undici";
-import { type SearchOptions, startSearch } from "../../src/simulator/search/index.ts";
+import { type SearchOptions, startSearch } from "../../simulator/search/index.ts";
 import {
   ELASTIC_ADMIN,
   ELASTIC_WRITER,

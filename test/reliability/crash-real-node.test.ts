@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { seededRandom } from "../../src/simulator/faults.ts";
+import { seededRandom } from "../../simulator/faults.ts";
 import { spawnCli } from "../helpers/cli.ts";
 import { countOf, faultProxy, idCounts, uniqueTarget } from "../helpers/search-node.ts";
 import { world } from "../helpers/world.ts";

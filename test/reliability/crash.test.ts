@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
-import { seededRandom } from "../../src/simulator/faults.ts";
+import { seededRandom } from "../../simulator/faults.ts";
 import { spawnCli } from "../helpers/cli.ts";
 import { STORE_DRIVERS, world } from "../helpers/world.ts";
 import { report } from "./report.ts";

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { startSlack } from "../../src/simulator/slack.ts";
+import { startSlack } from "../../simulator/slack.ts";
 import { spawnCli } from "../helpers/cli.ts";
 import { serviceFor } from "../helpers/service.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";

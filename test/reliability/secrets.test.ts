@@ -7,7 +7,7 @@ import { DatabaseSync } from "node:sqlite";
 import { it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
-import { startSlack } from "../../src/simulator/slack.ts";
+import { startSlack } from "../../simulator/slack.ts";
 import { runCli } from "../helpers/cli.ts";
 import { startService } from "../helpers/process.ts";
 import { serviceFor } from "../helpers/service.ts";

@@ -1,9 +1,10 @@
 import { checkpointAt } from "../../auth0/checkpoint.ts";
 import type { JobConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
-import type { SendContext, Store } from "../../interfaces.ts";
+import type { Store } from "../../interfaces.ts";
 import { assembleJob } from "../../runner/assemble.ts";
 import { newStats } from "../../runner/once.ts";
+import { sinkModule } from "../../sinks/index.ts";
 import { newBudget } from "../../util/retry.ts";
 import { mask } from "../../util/secrets.ts";
 import {
@@ -17,11 +18,6 @@ import {
   TENANT_OPTION,
   withStore,
 } from "../command.ts";
-
-/** A sink whose check also reports what it could not verify. */
-interface Diagnosing {
-  diagnose(context: SendContext): Promise<{ detail: string; warnings: string[] }>;
-}
 
 /** Every step for one tenant, each printed as ok or FAIL with the reason; true when all were ok. */
 async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean) {
@@ -53,9 +49,10 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
       const state = await jobStore.checkpoints.get();
       return state.checkpoint ? `checkpoint ${state.checkpoint}` : "no checkpoint yet";
     });
+    // Always a new token: a cached one would pass with a wrong or rotated secret for a day.
     const token = await step("Auth0 token", async () => {
       await job.source.authenticate(context);
-      return job.source.tokensIssued > 0 ? "new token issued and cached" : "cached token reused";
+      return "a new token issued for the configured AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, and cached";
     });
     let logs = false;
     if (token) {
@@ -67,14 +64,14 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
         return page.caughtUp ? "no event after the checkpoint" : `read ${page.events.length} event`;
       });
     }
-    const name = job.sink.info.kind === "logstash" ? "Logstash" : "Elasticsearch";
-    // The cluster's sink also says what it could not verify (a privilege the user lacks by
-    // design): WARN lines, not a failure.
+    const module = sinkModule(config.sink);
+    const name = module.label;
+    // A sink may also say what it could not verify (a privilege the user lacks by design): WARN
+    // lines, not a failure.
     let warnings: string[] = [];
     const sink = await step(name, async () => {
-      const diagnosing = job.sink as Partial<Diagnosing>;
-      if (typeof diagnosing.diagnose !== "function") return job.sink.check(context);
-      const found = await diagnosing.diagnose(context);
+      if (module.verify === undefined) return job.sink.check(context);
+      const found = await module.verify(job.sink, context);
       warnings = found.warnings;
       return found.detail;
     });
@@ -90,7 +87,9 @@ export const check: Command = {
   summary: "Check the settings, Auth0 access and the sink, step by step",
   usage: `Usage: auth0-logs-to-logstash check [--tenant ID]
 
-Validates the settings, gets a token, reads one page of logs, and checks the sink: Logstash gets
+Validates the settings, asks Auth0 for a new token with the configured client id and secret
+(never the cached one, so that a wrong or rotated secret fails here; each token counts against the
+tenant's machine-to-machine quota), reads one page of logs, and checks the sink: Logstash gets
 an empty array; Elasticsearch or OpenSearch says what it is (GET /), whether the index template
 and lifecycle policy are installed, whether the target is the data stream it should be, and what
 the user may do. Reports each step as ok or the exact reason it failed; WARN lines say what could
@@ -108,7 +107,7 @@ Exit status: 0 every step ok (warnings included), 1 a step failed, 2 bad setting
     const jobs =
       values.tenant === undefined ? deployment.jobs : [chooseJob(deployment, values.tenant)];
     for (const warning of deployment.process.warnings) io.stdout.write(`WARN  ${warning}\n`);
-    return withStore(deployment.process.databaseUrl, async (store) => {
+    return withStore(deployment.process, async (store) => {
       let ok = true;
       for (const job of jobs) ok = (await checkJob(job, store, io, jobs.length > 1)) && ok;
       return ok ? EXIT.ok : EXIT.failed;

@@ -65,7 +65,8 @@ Options:
 ${TENANT_HELP}
   -h, --help     show this help
 
-Exit status: 0; 1 when a retry left letters refused, or a letter does not exist; 2 bad arguments.`,
+Exit status: 0; 1 when a retry left letters refused, a letter does not exist, or there is no store
+at DATABASE_URL (list and show create none); 2 bad arguments.`,
   options: {
     state: { type: "string" },
     limit: { type: "string" },
@@ -83,8 +84,8 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
       }
       const deployment = loadSettings(io);
       const config = chooseJob(deployment, values.tenant);
-      const logger = loggerFor(config, io);
-      return withStore(deployment.process.databaseUrl, async (root) => {
+      const logger = loggerFor(deployment.process, io);
+      return withStore(deployment.process, async (root) => {
         const store = root.forJob(config.id);
         const job = await assembleJob(config, { store, logger });
         try {
@@ -102,7 +103,12 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
         }
       });
     }
-    return withStoreView(io, async (root, view) => {
+    if (!["list", "show", "delete"].includes(action)) {
+      throw new ConfigError([
+        `dead-letters: unknown action "${action}"; use list, show, retry or delete`,
+      ]);
+    }
+    return withStoreView(io, action === "delete" ? "write" : "read", async (root, view) => {
       const store = root.forJob(storedJob(view, values.tenant).id);
       if (action === "list") {
         const state = (values.state as string | undefined) ?? "pending";
@@ -132,15 +138,10 @@ Exit status: 0; 1 when a retry left letters refused, or a letter does not exist;
         io.stdout.write(`${JSON.stringify(letter, null, 2)}\n`);
         return EXIT.ok;
       }
-      if (action === "delete") {
-        const which = values.resolved ? "resolved" : ids(rest, "delete");
-        const deleted = await store.deadLetters.delete(which);
-        io.stdout.write(`Deleted ${deleted} dead letter(s).\n`);
-        return EXIT.ok;
-      }
-      throw new ConfigError([
-        `dead-letters: unknown action "${action}"; use list, show, retry or delete`,
-      ]);
+      const which = values.resolved ? "resolved" : ids(rest, "delete");
+      const deleted = await store.deadLetters.delete(which);
+      io.stdout.write(`Deleted ${deleted} dead letter(s).\n`);
+      return EXIT.ok;
     });
   },
 };

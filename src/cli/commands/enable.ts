@@ -1,4 +1,4 @@
-import { JOB_ENABLED } from "../../runner/job.ts";
+import { setEnabled } from "../../runner/job.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 
@@ -24,9 +24,9 @@ Exit status: 0, or 2 for bad settings.`,
         io.stderr.write(`error: ${name}: unexpected argument "${positionals[0]}"\n`);
         return EXIT.usage;
       }
-      return withStoreView(io, async (store, view) => {
+      return withStoreView(io, "write", async (store, view) => {
         const job = storedJob(view, values.tenant);
-        await store.forJob(job.id).state.set(JOB_ENABLED, enabled ? "true" : "false");
+        await setEnabled(store.forJob(job.id), enabled);
         const which = job.id === "default" ? "Job" : `Tenant ${job.id}`;
         io.stdout.write(`${which} ${enabled ? "enabled" : "disabled"}.\n`);
         return EXIT.ok;

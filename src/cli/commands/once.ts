@@ -40,7 +40,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
   async run(values, _positionals, io) {
     const deployment = loadSettings(io);
     const config = chooseJob(deployment, values.tenant);
-    const logger = loggerFor(config, io).child(
+    const logger = loggerFor(deployment.process, io).child(
       config.id === "default" ? {} : { tenant: config.id },
     );
     const stop = new AbortController();
@@ -59,9 +59,10 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
     const tty = Boolean(io.stderr.isTTY);
     const started = Date.now();
     let lastDraw = 0;
+    for (const warning of deployment.process.warnings) logger.warn(warning);
     for (const warning of config.warnings) logger.warn(warning);
     try {
-      const result = await withStore(deployment.process.databaseUrl, async (root) => {
+      const result = await withStore(deployment.process, async (root) => {
         const store = root.forJob(config.id);
         const lease = await JobLease.claim(store, holderFor("once"));
         const job = await assembleJob(config, { store, logger });
@@ -90,7 +91,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
       });
       if (tty) io.stderr.write("\r\x1b[2K");
       if (values.json) {
-        const { stats: _stats, ...plain } = result;
+        const { stats: _stats, tailRun: _tail, ...plain } = result;
         io.stdout.write(`${JSON.stringify(plain)}\n`);
       } else if (tty || io.stdout.isTTY) {
         io.stdout.write(summary(result));

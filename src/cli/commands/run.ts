@@ -38,8 +38,11 @@ HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
   /              the dashboard (sign in with DASHBOARD_USER and DASHBOARD_PASSWORD; without a
                  password one is generated at the first start and printed once)
   GET /healthz   the process is up
-  GET /readyz    the store is reachable and no tenant here failed READY_MAX_FAILURES times in a row
+  GET /readyz    the lease rounds reach the store in time, every tenant is held by a replica, and
+                 none here failed READY_MAX_FAILURES times in a row (never waits on the store)
   GET /metrics   Prometheus metrics, by tenant
+Only for its own host names: its address (any IP address when bound to 0.0.0.0 or ::), localhost
+and ALLOWED_HOSTS (a reverse proxy's name); a request naming another host gets 421.
 
 SIGTERM or SIGINT stops reading, lets the batches in flight finish (up to 10 s), commits what was
 acknowledged, hands the tenants over and exits 0; a second signal exits at once (safe: the
@@ -63,14 +66,17 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     ] = await Promise.all([
       import("../../notify/notifier.ts"),
       import("../../runner/supervisor.ts"),
-      import("../../web/metrics.ts"),
+      import("../../metrics/prometheus.ts"),
       import("../../web/server.ts"),
       import("../../web/auth.ts"),
     ]);
     const store = await openStore(settings.databaseUrl, {
-      forMs: STORE_OPEN_RETRY_MS,
-      onRetry: (error, delayMs) =>
-        logger.warn(`${error}; trying again in ${Math.round(delayMs / 100) / 10}s`),
+      timeoutMs: settings.databaseTimeoutMs,
+      retry: {
+        forMs: STORE_OPEN_RETRY_MS,
+        onRetry: (error, delayMs) =>
+          logger.warn(`${error}; trying again in ${Math.round(delayMs / 100) / 10}s`),
+      },
     });
     const metrics = new Metrics();
     for (const warning of settings.warnings) logger.warn(warning);
@@ -80,7 +86,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     const supervisor = new Supervisor(deployment.jobs, {
       store,
       logger,
-      metrics,
+      observer: metrics,
       runsRetentionMs: settings.runsRetentionMs,
       notifierFor: (job) =>
         job.slack.webhookUrl
@@ -100,7 +106,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     }
     const password = await dashboardPassword(store.process, settings.dashboard.password);
     const app = webApp(
-      { store, supervisor, metrics, readyMaxFailures: settings.readyMaxFailures },
+      { supervisor, metrics, readyMaxFailures: settings.readyMaxFailures },
       {
         dashboard: settings.dashboard,
         store,
@@ -114,6 +120,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
         env: io.env,
         cwd: io.cwd,
       },
+      { listen: settings.http.host, names: settings.http.allowedHosts ?? [] },
     );
     let web: Awaited<ReturnType<typeof listen>>;
     try {
@@ -217,8 +224,9 @@ async function reloadTenants(
 function changedProcessSettings(before: ProcessConfig, after: ProcessConfig): string[] {
   const names: [string, (p: ProcessConfig) => unknown][] = [
     ["DATABASE_URL", (p) => p.databaseUrl],
+    ["DATABASE_TIMEOUT", (p) => p.databaseTimeoutMs],
     ["EXPORTER_LOG_LEVEL", (p) => p.exporterLogLevel],
-    ["HTTP_HOST/HTTP_PORT/TRUSTED_PROXIES", (p) => p.http],
+    ["HTTP_HOST/HTTP_PORT/ALLOWED_HOSTS/TRUSTED_PROXIES", (p) => p.http],
     ["DASHBOARD_*", (p) => p.dashboard],
     ["READY_MAX_FAILURES", (p) => p.readyMaxFailures],
     ["RUNS_RETENTION", (p) => p.runsRetentionMs],

@@ -1,6 +1,6 @@
 import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
 import { ConfigError } from "../../errors.ts";
-import type { RunOutcome, RunRecord } from "../../interfaces.ts";
+import { RUN_OUTCOMES, type RunOutcome, type RunRecord } from "../../interfaces.ts";
 import { countsText } from "../../util/counts-text.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
@@ -8,7 +8,7 @@ import { runsTable } from "../runs-table.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
-const OUTCOMES = ["running", "success", "failed", "aborted", "skipped", "interrupted"];
+const OUTCOMES: readonly string[] = RUN_OUTCOMES;
 
 /** The process a run's lease names (`host/pidns/boot:pid:random`), its epoch, and its commits'. */
 function exporter(run: RunRecord): string {
@@ -65,7 +65,8 @@ Options:
 ${TENANT_HELP}
   -h, --help         show this help
 
-Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`,
+Exit status: 0; 1 when the run does not exist, or there is no store at DATABASE_URL (none is
+created); 2 for bad settings or arguments.`,
   options: {
     limit: { type: "string" },
     outcome: { type: "string" },
@@ -87,7 +88,7 @@ Exit status: 0, 1 when the run does not exist, 2 for bad settings or arguments.`
       throw new ConfigError([`--outcome: must be one of ${OUTCOMES.join(", ")}, got "${outcome}"`]);
     }
     const limit = parseLimit(values.limit, 20);
-    return withStoreView(io, async (root, view) => {
+    return withStoreView(io, "read", async (root, view) => {
       const store = root.forJob(storedJob(view, values.tenant).id);
       if (sub === "show") {
         const run = await store.runs.get(Number(id));

@@ -1,7 +1,8 @@
 import { ConfigError } from "../../errors.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
-import { parseSchedule, scheduleProblem } from "../../runner/schedule.ts";
+import { parseSchedule } from "../../runner/schedule.ts";
 import { changeSchedule } from "../../runner/tenants.ts";
+import { scheduleProblem } from "../../settings-kit/schedule.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 
@@ -22,7 +23,8 @@ EXPRESSION is a cron expression of 5 or 6 fields, or an interval from 1s to 30d 
 Options:
 ${TENANT_HELP}
 
-Exit status: 0, or 2 for bad settings or arguments.`,
+Exit status: 0; 1 when there is no store at DATABASE_URL (showing the schedule creates none; set
+and reset do); 2 for bad settings or arguments.`,
   options: { ...TENANT_OPTION },
   async run(values, positionals, io) {
     const [action, expression, ...extra] = positionals;
@@ -46,7 +48,7 @@ Exit status: 0, or 2 for bad settings or arguments.`,
           `schedule set: "${(expression as string).slice(0, 60)}": ${problem}`,
         ]);
     }
-    return withStoreView(io, async (root, view) => {
+    return withStoreView(io, action === undefined ? "read" : "write", async (root, view) => {
       const job = storedJob(view, values.tenant);
       const store = root.forJob(job.id);
       if (action === "set" || action === "reset") {

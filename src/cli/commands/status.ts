@@ -18,7 +18,11 @@ function tenantsTable(statuses: TenantStatus[]): string {
     s.id,
     s.enabled ? "enabled" : "disabled",
     s.lastRun ? `${s.lastRun.outcome} ${s.lastRun.startedAt.replace("T", " ").slice(0, 19)}` : "—",
-    s.lagSeconds === null ? "—" : duration(s.lagSeconds * 1000),
+    s.checkpointProblem
+      ? "bad checkpoint"
+      : s.lagSeconds === null
+        ? "—"
+        : duration(s.lagSeconds * 1000),
     String(s.consecutiveFailures),
     String(s.deadLetters.pending),
     s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
@@ -32,9 +36,9 @@ export const status: Command = {
   summary: "Show each tenant's state, schedule, checkpoint and lag, who exports it, the last runs",
   usage: `Usage: auth0-logs-to-logstash status [--tenant ID] [--json] [--limit N]
 
-Reads the store (DATABASE_URL). For one tenant: whether the job is enabled, its schedule and next
-run, the current checkpoint and how far it is behind now, which process holds it, and the last
-runs. With several tenants and no --tenant: one line per tenant.
+Reads the store (DATABASE_URL), and creates or changes nothing. For one tenant: whether the job
+is enabled, its schedule and next run, the current checkpoint and how far it is behind now, which
+process holds it, and the last runs. With several tenants and no --tenant: one line per tenant.
 
 Options:
 ${TENANT_HELP}
@@ -42,11 +46,12 @@ ${TENANT_HELP}
   --limit N          how many runs to show (default 10)
   -h, --help         show this help
 
-Exit status: 0, or 2 for bad settings or arguments.`,
+Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it cannot be read;
+2 for bad settings or arguments.`,
   options: { json: { type: "boolean" }, limit: { type: "string" }, ...TENANT_OPTION },
   async run(values, _positionals, io) {
     const limit = parseLimit(values.limit);
-    return withStoreView(io, async (store, view) => {
+    return withStoreView(io, "read", async (store, view) => {
       if (values.tenant === undefined && view.jobs.length > 1) {
         const statuses = await Promise.all(
           view.jobs.map((job) => tenantStatus(job, store.forJob(job.id), undefined)),
@@ -73,7 +78,11 @@ Exit status: 0, or 2 for bad settings or arguments.`,
         `Exported by: ${holderText(s)}`,
         `Checkpoint:  ${s.checkpoint ?? "none yet (the first execution starts from START_FROM or the look-back)"}`,
       ];
-      if (s.checkpointTime && s.lagSeconds !== null) {
+      if (s.checkpointProblem) {
+        lines.push(
+          `Lag:         unknown: the checkpoint cannot be read from: ${s.checkpointProblem}; executions fail until 'replay --since <time>' moves it back`,
+        );
+      } else if (s.checkpointTime && s.lagSeconds !== null) {
         lines.push(
           `Lag:         ${duration(s.lagSeconds * 1000)} behind (checkpoint time ${s.checkpointTime})`,
         );

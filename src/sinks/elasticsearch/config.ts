@@ -11,7 +11,7 @@ import {
   type SettingDefinition,
   splitCredentials,
   text,
-} from "../../config/schemas.ts";
+} from "../../settings-kit/schemas.ts";
 import { registerSecrets, urlSecrets } from "../../util/secrets.ts";
 
 export type ElasticsearchAuth =
@@ -61,6 +61,7 @@ export const elasticsearchSettings: SettingDefinition[] = [
     example: "https://es1.example.com:9200,https://es2.example.com:9200",
     description:
       "Selects the Elasticsearch/OpenSearch sink instead of Logstash: the cluster's URL, or several comma-separated, tried in turn when one is down. Credentials in it are sent as basic auth, and never shown. `setup` reads it alone, also for Logstash users.",
+    list: true,
     schema: httpUrls,
   },
   {

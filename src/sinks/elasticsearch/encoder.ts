@@ -2,14 +2,14 @@
 // without it: the event's date, or the time in its log_id) and never a field named _id (refused
 // as a metadata field: the Auth0 id goes into the action line instead).
 
-import { timeOfCheckpoint } from "../../auth0/checkpoint.ts";
-import type { DocumentFormat } from "../../config/types.ts";
+import type { DocumentFormat } from "../../interfaces.ts";
+import { timeOfLogId } from "../../util/log-id.ts";
 
 function timestampOf(event: Record<string, unknown> | undefined): string | undefined {
   if (!event) return undefined;
   const date = typeof event.date === "string" ? Date.parse(event.date) : Number.NaN;
   if (Number.isFinite(date)) return new Date(date).toISOString();
-  const fromId = typeof event.log_id === "string" ? timeOfCheckpoint(event.log_id) : null;
+  const fromId = typeof event.log_id === "string" ? timeOfLogId(event.log_id) : null;
   return fromId?.toISOString();
 }
 

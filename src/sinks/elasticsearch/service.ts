@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { gzip, gzipSync } from "node:zlib";
 import { ConfigError, SinkError } from "../../errors.ts";
 import { parseBoundedJson } from "../../util/bounded-json.ts";
-import { excerpt, exchange, type HttpAnswer, header } from "../../util/http.ts";
+import { excerpt, exchange, type HttpAnswer, header, statusVerdict } from "../../util/http.ts";
 import { redactUrl } from "../../util/secrets.ts";
 import { Agent } from "../../util/undici.ts";
 import { type Signer, signerFor } from "./auth.ts";
@@ -133,15 +133,16 @@ export class ClusterClient {
   /** Throws the SinkError an unsuccessful answer deserves; returns for 2xx. */
   static judge(answer: HttpAnswer, what: string): void {
     const { status } = answer;
-    if (status >= 200 && status < 300) return;
+    const verdict = statusVerdict(answer);
+    if (verdict.kind === "ok") return;
     const reason = errorReason(answer.body);
-    if (status === 429 || status >= 500 || status === 408) {
+    if (verdict.kind === "retry") {
       throw new SinkError(`${what}: the cluster answered ${status} (${reason})`, {
         retryable: true,
         status,
       });
     }
-    if (status === 401 || status === 403) {
+    if (verdict.kind === "credentials") {
       throw new SinkError(
         `${what}: the cluster refused the credentials or the user's privileges (${status} ${reason}); check ELASTICSEARCH_USER/PASSWORD, ELASTICSEARCH_API_KEY or the AWS role`,
         { retryable: false, status },

@@ -7,10 +7,10 @@
 // creates a data-stream target explicitly first, refusing where a write would make a plain index.
 
 import type { Logger } from "pino";
-import type { DocumentFormat } from "../../config/types.ts";
 import { SinkError } from "../../errors.ts";
 import type {
   DeliveryReport,
+  DocumentFormat,
   Rejection,
   SendContext,
   Sink,

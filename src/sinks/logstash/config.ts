@@ -1,14 +1,14 @@
 // The Logstash sink's settings (its rows of the settings table) and what the sink needs from them:
 // where to POST, how to authenticate, and the fields the original extension added.
 
+import type { DocumentFormat } from "../../interfaces.ts";
 import {
   httpUrl,
   plainHttpCheck,
   type SettingDefinition,
   splitCredentials,
   text,
-} from "../../config/schemas.ts";
-import type { DocumentFormat } from "../../config/types.ts";
+} from "../../settings-kit/schemas.ts";
 
 export interface LogstashConfig {
   kind: "logstash";

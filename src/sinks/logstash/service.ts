@@ -1,7 +1,7 @@
 // One POST to Logstash and the verdict on its answer: acknowledged, retry, or give up.
 
 import { SinkError } from "../../errors.ts";
-import { excerpt, exchange } from "../../util/http.ts";
+import { excerpt, exchange, statusVerdict } from "../../util/http.ts";
 import type { Dispatcher } from "../../util/undici.ts";
 import type { LogstashRequest } from "./request-builder.ts";
 
@@ -22,15 +22,17 @@ export async function postBatch(
     truncate: true,
   });
   const { status } = answer;
-  if (status >= 200 && status < 300) return;
-  if (status === 429) {
-    // Logstash's back-pressure: its pipeline is full. Slow down and send the same batch again.
-    throw new SinkError("Logstash is backed up (429)", { retryable: true, status });
+  // No wait is read from Logstash's answer (Retry-After): the shared backoff paces a retry.
+  const verdict = statusVerdict(answer);
+  if (verdict.kind === "ok") return;
+  if (verdict.kind === "retry") {
+    // A 429 is Logstash's back-pressure: its pipeline is full. Slow down and send the same batch again.
+    throw new SinkError(
+      verdict.rateLimited ? "Logstash is backed up (429)" : `Logstash answered ${status}`,
+      { retryable: true, status },
+    );
   }
-  if (status >= 500 || status === 408) {
-    throw new SinkError(`Logstash answered ${status}`, { retryable: true, status });
-  }
-  if (status === 401 || status === 403) {
+  if (verdict.kind === "credentials") {
     throw new SinkError(
       `Logstash refused the request (${status}): check LOGSTASH_USER and LOGSTASH_PASSWORD, or LOGSTASH_TOKEN`,
       { retryable: false, status },

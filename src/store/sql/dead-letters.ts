@@ -1,6 +1,8 @@
 // Dead letters: documents a sink refused for good, with its reason. They are written in the
-// transaction that moves the checkpoint past them, and only deleted when the user asks. One per
-// event: refused again (after a replay), its letter takes the new reason and is pending again.
+// transaction that moves the checkpoint past them (or in one of their own, where nothing has a
+// checkpoint: addDeadLetters), and only deleted when the user asks. One per event: refused again
+// (after a replay), its letter takes the new reason and is pending again. The same statements
+// serve SQLite and PostgreSQL.
 
 import type { DeadLetter, DeadLetterState, JobId, Rejection } from "../../interfaces.ts";
 import { type Db, fromJson, int, type Param } from "../db.ts";
@@ -41,7 +43,7 @@ const COLUMNS =
 export async function insertDeadLetters(
   db: Db,
   job: JobId,
-  runId: number,
+  runId: number | null,
   sink: string,
   rejections: Rejection[],
   now: string,
@@ -67,6 +69,20 @@ export async function insertDeadLetters(
       ],
     );
   }
+}
+
+/** Refused documents stored on their own: all of them or none, no checkpoint moved. */
+export async function addDeadLetters(
+  db: Db,
+  job: JobId,
+  rejections: Rejection[],
+  origin: { sink: string; runId?: number | null },
+  now: string,
+): Promise<void> {
+  if (rejections.length === 0) return;
+  await db.transaction((tx) =>
+    insertDeadLetters(tx, job, origin.runId ?? null, origin.sink, rejections, now),
+  );
 }
 
 const STATE: Record<DeadLetterState, string> = {

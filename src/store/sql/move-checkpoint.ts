@@ -12,7 +12,11 @@ import type {
 import { type Db, int } from "../db.ts";
 import { holdsLease, LEASE_EPOCH } from "./fence.ts";
 
-/** Moves the checkpoint; false (nothing written) when `fence` is no longer the job's lease. */
+/**
+ * Moves the checkpoint, and says from where: "lease" (nothing written) when `fence` is no longer
+ * the job's lease, "forward" (nothing written) for a replay without `skip` that would move it
+ * past the stored one, over events not sent yet.
+ */
 export async function moveCheckpoint(
   db: Db,
   job: JobId,
@@ -20,13 +24,18 @@ export async function moveCheckpoint(
   move: CheckpointMove,
   now: string,
   fence: Fence | null = null,
-): Promise<boolean> {
+): Promise<{ kind: "moved" | "forward"; from: Checkpoint | null } | { kind: "lease" }> {
   return db.transaction(async (tx) => {
-    if (fence && !(await holdsLease(tx, job, fence))) return false;
+    if (fence && !(await holdsLease(tx, job, fence))) return { kind: "lease" } as const;
     const current = await tx.get<{ log_id: string | null }>(
       "SELECT log_id FROM checkpoints WHERE job = ?",
       [job],
     );
+    const from = current?.log_id ?? null;
+    // Log ids compare as strings; no stored checkpoint yet is no skip.
+    if (move.kind === "replay" && move.skip !== true && from !== null && to > from) {
+      return { kind: "forward", from } as const;
+    }
     const startFrom = move.kind === "start-from" ? move.startFrom : null;
     await tx.run(
       `INSERT INTO checkpoints (job, log_id, start_from_applied, updated_at) VALUES (?, ?, ?, ?)
@@ -37,9 +46,9 @@ export async function moveCheckpoint(
     await tx.run(
       `INSERT INTO checkpoint_moves (job, at, from_id, to_id, reason, holder, epoch)
        VALUES (?, ?, ?, ?, ?, ?, ${LEASE_EPOCH})`,
-      [job, now, current?.log_id ?? null, to, move.kind, fence?.holder ?? null, job],
+      [job, now, from, to, move.kind, fence?.holder ?? null, job],
     );
-    return true;
+    return { kind: "moved", from } as const;
   });
 }
 

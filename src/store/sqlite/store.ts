@@ -41,8 +41,13 @@ function makeFolder(folder: string): void {
   mkdirSync(folder, { mode: 0o700 });
 }
 
+function userVersion(db: DatabaseSync): number {
+  return (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
 export class SqliteStore implements Store {
-  readonly kind = "sqlite" as const;
+  readonly kind = "sqlite";
+  readonly sharedByReplicas = false;
   readonly path: string;
   readonly shown: string;
   readonly process: ProcessState;
@@ -52,23 +57,33 @@ export class SqliteStore implements Store {
   private readonly jobs = new Map<JobId, JobStore>();
   /** Inode of the file opened, to notice it being deleted or replaced under us. */
   private inode: number | null = null;
+  /** A read-only command's view (openExisting): neither creates nor changes the file. */
+  private readonly existing: boolean;
+  /** An older store read through its upgrade, in a transaction that close() rolls back. */
+  private upgrading = false;
 
-  constructor(path: string) {
+  constructor(path: string, options: { existing?: boolean } = {}) {
     this.path = path === ":memory:" ? path : resolve(path);
     this.shown = this.path;
+    this.existing = options.existing === true;
     this.db = this.open();
-    this.sql = new SqliteDb(() => this.db);
+    // The upgrade's transaction holds every statement: none may begin another.
+    this.sql = new SqliteDb(() => this.db, this.upgrading);
     this.process = processState(this.sql, this.shown);
     this.replicas = replicas(this.sql, this.shown);
   }
 
   private open(): DatabaseSync {
+    if (this.existing) return this.openExisting();
     try {
       if (this.path !== ":memory:") this.createOwnerOnly();
       const db = new DatabaseSync(this.path);
       this.db = db;
+      // The WAL is copied into the database every 100 pages (400 KiB), not SQLite's 1000 (4 MiB):
+      // only a commit past the mark does it, so on a volume with less room the WAL filled it and
+      // every execution failed, even once some space was freed, until a restart.
       db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 100;",
       );
       this.migrate(db);
       this.inode = this.path === ":memory:" ? null : statSync(this.path).ino;
@@ -91,11 +106,57 @@ export class SqliteStore implements Store {
     if ((statSync(this.path).mode & 0o077) !== 0) chmodSync(this.path, 0o600);
   }
 
-  /** Applies the migrations a file has not seen yet; PRAGMA user_version counts them. */
+  /**
+   * For a read-only command (status, runs, …): the file must exist and hold a store, and is opened
+   * read-only, so that a command run from the wrong folder reports that instead of creating an
+   * empty store and describing it. A store an older version left, which the next `run` or `once`
+   * upgrades, is read through the upgrade applied in a transaction that close() rolls back: still
+   * nothing written, and an older service still using the file is not changed under it.
+   */
+  private openExisting(): DatabaseSync {
+    const noStore = (why: string) =>
+      new StoreError(`no store at ${this.path} (DATABASE_URL): ${why}`, { retryable: false });
+    if (this.path === ":memory:" || !existsSync(this.path)) {
+      throw noStore(
+        "nothing was exported with it yet (a relative path is read from the folder the command runs in)",
+      );
+    }
+    let db: DatabaseSync | null = null;
+    try {
+      db = new DatabaseSync(this.path, { readOnly: true });
+      db.exec("PRAGMA busy_timeout = 5000;");
+      const version = userVersion(db);
+      if (version === 0) throw noStore("the file holds none of the exporter's tables");
+      if (version < migrationFiles(MIGRATIONS).length) {
+        db.close();
+        db = new DatabaseSync(this.path);
+        db.exec("PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE;");
+        this.upgrading = true;
+        this.migrate(db);
+      }
+      this.inode = statSync(this.path).ino;
+      return db;
+    } catch (error) {
+      if (db?.isOpen) db.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`the store ${this.path} could not be opened: ${describe(error)}`, {
+        retryable: false,
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Applies the migrations a file has not seen yet; PRAGMA user_version counts them. Each in a
+   * transaction of its own, or all in the one a read-only view has open (`upgrading`).
+   */
   private migrate(db: DatabaseSync): void {
-    const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
     const files = migrationFiles(MIGRATIONS);
-    for (let version = row.user_version; version < files.length; version++) {
+    for (let version = userVersion(db); version < files.length; version++) {
+      if (this.upgrading) {
+        db.exec(files[version] as string);
+        continue;
+      }
       db.exec("BEGIN IMMEDIATE");
       try {
         db.exec(files[version] as string);
@@ -137,6 +198,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    if (this.db.isTransaction) this.db.exec("ROLLBACK");
+    this.db.close();
   }
 }

@@ -1,4 +1,5 @@
-// Replay: move one tenant's checkpoint back, after a preview of what that means.
+// Replay: move one tenant's checkpoint back, after a preview of what that means. A move forward
+// skips the events not sent yet: the preview names the span, and the confirm needs a tick.
 
 import { api, content, h, tenantApi, tenantPage, time, toast } from "./lib.js";
 
@@ -19,6 +20,10 @@ export function replay() {
     id.value.trim()
       ? { checkpoint: id.value.trim() }
       : { since: since.value ? new Date(since.value).toISOString() : "" };
+  /** What the preview showed (the confirm moves to it, whatever was typed since). */
+  let previewed = null;
+  /** The tick that accepts a skip, when the previewed move is forward. */
+  let skip = null;
   const confirm = h(
     "button",
     {
@@ -29,21 +34,24 @@ export function replay() {
         try {
           const result = await api(tenantApi("/replay"), {
             method: "POST",
-            body: JSON.stringify(query()),
+            body: JSON.stringify({ ...previewed, ...(skip?.checked ? { skip: true } : {}) }),
           });
           preview.replaceChildren(
             h(
               "p",
               {},
-              `Checkpoint moved to ${result.checkpoint}; the replay execution is running. `,
+              result.skipped
+                ? `Checkpoint moved forward to ${result.checkpoint}, skipping ${result.skipped}; the execution from it is running. `
+                : `Checkpoint moved to ${result.checkpoint}; the replay execution is running. `,
               h("a", { href: tenantPage() }, "Watch it on the overview"),
               " or in ",
               h("a", { href: tenantPage("/runs") }, "Runs"),
               ".",
             ),
           );
-          toast("Replay started");
+          toast(result.skipped ? "Checkpoint moved forward" : "Replay started");
           confirm.disabled = true;
+          skip = null;
         } catch (error) {
           preview.replaceChildren(h("p", { class: "error", role: "alert" }, error.message));
         }
@@ -56,19 +64,44 @@ export function replay() {
     const q = query();
     const response = await fetch(tenantApi(`/replay/preview?${new URLSearchParams(q)}`));
     const body = await response.json();
+    previewed = q;
+    skip = null;
     if (!response.ok) {
       confirm.disabled = true;
       preview.replaceChildren(h("p", { class: "error", role: "alert" }, body.error));
       return;
     }
-    confirm.disabled = false;
+    if (body.skips) {
+      skip = h("input", {
+        id: "skip",
+        type: "checkbox",
+        onchange: (event) => {
+          confirm.disabled = !event.target.checked;
+        },
+      });
+    }
+    const forward = skip
+      ? [
+          h(
+            "p",
+            { class: "error", role: "alert" },
+            `This moves the checkpoint forward from ${time(body.previousTime)}: it skips ${body.skips}. They will never be sent.`,
+          ),
+          h("label", { class: "tick" }, skip, `Skip ${body.skips}: never send them`),
+        ]
+      : [];
+    confirm.textContent = body.skips ? "Skip to here" : "Replay from here";
+    confirm.disabled = Boolean(body.skips);
     preview.replaceChildren(
       h("p", {}, "Checkpoint ", h("code", { class: "id" }, body.checkpoint)),
       h(
         "p",
         {},
-        `Embedded time: ${time(body.time)} — every event after it is sent again (Logstash gets duplicates, never gaps).`,
+        body.skips
+          ? `Embedded time: ${time(body.time)} — the next execution sends every event after it.`
+          : `Embedded time: ${time(body.time)} — every event after it is sent again (Logstash gets duplicates, never gaps).`,
       ),
+      ...forward,
       ...body.warnings.map((w) => h("p", { class: "warning" }, w)),
     );
   };

@@ -26,7 +26,7 @@ export async function runs() {
         runs();
       },
     },
-    ...["", "success", "failed", "aborted", "interrupted", "skipped", "running"].map((value) =>
+    ...["", ...(main.dataset.outcomes ?? "").split(" ").filter(Boolean)].map((value) =>
       h("option", { value, selected: value === outcome }, value || "all outcomes"),
     ),
   );
@@ -46,7 +46,12 @@ export async function runs() {
       h(
         "td",
         { class: "note" },
-        run.error ?? (run.warnings.length ? `${run.warnings.length} warning(s)` : ""),
+        run.error ??
+          (run.outcome === "skipped-events"
+            ? run.warnings[0]
+            : run.warnings.length
+              ? `${run.warnings.length} warning(s)`
+              : ""),
       ),
     ),
   );

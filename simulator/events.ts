@@ -2,7 +2,7 @@
 // id "900" + its indexing time (UTC, to the second) + i+1 on 39 digits, which keeps ids strictly
 // increasing; its body is generated from i on demand unless a custom event was stored for it.
 
-import type { LogEvent } from "../interfaces.ts";
+import type { LogEvent } from "../src/interfaces.ts";
 
 const SAMPLES: { type: string; description: string; weight: number }[] = [
   { type: "s", description: "Successful login", weight: 40 },

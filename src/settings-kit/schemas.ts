@@ -18,6 +18,8 @@ export interface SettingDefinition {
   secret?: boolean;
   example: string;
   description: string;
+  /** May be written as a YAML list in the tenants file (joined with commas): its schema splits. */
+  list?: boolean;
   /** Accepted values, for the docs, when the schema bounds them. */
   range?: string;
   /** Checks the raw text; the message says what was expected. */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import aws4 from "aws4";
 import { request } from "undici";
-import { type SearchFake, type SearchOptions, startSearch } from "../src/simulator/search/index.ts";
+import { type SearchFake, type SearchOptions, startSearch } from "../search/index.ts";
 
 type Json = Record<string, unknown>;
 

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { request } from "undici";
-import { type LogstashFake, startLogstash } from "../src/simulator/logstash.ts";
-import { type SlackFake, startSlack } from "../src/simulator/slack.ts";
-import { startTenant, type TenantSimulator } from "../src/simulator/tenant.ts";
+import { type LogstashFake, startLogstash } from "../logstash.ts";
+import { type SlackFake, startSlack } from "../slack.ts";
+import { startTenant, type TenantSimulator } from "../tenant.ts";
 
 async function token(tenant: TenantSimulator, secret = "test-client-secret-4f1c9a") {
   const response = await request(`${tenant.url}/oauth/token`, {

@@ -4,7 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { LogEvent } from "../interfaces.ts";
+import type { LogEvent } from "../src/interfaces.ts";
 import { EventLog } from "./events.ts";
 import { type FaultPlan, Faults } from "./faults.ts";
 import { closeServer, listenOnLoopback } from "./loopback.ts";
@@ -46,6 +46,11 @@ export interface TenantOptions {
   clientId?: string;
   clientSecret?: string;
   tokenTtlSeconds?: number;
+  /**
+   * What token answers say in expires_in, when it should differ from the token's real life
+   * (tokenTtlSeconds): 1e300, 0.001, 1.5, "86400"... Auth0 documents a number of seconds only.
+   */
+  expiresIn?: unknown;
   /** Events already in the log, indexed over the `backlogSpanMs` before now (default 1 h). */
   backlog?: number;
   backlogSpanMs?: number;
@@ -147,6 +152,7 @@ export class TenantSimulator {
       | "rewriteLink"
       | "latencyMs"
       | "variedDetails"
+      | "expiresIn"
     >
   > &
     TenantOptions;
@@ -222,6 +228,11 @@ export class TenantSimulator {
 
   failNext(kind: TenantFault, count = 1, endpoint: "logs" | "token" = "logs"): void {
     (endpoint === "logs" ? this.logFaults : this.tokenFaults).failNext(kind, count);
+  }
+
+  /** A secret rotated in Auth0's dashboard: tokens already issued stay valid until they expire. */
+  setClientSecret(secret: string): void {
+    this.options.clientSecret = secret;
   }
 
   expireTokens(): void {
@@ -414,7 +425,8 @@ export class TenantSimulator {
       200,
       {
         access_token: token,
-        expires_in: this.options.tokenTtlSeconds,
+        expires_in:
+          "expiresIn" in this.options ? this.options.expiresIn : this.options.tokenTtlSeconds,
         scope: "read:logs read:logs_users",
         token_type: "Bearer",
       },
@@ -486,7 +498,10 @@ export class TenantSimulator {
     const end = Math.min(start + take, this.log.size);
     const events: LogEvent[] = [];
     for (let i = start; i < end; i++) events.push(this.log.eventAt(i));
-    const nextFrom = end > start ? this.log.idAt(end - 1) : from;
+    // From the last event's id as served: an odd id (a test's) is what a client must continue from.
+    const last = events[events.length - 1]?.log_id;
+    const nextFrom =
+      end > start ? (typeof last === "string" ? last : this.log.idAt(end - 1)) : from;
     const next = `${this.url}/api/v2/logs?from=${nextFrom}&take=${take}${this.options.linkExtra ?? ""}`;
     const link = `<${next}>; rel="next"`;
     const rewritten = this.options.rewriteLink ? this.options.rewriteLink(link) : link;

@@ -1,0 +1,162 @@
+// Prometheus metrics of the service, in a registry of its own (no global state between tests),
+// fed through the runner's observer ports (ports/observers.ts) and served by the web's /metrics.
+// Every job's series carry a `tenant` label; the sides of retries and 429s are auth0 and the
+// job's sink (logstash or elasticsearch). Names start with `auth0_logs_exporter_`.
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { NO_COUNTS, type RunCounts } from "../interfaces.ts";
+import type { JobObserver, MeasuredExecution, ReplicaObserver } from "../ports/observers.ts";
+
+const PREFIX = "auth0_logs_exporter_";
+
+export class Metrics implements JobObserver, ReplicaObserver {
+  readonly registry = new Registry();
+  private readonly counter = (name: string, help: string, labelNames = ["tenant"]) =>
+    new Counter({ name: PREFIX + name, help, labelNames, registers: [this.registry] });
+  private readonly gauge = (name: string, help: string, labelNames = ["tenant"]) =>
+    new Gauge({ name: PREFIX + name, help, labelNames, registers: [this.registry] });
+  private readonly eventsRead = this.counter("events_read_total", "Log events read from Auth0");
+  private readonly eventsSent = this.counter(
+    "events_sent_total",
+    "Log events acknowledged by the sink",
+  );
+  private readonly eventsFiltered = this.counter(
+    "events_filtered_total",
+    "Log events left out by LOG_TYPES / LOG_LEVEL",
+  );
+  private readonly eventsRejected = this.counter(
+    "events_rejected_total",
+    "Log events the sink refused for good, kept as dead letters",
+  );
+  private readonly batches = this.counter("batches_total", "Batches acknowledged and committed");
+  private readonly retries = this.counter("retries_total", "Retried requests, by side", [
+    "tenant",
+    "side",
+  ]);
+  private readonly rateLimited = this.counter("rate_limited_total", "429 answers, by side", [
+    "tenant",
+    "side",
+  ]);
+  private readonly executions = this.counter("executions_total", "Executions, by outcome", [
+    "tenant",
+    "outcome",
+  ]);
+  private readonly leaseTakeovers = this.counter(
+    "lease_takeovers_total",
+    "Jobs whose lease this replica took (at start, from a replica gone, or handed over)",
+  );
+  private readonly duration = new Histogram({
+    name: `${PREFIX}execution_duration_seconds`,
+    help: "Duration of executions",
+    labelNames: ["tenant", "outcome"],
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  private readonly lag = this.gauge(
+    "checkpoint_lag_seconds",
+    "How far the checkpoint is behind now",
+  );
+  private readonly lastSuccessAt = this.gauge(
+    "last_success_timestamp_seconds",
+    "When an execution last caught up",
+  );
+  private readonly deadLettersPending = this.gauge(
+    "dead_letters",
+    "Dead letters waiting to be re-sent (dead-letters retry)",
+  );
+  private readonly logRetention = this.gauge(
+    "log_retention_seconds",
+    "The tenant's Auth0 log retention (AUTH0_LOG_RETENTION): events older than this may already be deleted by Auth0",
+  );
+  private readonly tenantsHeld = this.gauge(
+    "tenants_held",
+    "Jobs (tenants) this replica holds the lease of, and exports",
+    [],
+  );
+  private readonly leaseRound = this.gauge(
+    "lease_round_timestamp_seconds",
+    "When this replica last completed a lease round (heartbeat, claims): stale while the store does not answer",
+    [],
+  );
+
+  constructor(options: { defaults?: boolean } = {}) {
+    if (options.defaults !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * This replica no longer exports `tenant`: its gauges go, so that only the holder reports a
+   * tenant's lag (counters stay: they only ever add).
+   */
+  forget(tenant: string): void {
+    for (const gauge of [this.lag, this.lastSuccessAt, this.deadLettersPending]) {
+      gauge.remove({ tenant });
+    }
+  }
+
+  /**
+   * The tenants this deployment exports, whoever holds them: every replica says so (alerts use it
+   * to tell a tenant that nobody exports from one that does not exist).
+   */
+  configured(tenants: readonly { id: string; auth0LogRetentionMs: number }[]): void {
+    this.logRetention.reset();
+    for (const tenant of tenants) {
+      this.logRetention.set({ tenant: tenant.id }, tenant.auth0LogRetentionMs / 1000);
+    }
+  }
+
+  /** Adds what an execution did since its previous report (`before`; null at its start). */
+  progress(
+    tenant: string,
+    progress: RunCounts & { lagMs: number | null },
+    before: RunCounts | null,
+  ): void {
+    const last = before ?? NO_COUNTS;
+    const labels = { tenant };
+    this.eventsRead.inc(labels, progress.read - last.read);
+    this.eventsSent.inc(labels, progress.sent - last.sent);
+    this.eventsFiltered.inc(labels, progress.filtered - last.filtered);
+    this.eventsRejected.inc(labels, progress.rejected - last.rejected);
+    this.batches.inc(labels, progress.batches - last.batches);
+    if (progress.lagMs !== null) this.lag.set(labels, progress.lagMs / 1000);
+  }
+
+  ended(tenant: string, { outcome, durationMs, stats, lagMs, sink }: MeasuredExecution): void {
+    this.executions.inc({ tenant, outcome });
+    this.duration.observe({ tenant, outcome }, durationMs / 1000);
+    for (const side of ["source", "sink"] as const) {
+      const labels = { tenant, side: side === "source" ? "auth0" : sink };
+      this.retries.inc(labels, stats.retries[side]);
+      this.rateLimited.inc(labels, stats.rateLimited[side]);
+    }
+    if (lagMs !== null) this.lag.set({ tenant }, lagMs / 1000);
+    if (outcome === "success") this.lastSuccessAt.set({ tenant }, Date.now() / 1000);
+  }
+
+  skipped(tenant: string): void {
+    this.executions.inc({ tenant, outcome: "skipped" });
+  }
+
+  couldNotRun(tenant: string): void {
+    this.executions.inc({ tenant, outcome: "failed" });
+  }
+
+  deadLetters(tenant: string, pending: number): void {
+    this.deadLettersPending.set({ tenant }, pending);
+  }
+
+  lastSuccess(tenant: string, at: number): void {
+    this.lastSuccessAt.set({ tenant }, at / 1000);
+  }
+
+  tookOver(tenant: string): void {
+    this.leaseTakeovers.inc({ tenant });
+  }
+
+  held(count: number): void {
+    this.tenantsHeld.set(count);
+  }
+
+  roundCompleted(): void {
+    this.leaseRound.set(Date.now() / 1000);
+  }
+}

@@ -1,0 +1,49 @@
+// What the runner tells about its work as it goes, to whoever measures it (the Prometheus metrics:
+// metrics/prometheus.ts). The runner calls these ports and knows nothing of what they feed. An
+// observer answers at once and never throws: the runner calls it in its own stride, mid-batch.
+
+import type { ExecutionStats, JobId, RunCounts, RunOutcome } from "../interfaces.ts";
+
+/** An execution that ended, as measured. */
+export interface MeasuredExecution {
+  outcome: RunOutcome;
+  durationMs: number;
+  stats: ExecutionStats;
+  /** How far the checkpoint is behind now; null when unknown. */
+  lagMs: number | null;
+  /** The sink's side in labels: logstash or elasticsearch. */
+  sink: string;
+}
+
+/** One job's executions, told by its runner (runner/job-runner.ts, runner/job-report.ts). */
+export interface JobObserver {
+  /** What an execution did so far (`progress`), and what its previous report said (`before`; null at its start). */
+  progress(
+    job: JobId,
+    progress: RunCounts & { lagMs: number | null },
+    before: RunCounts | null,
+  ): void;
+  ended(job: JobId, execution: MeasuredExecution): void;
+  /** A schedule tick that fell during an execution: no execution, counted as skipped. */
+  skipped(job: JobId): void;
+  /** The store failed before anything was committed: counted as a failed execution. */
+  couldNotRun(job: JobId): void;
+  /** The dead letters waiting to be re-sent. */
+  deadLetters(job: JobId, pending: number): void;
+  /** When the job last caught up (epoch ms), as a replica taking it over finds it recorded. */
+  lastSuccess(job: JobId, at: number): void;
+  /** This replica no longer exports `job` (handed over, taken over, removed). */
+  forget(job: JobId): void;
+}
+
+/** This replica's share of the jobs, told by the supervisor (runner/supervisor.ts). */
+export interface ReplicaObserver {
+  /** The jobs this deployment exports, whoever holds them; again after each reload. */
+  configured(jobs: readonly { id: JobId; auth0LogRetentionMs: number }[]): void;
+  /** This replica took `job`'s lease (at start, from a replica gone, or handed over). */
+  tookOver(job: JobId): void;
+  /** How many jobs this replica holds the lease of now. */
+  held(count: number): void;
+  /** A lease round (heartbeat, claims) completed now. */
+  roundCompleted(): void;
+}
