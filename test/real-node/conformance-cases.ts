@@ -1,69 +1,16 @@
 // The conformance cases: requests the exporter makes (or that decide what it sees), each sent in
 // order to the fake cluster and to a real node, whose answers must agree on what the exporter
 // reads: the status, the error's type and reason, a bulk item's status and error, the fields the
-// sink and setup look at. `{ds}` is a data stream name of the case's own, `{p}` a prefix for its
-// templates, so that cases sharing the real node never collide.
+// sink and setup look at. These apply to OpenSearch, to both products, or (conformance-
+// elasticsearch.ts) to Elasticsearch only.
 
-import { gzipSync } from "node:zlib";
+import { ELASTICSEARCH_CASES } from "./conformance-elasticsearch.ts";
+import { at, bulk, type Case, creates, streamTemplate } from "./conformance-steps.ts";
 
-export interface Step {
-  method: string;
-  path: string;
-  /** JSON, or NDJSON as a string (a _bulk body). */
-  body?: unknown;
-  gzip?: boolean;
-}
+export type { Case, Product, Step } from "./conformance-steps.ts";
+export { encode, substitute } from "./conformance-steps.ts";
 
-export type Product = "opensearch" | "elasticsearch";
-
-export interface Case {
-  name: string;
-  /** Where the case applies (default: both). Elasticsearch's test distribution lacks GET /, the
-   * data stream API and ILM: cases about them are OpenSearch's only. */
-  only?: Product;
-  /** Sent as this user of the Elasticsearch node (default: a2l-admin). */
-  user?: "a2l-admin" | "a2l-writer";
-  /** Requests whose answers are not compared (preparation). */
-  given?: Step[];
-  steps: Step[];
-}
-
-/**
- * A data stream template of the case's own: dynamic mappings, or the ones given. Its priority is
- * above the fake Elasticsearch's built-in logs template (100), which the real test distribution
- * lacks, so that the same template applies on both.
- */
-const streamTemplate = (mappings?: Record<string, unknown>, settings = {}): Step => ({
-  method: "PUT",
-  path: "/_index_template/{p}",
-  body: {
-    index_patterns: ["{dsfamily}"],
-    data_stream: {},
-    priority: 200,
-    template: {
-      settings: { number_of_replicas: 0, ...settings },
-      ...(mappings ? { mappings } : {}),
-    },
-  },
-});
-
-/** A _bulk body of `create` actions into the case's data stream. */
-export function creates(...documents: [string, unknown][]): string {
-  return documents
-    .map(
-      ([id, source]) =>
-        `${JSON.stringify({ create: { _index: "{ds}", _id: id } })}\n${typeof source === "string" ? source : JSON.stringify(source)}\n`,
-    )
-    .join("");
-}
-
-const at = (fields: Record<string, unknown>) => ({
-  "@timestamp": "2026-05-01T00:00:00Z",
-  ...fields,
-});
-const bulk = (body: string, gzip = false): Step => ({ method: "POST", path: "/_bulk", body, gzip });
-
-export const CASES: Case[] = [
+const SHARED: Case[] = [
   {
     name: "GET / names the product and version",
     only: "opensearch",
@@ -304,115 +251,6 @@ export const CASES: Case[] = [
       ),
     ],
   },
-  {
-    name: "flattened: its parameters, and a parameter it does not take",
-    only: "elasticsearch",
-    steps: [
-      {
-        method: "PUT",
-        path: "/_component_template/{p}-a",
-        body: {
-          template: {
-            mappings: {
-              properties: { x: { type: "flattened", depth_limit: 1000, ignore_above: 8191 } },
-            },
-          },
-        },
-      },
-      {
-        method: "PUT",
-        path: "/_component_template/{p}-b",
-        body: { template: { mappings: { properties: { x: { type: "flattened", nope: 1 } } } } },
-      },
-    ],
-  },
-  {
-    name: "flattened: objects only; ignore_above keeps a long leaf out of the index, not the document",
-    only: "elasticsearch",
-    given: [
-      streamTemplate({
-        dynamic: false,
-        properties: {
-          "@timestamp": { type: "date" },
-          flat: { type: "flattened", depth_limit: 1000, ignore_above: 8191 },
-          shallow: { type: "flattened" },
-        },
-      }),
-    ],
-    steps: [
-      bulk(
-        creates(
-          ["h1", at({ flat: "a string" })],
-          ["h2", at({ flat: true })],
-          ["h3", at({ flat: 42 })],
-          ["h4", at({ flat: [] })],
-          ["h5", at({ flat: null })],
-          ["h6", at({ flat: [{ a: 1 }, { b: "x" }] })],
-          ["h7", at({ flat: ["x", { a: 1 }] })],
-          ["h8", at({ flat: { a: { b: `é${"x".repeat(40_000)}` } } })],
-          ["h9", at({ flat: { a: [["x", "y"], [1]], b: null, c: true, d: 1.5 } })],
-          ["h10", at({ shallow: deep(25) })],
-          ["h11", at({ flat: deep(25) })],
-        ),
-      ),
-    ],
-  },
-  {
-    name: "_has_privileges: what a writer and an admin may do",
-    only: "elasticsearch",
-    steps: [
-      {
-        method: "POST",
-        path: "/_security/user/_has_privileges",
-        body: {
-          cluster: ["manage_index_templates", "manage_ilm"],
-          index: [{ names: ["{ds}"], privileges: ["create_doc", "auto_configure"] }],
-        },
-      },
-    ],
-  },
-  {
-    name: "_has_privileges: a writer",
-    only: "elasticsearch",
-    user: "a2l-writer",
-    steps: [
-      {
-        method: "POST",
-        path: "/_security/user/_has_privileges",
-        body: {
-          cluster: ["manage_index_templates", "manage_ilm"],
-          index: [{ names: ["{ds}"], privileges: ["create_doc", "auto_configure"] }],
-        },
-      },
-    ],
-  },
 ];
 
-/** An object `levels` deep. */
-function deep(levels: number): unknown {
-  let value: unknown = "leaf";
-  for (let i = 0; i < levels; i++) value = { d: value };
-  return value;
-}
-
-/** The body as sent: NDJSON or JSON, gzip-compressed when the step says so. */
-export function encode(
-  step: Step,
-  names: Record<string, string>,
-): {
-  body: Buffer | undefined;
-  headers: Record<string, string>;
-} {
-  if (step.body === undefined) return { body: undefined, headers: {} };
-  const ndjson = typeof step.body === "string";
-  const text = substitute(ndjson ? (step.body as string) : JSON.stringify(step.body), names);
-  const headers: Record<string, string> = {
-    "content-type": ndjson ? "application/x-ndjson" : "application/json",
-  };
-  if (step.gzip) headers["content-encoding"] = "gzip";
-  return { body: step.gzip ? gzipSync(text) : Buffer.from(text), headers };
-}
-
-export function substitute(text: string, names: Record<string, string>): string {
-  return text.replace(/\{(ds|dsfamily|p)\}/g, (_, key: string) => names[key] as string);
-}
+export const CASES: Case[] = [...SHARED, ...ELASTICSEARCH_CASES];
