@@ -113,11 +113,11 @@ export class ElasticsearchSink implements Sink {
   }
 
   async send(batch: SinkBatch, context: SendContext): Promise<DeliveryReport> {
-    await this.prepare(context);
+    const { product } = await this.prepare(context);
     const items: BulkItem[] = batch.documents.map((document, index) => ({
       index,
       id: batch.ids[index] as string,
-      source: encodeDocument(document, this.config.format),
+      source: encodeDocument(document, this.config.format, product),
     }));
     const report: DeliveryReport = { delivered: 0, rejected: [] };
     for (const chunk of chunkItems(items, this.config.bulkMaxBytes)) {

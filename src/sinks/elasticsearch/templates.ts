@@ -12,6 +12,8 @@
 // (Elasticsearch) or flat_object (OpenSearch) field each, whatever their insides, and every
 // object is `dynamic: false`: a field nobody knows yet is kept in _source, never mapped.
 
+import { FREE_FORM_FIELDS } from "./flat-object.ts";
+
 export type Product = "elasticsearch" | "opensearch";
 export type TemplateFormat = "ecs" | "extension" | "log-streams";
 
@@ -49,7 +51,12 @@ export interface SetupPlan {
  */
 export const TEMPLATE_PRIORITY = 501;
 export const MANAGED_BY = "auth0-logs-to-logstash";
-/** Bump when any body below changes, so that `setup` can tell an older install of ours. */
+/**
+ * What `setup` compares is each body's fingerprint (`_meta.hash`, setup.ts), so any change below
+ * updates an older install of ours. This number is for people reading `_meta`: bumping it changes
+ * every product's templates, so it stays put for a change one product alone needs (v1 plus the
+ * unindexed original on OpenSearch, flat-object.ts).
+ */
 export const TEMPLATE_VERSION = 1;
 
 const DATA_STREAM = /^logs-([^-]{1,100})-([^-]{1,100})$/;
@@ -179,6 +186,15 @@ function lifecyclePolicy(
   return { kind: "ism", name: options.name, body: { policy } };
 }
 
+/**
+ * Kept in _source, never indexed: the whole event, beside an indexed copy whose over-long
+ * flat_object leaves were cut (OpenSearch only: flat-object.ts). As ECS maps event.original.
+ */
+const unindexed = { type: "keyword", index: false, doc_values: false };
+/** What OpenSearch's documents add when a leaf was cut (flat-object.ts), outside ECS. */
+const cutFields = (es: boolean): Record<string, Mapping> =>
+  es ? {} : { event_original: unindexed, truncated_fields: keyword };
+
 function mappingsFor(options: SetupOptions): Mapping {
   const es = options.product === "elasticsearch";
   const auth0 = auth0Fields(es);
@@ -189,6 +205,7 @@ function mappingsFor(options: SetupOptions): Mapping {
         "@timestamp": { type: "date" },
         log_id: keyword,
         data: { type: "object", dynamic: false, properties: auth0 },
+        ...cutFields(es),
       },
     };
   }
@@ -204,6 +221,7 @@ function mappingsFor(options: SetupOptions): Mapping {
         index: keyword,
         post_date: { type: "date", ignore_malformed: true },
         auth0_user_agent: searchable,
+        ...cutFields(es),
       },
     };
   }
@@ -216,7 +234,8 @@ const searchable = { type: "text", fields: { keyword } };
 const free = (es: boolean): Mapping =>
   // depth_limit: Elasticsearch's default (20) would refuse deeply nested request bodies.
   // ignore_above: a longer leaf is kept in _source but not indexed, instead of refusing the
-  // document for a term over Lucene's 32 766 bytes. OpenSearch's flat_object takes no parameters.
+  // document for a term over Lucene's 32 766 bytes. OpenSearch's flat_object takes no parameters:
+  // the sink cuts such a leaf there, keeping the whole event unindexed beside it (flat-object.ts).
   es ? { type: "flattened", depth_limit: 1000, ignore_above: 8191 } : { type: "flat_object" };
 
 /** Every Auth0 event field we know (contracts.md §4), typed to take any value Auth0 sends there. */
@@ -250,7 +269,7 @@ function auth0Fields(es: boolean): Record<string, Mapping> {
   fields.client_ip = { type: "ip", ignore_malformed: true };
   fields.description = searchable;
   fields.user_agent = searchable;
-  for (const name of ["details", "location_info", "security_context", "$event_schema"]) {
+  for (const name of FREE_FORM_FIELDS) {
     fields[name] = free(es);
   }
   return fields;
@@ -279,6 +298,7 @@ function ecsFields(es: boolean, dataStream: boolean, auth0: Record<string, Mappi
       module: keyword,
       created: { type: "date" },
       ingested: { type: "date" },
+      ...(es ? {} : { original: unindexed }),
     }),
     log: obj({ level: keyword }),
     source: obj({
@@ -305,7 +325,10 @@ function ecsFields(es: boolean, dataStream: boolean, auth0: Record<string, Mappi
     related: obj({ ip: { type: "ip" }, user: keyword }),
     data_stream: obj({ type: constant, dataset: constant, namespace: constant }),
     auth0: obj({
-      logs: obj({ data: { type: "object", dynamic: false, properties: auth0 } }),
+      logs: obj({
+        data: { type: "object", dynamic: false, properties: auth0 },
+        ...(es ? {} : { truncated_fields: keyword }),
+      }),
     }),
   };
 }
