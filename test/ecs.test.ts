@@ -320,6 +320,31 @@ describe("setup plan", () => {
     }
   });
 
+  it("OpenSearch maps the unindexed original and the names of cut leaves; Elasticsearch neither", () => {
+    // flat_object has no ignore_above: the sink cuts a leaf too long for one term and keeps the
+    // event whole beside it (flat-object.ts). Elasticsearch's flattened skips such a leaf itself,
+    // so its templates stay as they were (and installed ones are not replaced).
+    const unindexed = { type: "keyword", index: false, doc_values: false };
+    const keyword = { type: "keyword", ignore_above: 1024 };
+    for (const { options, plan } of plans()) {
+      const label = JSON.stringify(options);
+      const top = mappingsOf(plan).properties ?? {};
+      const ecs = options.format === "ecs";
+      const original = ecs ? top.event?.properties?.original : top.event_original;
+      const named = ecs
+        ? top.auth0?.properties?.logs?.properties?.truncated_fields
+        : top.truncated_fields;
+      if (options.product === "opensearch") {
+        assert.deepEqual(original, unindexed, label);
+        assert.deepEqual(named, keyword, label);
+      } else {
+        assert.equal(original, undefined, label);
+        assert.equal(named, undefined, label);
+        assert.equal(top.event_original ?? top.event?.properties?.original, undefined, label);
+      }
+    }
+  });
+
   it("installs ILM on Elasticsearch, ISM on OpenSearch, none on Serverless", () => {
     for (const { options, plan } of plans()) {
       const label = JSON.stringify(options);
