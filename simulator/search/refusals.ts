@@ -71,7 +71,10 @@ export function mergeConflict(first: Json, next: Json, path: string, es: boolean
 /** Lucene's limit on one indexed term, in UTF-8 bytes. */
 const MAX_TERM_BYTES = 32_766;
 
-/** A leaf of a flat_object value, or its dotted path with the value, past Lucene's term limit. */
+/**
+ * A leaf of a flat_object value, or its dotted path with the value (as a term, or as a doc value),
+ * past Lucene's limit.
+ */
 function flatObjectRefusal(path: string, value: unknown): { error: EsError } | null {
   const leaves: [string, string][] = [];
   const collect = (inner: unknown, keys: string) => {
@@ -99,7 +102,18 @@ function flatObjectRefusal(path: string, value: unknown): { error: EsError } | n
   }
   for (const [keys, leaf] of leaves) {
     const term = `${path}.${keys}=${leaf}`;
-    if (Buffer.byteLength(term) > MAX_TERM_BYTES) return immense("_valueAndPath", term);
+    const bytes = Buffer.byteLength(term);
+    if (bytes > MAX_TERM_BYTES) return immense("_valueAndPath", term);
+    // Its doc value is longer by the field's name and a dot, under the same limit (checked on
+    // OpenSearch 2.19.6: "flat.a=" and 32 755 bytes are refused, 32 754 taken).
+    if (Buffer.byteLength(path) + 1 + bytes > MAX_TERM_BYTES) {
+      return {
+        error: esError(
+          "illegal_argument_exception",
+          `DocValuesField "${path}._valueAndPath" is too large, must be <= ${MAX_TERM_BYTES}`,
+        ),
+      };
+    }
   }
   return null;
 }

@@ -666,6 +666,44 @@ describe("templates and lifecycle policies", () => {
     });
   });
 
+  it("OpenSearch's flat_object refuses a leaf too long for one term, or for its doc value", async () => {
+    // Lucene's limit, 32 766 UTF-8 bytes, on the leaf, on "flat.a=<leaf>", and on that term's
+    // doc value, which has "flat." before it (checked on 2.19.6: conformance-cases.ts).
+    await withFake({ product: "opensearch", version: "2.19.6" }, async (fake) => {
+      const mappings = { properties: { flat: { type: "flat_object" } } };
+      const made = await call(fake, "PUT", "/flat", {
+        body: JSON.stringify({ mappings }),
+        headers: JSON_TYPE,
+      });
+      assert.equal(made.status, 200, made.text);
+      const leaves = [
+        "x".repeat(32_754),
+        "x".repeat(32_755),
+        "é".repeat(16_378),
+        "y".repeat(40_000),
+      ];
+      const answer = await bulk(
+        fake,
+        "/flat/_bulk",
+        ndjson(...leaves.flatMap((a, i) => [{ create: { _id: `l${i}` } }, { flat: { a } }])),
+      );
+      const [fits, docValue, utf8, term] = items(answer);
+      assert.equal(fits?.status, 201);
+      for (const refused of [docValue, utf8]) {
+        assert.equal(refused?.status, 400);
+        assert.equal(
+          error(refused as Json).reason,
+          'DocValuesField "flat._valueAndPath" is too large, must be <= 32766',
+        );
+      }
+      assert.equal(term?.status, 400);
+      assert.match(
+        String(error(term as Json).reason),
+        /^Document contains at least one immense term in field="flat\._value"/,
+      );
+    });
+  });
+
   it("ES refuses a template at the priority of an overlapping one, the built-in logs included", async () => {
     await withFake({}, async (fake) => {
       const clash = await call(fake, "PUT", "/_index_template/auth0", {

@@ -168,7 +168,7 @@ const SHARED: Case[] = [
     ],
   },
   {
-    name: "flat_object: objects only, and no term longer than Lucene's limit",
+    name: "flat_object: objects only, and no term or doc value longer than Lucene's limit",
     only: "opensearch",
     given: [
       streamTemplate({
@@ -193,6 +193,12 @@ const SHARED: Case[] = [
           ["g12", at({ flat: { a: ["short", "y".repeat(33_000)] } })],
           ["g13", at({ flat: { a: "x".repeat(9_000) } })],
           ["g14", at({ flat: { ["k".repeat(40_000)]: 1 } })],
+          // "flat.a=" and the value: a term within the limit, its doc value ("flat." before it) not.
+          ["g15", at({ flat: { a: "x".repeat(32_754) } })],
+          ["g16", at({ flat: { a: "x".repeat(32_755) } })],
+          ["g17", at({ flat: { a: "x".repeat(32_759) } })],
+          ["g18", at({ flat: { a: "x".repeat(32_760) } })],
+          ["g19", at({ flat: { a: "é".repeat(16_378) } })],
         ),
       ),
     ],
