@@ -160,7 +160,8 @@ export async function run({ quick, repeat, log }: ScenarioOptions): Promise<unkn
       runs.push(
         await open(async (store) => {
           // The pool PostgresStore made for itself: its size bounds the commits in flight at once.
-          poolSize = (Reflect.get(store, "pool") as pg.Pool | undefined)?.options.max ?? null;
+          const pools = Reflect.get(store, "pools") as { current: pg.Pool } | undefined;
+          poolSize = pools?.current.options.max ?? null;
           return measureStore(store, ms);
         }),
       );
