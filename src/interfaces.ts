@@ -208,7 +208,13 @@ export type LeaseClaim =
   | { held: true; epoch: number }
   | { held: false; holder: LeaseHolder; expiresAt: number };
 
-/** Which job a store record belongs to: a tenant's id, "default" for the one the environment describes. */
+/**
+ * Which job a store record belongs to. One word each, written down once: a *tenant* is what users
+ * see (the tenants file, `--tenant`, the dashboard's routes, the metrics' `tenant` label); its
+ * *job* is the same thing as the code runs and keeps it (JobConfig, JobStore, JobRunner,
+ * JobStatus, the store's `job` columns). A job's id is its tenant's id, "default" for the one the
+ * environment describes.
+ */
 export type JobId = string;
 
 /** The job's checkpoint, and why it moved other than by delivery. */

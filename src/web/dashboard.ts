@@ -7,7 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { settingsPage } from "../config/describe.ts";
 import { describe, StoreError } from "../errors.ts";
-import { tenantStatus } from "../runner/tenants.ts";
+import { jobStatus } from "../runner/job-actions.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { clientOf } from "./client.ts";
 import type { DashboardDeps, Env } from "./context.ts";
@@ -104,7 +104,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
       deps.supervisor
         .jobs()
         .map((config) =>
-          tenantStatus(config, deps.store.forJob(config.id), deps.supervisor.runner(config.id)),
+          jobStatus(config, deps.store.forJob(config.id), deps.supervisor.runner(config.id)),
         ),
     );
     const replicas = await deps.store.replicas.live().catch(() => []);

@@ -1,20 +1,20 @@
 // The JSON API of one tenant (job), served by any replica: reads come from the store, actions go
-// through it to whichever replica holds the job (see runner/tenants.ts).
+// through it to whichever replica holds the job (see runner/job-actions.ts).
 
 import type { Hono } from "hono";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import { describeSettings } from "../config/describe.ts";
 import { schedule } from "../config/settings.ts";
 import { RUN_OUTCOMES, type RunOutcome } from "../interfaces.ts";
-import { effectiveSchedule } from "../runner/job-schedule.ts";
-import { parseReplayTarget, recordReplay, skippedSpan } from "../runner/replay.ts";
 import {
   changeSchedule,
+  jobStatus,
   resendDeadLetters,
   runNow,
   setEnabled,
-  tenantStatus,
-} from "../runner/tenants.ts";
+} from "../runner/job-actions.ts";
+import { effectiveSchedule } from "../runner/job-schedule.ts";
+import { parseReplayTarget, recordReplay, skippedSpan } from "../runner/replay.ts";
 import { retentionWarning } from "../runner/warnings.ts";
 import { describeSink } from "../sinks/index.ts";
 import type { DashboardDeps, Env } from "./context.ts";
@@ -49,7 +49,7 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     const midnight = new Date();
     midnight.setUTCHours(0, 0, 0, 0);
     const [status, perHour, sink] = await Promise.all([
-      tenantStatus(t.config, t.store, t.runner),
+      jobStatus(t.config, t.store, t.runner),
       t.store.runs.sentPerHour(midnight.toISOString()),
       t.runner?.sinkInfo(),
     ]);
@@ -116,13 +116,13 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
       },
       "schedule changed from the dashboard",
     );
-    return c.json(await tenantStatus(t.config, t.store, t.runner));
+    return c.json(await jobStatus(t.config, t.store, t.runner));
   });
 
   app.get(`${base}/settings`, async (c) => {
     const t = get(c);
     const [status, schedule] = await Promise.all([
-      tenantStatus(t.config, t.store, t.runner),
+      jobStatus(t.config, t.store, t.runner),
       effectiveSchedule(t.store, t.config.schedule),
     ]);
     return c.json({

@@ -1,7 +1,7 @@
 import { ConfigError } from "../../errors.ts";
+import { changeSchedule } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
 import { parseSchedule } from "../../runner/schedule.ts";
-import { changeSchedule } from "../../runner/tenants.ts";
 import { scheduleProblem } from "../../settings-kit/schedule.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { storedJob, withStoreView } from "../store-command.ts";

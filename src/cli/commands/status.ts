@@ -1,19 +1,19 @@
 import { ConfigError } from "../../errors.ts";
+import { type JobStatus, jobStatus } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
-import { type TenantStatus, tenantStatus } from "../../runner/tenants.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { columns } from "../format.ts";
 import { runsTable } from "../runs-table.ts";
 import { storedJob, withStoreView } from "../store-command.ts";
 
-function holderText(status: TenantStatus): string {
+function holderText(status: JobStatus): string {
   const h = status.holder;
   return h ? `${h.command} pid ${h.pid} on ${h.host}` : "no one (not exported right now)";
 }
 
 /** One line per tenant: what an operator scans first. */
-function tenantsTable(statuses: TenantStatus[]): string {
+function tenantsTable(statuses: JobStatus[]): string {
   const rows = statuses.map((s) => [
     s.id,
     s.enabled ? "enabled" : "disabled",
@@ -54,7 +54,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
     return withStoreView(io, "read", async (store, view) => {
       if (values.tenant === undefined && view.jobs.length > 1) {
         const statuses = await Promise.all(
-          view.jobs.map((job) => tenantStatus(job, store.forJob(job.id), undefined)),
+          view.jobs.map((job) => jobStatus(job, store.forJob(job.id), undefined)),
         );
         io.stdout.write(
           values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${tenantsTable(statuses)}\n`,
@@ -65,7 +65,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       const jobStore = store.forJob(job.id);
       const effective = await effectiveSchedule(jobStore, job.schedule);
       if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
-      const s = await tenantStatus(job, jobStore, undefined);
+      const s = await jobStatus(job, jobStore, undefined);
       const runs = await jobStore.runs.list({ limit });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...s, runs }, null, 2)}\n`);

@@ -10,24 +10,18 @@ import { newBudget } from "../util/retry.ts";
 import { assembleJob } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
 import { isEnabled, requestRunNow, setEnabled, storeSchedule } from "./job.ts";
-import type { JobRunner, RunningInfo } from "./job-runner.ts";
+import type { JobRunner, JobRunnerStatus } from "./job-runner.ts";
 import { effectiveSchedule } from "./job-schedule.ts";
 import { newStats } from "./once.ts";
 import { parseSchedule } from "./schedule.ts";
 
-export interface TenantStatus {
+/** A job's status as any replica reads it: its runner's (when held here) and the store's. */
+export interface JobStatus extends JobRunnerStatus {
   id: string;
-  enabled: boolean;
-  schedule: string;
-  scheduleSource: "setting" | "stored";
-  nextRunAt: string | null;
   /** The process that holds the job's lease and exports it; null when no one does right now. */
   holder: LeaseHolder | null;
   /** This process holds it. */
   here: boolean;
-  running: RunningInfo | null;
-  /** Executions that failed in a row, most recent first. */
-  consecutiveFailures: number;
   checkpoint: string | null;
   checkpointTime: string | null;
   /**
@@ -53,11 +47,11 @@ function failuresInARow(runs: RunRecord[]): number {
   return count;
 }
 
-export async function tenantStatus(
+export async function jobStatus(
   config: { id: string; schedule: string },
   store: JobStore,
   runner: JobRunner | undefined,
-): Promise<TenantStatus> {
+): Promise<JobStatus> {
   const [enabled, schedule, state, runs, holder, deadLetters] = await Promise.all([
     isEnabled(store),
     effectiveSchedule(store, config.schedule),
