@@ -12,6 +12,7 @@ import { openStore } from "../src/store/open.ts";
 import { until } from "./helpers/poll.ts";
 import { postgresUrl } from "./helpers/postgres.ts";
 import { serviceFor } from "./helpers/service.ts";
+import { POSTGRES } from "./helpers/stores.ts";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.ts";
 import { world } from "./helpers/world.ts";
 
@@ -104,7 +105,7 @@ describe("PostgreSQL that stops answering, sockets open", () => {
   }, async (t) => {
     const direct = await postgresUrl(t);
     if (direct === null) return t.skip("no PostgreSQL server at 127.0.0.1:5432");
-    const w = await world(t, { tenant: { backlog: 30 }, store: "postgres" });
+    const w = await world(t, { tenant: { backlog: 30 }, store: POSTGRES });
     const { url, proxy } = await proxied(t, w.env.DATABASE_URL as string);
     const { service, supervisor, metrics, app } = await serviceFor(t, w, {
       DATABASE_URL: url,

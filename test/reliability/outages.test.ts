@@ -14,8 +14,9 @@ import { startSlack } from "../../simulator/slack.ts";
 import { spawnCli } from "../helpers/cli.ts";
 import { until } from "../helpers/poll.ts";
 import { serviceFor } from "../helpers/service.ts";
+import { POSTGRES, STORE_DRIVERS } from "../helpers/stores.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
-import { STORE_DRIVERS, type World, world } from "../helpers/world.ts";
+import { type World, world } from "../helpers/world.ts";
 import { report } from "./report.ts";
 
 async function residentMb(url: string): Promise<number> {
@@ -38,8 +39,8 @@ async function serviceProcess(w: World, env: Record<string, string>) {
 }
 
 for (const driver of STORE_DRIVERS)
-  describe(`outages, stored in ${driver}`, () => {
-    const suffix = driver === "postgres" ? "Postgres" : "";
+  describe(`outages, stored in ${driver.kind}`, () => {
+    const suffix = driver.kind === "postgres" ? "Postgres" : "";
     it("Logstash unreachable for a long stretch: retries across executions with flat memory, one alert, one recovery", {
       timeout: 180_000,
     }, async (t) => {
@@ -176,7 +177,7 @@ describe("PostgreSQL under a running service", () => {
   it("down when the service starts: it waits, saying so, and exports once the database is up", {
     timeout: 60_000,
   }, async (t) => {
-    const w = await world(t, { tenant: { backlog: 300 }, store: "postgres" });
+    const w = await world(t, { tenant: { backlog: 300 }, store: POSTGRES });
     const direct = new URL(w.env.DATABASE_URL as string);
     const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     t.after(() => proxy.close());
@@ -207,7 +208,7 @@ describe("PostgreSQL under a running service", () => {
     it(`unreachable for 20 s (SCHEDULE=${schedule}): nothing sent that cannot be committed, /readyz says why, one alert, heals by itself`, {
       timeout: 180_000,
     }, async (t) => {
-      const w = await world(t, { tenant: { backlog: 500 }, store: "postgres" });
+      const w = await world(t, { tenant: { backlog: 500 }, store: POSTGRES });
       const direct = new URL(w.env.DATABASE_URL as string);
       const proxy = await startTcpProxy({
         host: direct.hostname,
