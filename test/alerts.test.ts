@@ -13,7 +13,7 @@ import { causeOf, decide, initialAlertState } from "../src/notify/alerts.ts";
 import { SlackNotifier } from "../src/notify/notifier.ts";
 import { layout, md } from "../src/notify/slack.ts";
 import { deadLettersWarning, runWarning } from "../src/util/run-warnings.ts";
-import { STORE_DRIVERS } from "./helpers/stores.ts";
+import { SQLITE } from "./helpers/stores.ts";
 
 /** The run warning a batch with refused documents leaves (runner/execution.ts). */
 const refused = (count: number, reason: string) =>
@@ -154,7 +154,7 @@ describe("Slack messages quote upstream text as text", () => {
   it("every message kind: no ping, no link, the quoted text shown as it was, our markup kept", async (t) => {
     const slack = await startSlack();
     t.after(() => slack.close());
-    const store = (await (STORE_DRIVERS[0] as (typeof STORE_DRIVERS)[0]).open(t)).forJob("default");
+    const store = (await SQLITE.open(t)).forJob("default");
     const config = { slack: { reminderMs: 0, sendSuccess: true } } as Config;
     const notifier = new SlackNotifier(config, store, pino({ level: "silent" }), slack.url);
     const warned = run([REFUSAL, BARE]);

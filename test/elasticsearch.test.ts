@@ -8,6 +8,7 @@ import { parseMessage, startSlack } from "../simulator/slack.ts";
 import { runCli, spawnCli } from "./helpers/cli.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
 import { serviceFor } from "./helpers/service.ts";
+import { STORE_DRIVERS } from "./helpers/stores.ts";
 import { world } from "./helpers/world.ts";
 
 const TARGET = "logs-auth0.export-default";
@@ -129,8 +130,8 @@ describe("Elasticsearch sink: dead letters", () => {
     assert.equal(after.counts.resolved, rejected, "resolved, not deleted");
   });
 
-  for (const store of ["sqlite", "postgres"] as const) {
-    it(`a replay that has the same documents refused again keeps one letter each, with the new attempt (${store})`, async (t) => {
+  for (const store of STORE_DRIVERS) {
+    it(`a replay that has the same documents refused again keeps one letter each, with the new attempt (${store.kind})`, async (t) => {
       const w = await world(t, {
         tenant: { backlog: 300, variedDetails: true },
         search: { product: "elasticsearch", version: "8.17.0" },

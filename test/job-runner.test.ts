@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startSlack } from "../simulator/slack.ts";
 import type { JobStore } from "../src/interfaces.ts";
-import { waitFor } from "./helpers/process.ts";
+
+import { until } from "./helpers/poll.ts";
 import { serviceFor } from "./helpers/service.ts";
 import { world } from "./helpers/world.ts";
 
@@ -108,7 +109,7 @@ async function tailing(t: Parameters<typeof world>[0], env: Record<string, strin
   /** Waits until Auth0 has been asked for logs `count` more times: as many polls at least. */
   const polls = async (count: number) => {
     const from = w.tenant.stats.logRequests;
-    await waitFor(() => (w.tenant.stats.logRequests >= from + count ? true : undefined));
+    await until(() => (w.tenant.stats.logRequests >= from + count ? true : undefined));
   };
   const info = (message: string) =>
     service.lines.filter((line) => {
@@ -144,7 +145,7 @@ describe("tailing", () => {
     await polls(5);
     for (const round of [3, 4]) {
       const ids = w.tenant.addEvents(round);
-      await waitFor(() => (ids.every((id) => w.logstash.idCounts().has(id)) ? true : undefined));
+      await until(() => (ids.every((id) => w.logstash.idCounts().has(id)) ? true : undefined));
       await polls(5);
     }
     await service.stop(1000);
@@ -175,7 +176,7 @@ describe("tailing", () => {
     await service.start();
     await polls(5);
     w.tenant.failNext("500-html", 1000);
-    const failed = await waitFor(async () => {
+    const failed = await until(async () => {
       const [run] = await store.runs.list({ limit: 1, outcome: "failed" });
       return run;
     });
@@ -204,7 +205,7 @@ describe("tailing", () => {
       await ticked;
       return verify();
     };
-    await waitFor(() => (waiting ? true : undefined));
+    await until(() => (waiting ? true : undefined));
     assert.equal(await service.tick("schedule"), "skipped");
     release();
     await polls(2);

@@ -19,6 +19,7 @@ import { commands } from "../src/cli/main.ts";
 import { tempDir } from "./helpers/cli.ts";
 import { postgresUrl } from "./helpers/postgres.ts";
 import { serviceFor } from "./helpers/service.ts";
+import { POSTGRES, SQLITE } from "./helpers/stores.ts";
 import { world } from "./helpers/world.ts";
 
 const deploy = (path: string) => new URL(`../deploy/${path}`, import.meta.url);
@@ -225,7 +226,7 @@ async function scrapeService(t: TestContext) {
     tenant: { backlog: 200, variedDetails: true },
     search: {},
     env: { ELASTICSEARCH_SETUP: "off", RETRY_MAX_TIME: "3s" },
-    store: postgres ? "postgres" : "sqlite",
+    store: postgres ? POSTGRES : SQLITE,
   });
   const search = w.search as NonNullable<typeof w.search>;
   const { service, app, metrics } = await serviceFor(t, w);

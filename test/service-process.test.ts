@@ -5,20 +5,10 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { spawnCli } from "./helpers/cli.ts";
+import { until } from "./helpers/poll.ts";
 import { world } from "./helpers/world.ts";
-
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(25);
-  }
-}
 
 describe("run (the service process)", () => {
   it("stops on SIGTERM mid-execution, exits 0, and the next start loses nothing", async (t) => {
@@ -30,11 +20,13 @@ describe("run (the service process)", () => {
       w.dir,
     );
     service.child.stderr.on("data", (chunk) => (stderr += chunk));
-    const url = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1]);
+    const url = await until(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1], {
+      timeoutMs: 10_000,
+    });
     const health = await request(`${url}/healthz`);
     assert.equal(health.statusCode, 200);
     await health.body.dump();
-    await waitFor(() => (w.logstash.requests.length >= 3 ? true : undefined));
+    await until(() => (w.logstash.requests.length >= 3 ? true : undefined), { timeoutMs: 10_000 });
     const stoppedAt = Date.now();
     service.child.kill("SIGTERM");
     const result = await service.done;

@@ -8,10 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { CheckpointMovedError, LeaseLostError, StoreError } from "../src/errors.ts";
-import type { CommitStep, LeaseHolder, Store } from "../src/interfaces.ts";
-import { openStore } from "../src/store/open.ts";
+import type { CommitStep, LeaseHolder } from "../src/interfaces.ts";
 import { SqliteStore } from "../src/store/sqlite/store.ts";
-import { postgresUrl } from "./helpers/postgres.ts";
+import { STORE_DRIVERS } from "./helpers/stores.ts";
 
 const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
 
@@ -33,35 +32,9 @@ const holder = (name: string, pid = 999_999): LeaseHolder => ({
   startedAt: new Date().toISOString(),
 });
 
-const drivers: { name: string; open(t: TestContext): Promise<Store | null> }[] = [
-  {
-    name: "SQLite",
-    async open(t) {
-      const path = join(mkdtempSync(join(tmpdir(), "a2l-store-")), "nested", "state.sqlite");
-      const store = await openStore(`sqlite:${path}`);
-      t.after(() => store.close());
-      return store;
-    },
-  },
-  {
-    name: "PostgreSQL",
-    async open(t) {
-      const url = await postgresUrl(t);
-      if (url === null) return null;
-      const store = await openStore(url);
-      t.after(() => store.close());
-      return store;
-    },
-  },
-];
-
-for (const driver of drivers) {
+for (const driver of STORE_DRIVERS) {
   describe(`store contract: ${driver.name}`, () => {
-    const open = async (t: TestContext) => {
-      const store = await driver.open(t);
-      if (store === null) t.skip("no PostgreSQL server at 127.0.0.1:5432");
-      return store as Store;
-    };
+    const open = (t: TestContext) => driver.open(t);
 
     it("commits the checkpoint and the run's counts together, and keeps them", async (t) => {
       const store = await open(t);

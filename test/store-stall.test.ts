@@ -5,23 +5,16 @@
 
 import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { StoreError } from "../src/errors.ts";
 import type { Store } from "../src/interfaces.ts";
 import { holderFor } from "../src/runner/lease.ts";
 import { openStore } from "../src/store/open.ts";
+import { until } from "./helpers/poll.ts";
 import { postgresUrl } from "./helpers/postgres.ts";
 import { serviceFor } from "./helpers/service.ts";
+import { POSTGRES } from "./helpers/stores.ts";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.ts";
 import { world } from "./helpers/world.ts";
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
-  }
-}
 
 /** DATABASE_URL through a proxy the test can stall, or null without a PostgreSQL server. */
 async function proxied(t: TestContext, url: string): Promise<{ url: string; proxy: TcpProxy }> {
@@ -112,7 +105,7 @@ describe("PostgreSQL that stops answering, sockets open", () => {
   }, async (t) => {
     const direct = await postgresUrl(t);
     if (direct === null) return t.skip("no PostgreSQL server at 127.0.0.1:5432");
-    const w = await world(t, { tenant: { backlog: 30 }, store: "postgres" });
+    const w = await world(t, { tenant: { backlog: 30 }, store: POSTGRES });
     const { url, proxy } = await proxied(t, w.env.DATABASE_URL as string);
     const { service, supervisor, metrics, app } = await serviceFor(t, w, {
       DATABASE_URL: url,
@@ -127,13 +120,15 @@ describe("PostgreSQL that stops answering, sockets open", () => {
     const held = async () =>
       /^auth0_logs_exporter_tenants_held (\d+)$/m.exec(await metrics.registry.metrics())?.[1];
     await service.start();
-    await until(() => w.missing().length === 0, 30_000, "the backlog is exported");
+    await until(() => w.missing().length === 0, {
+      timeoutMs: 30_000,
+      what: "the backlog is exported",
+    });
     // and committed: a stall during the commit would leave it to be sent again (at least once).
-    await until(
-      async () => /outcome="success"\} [1-9]/.test(await metrics.registry.metrics()),
-      30_000,
-      "the backlog is committed",
-    );
+    await until(async () => /outcome="success"\} [1-9]/.test(await metrics.registry.metrics()), {
+      timeoutMs: 30_000,
+      what: "the backlog is committed",
+    });
     assert.equal((await ready()).status, 200);
 
     proxy.stall();
@@ -146,8 +141,7 @@ describe("PostgreSQL that stops answering, sockets open", () => {
         if (answer.status === 503) notReady = answer;
         return supervisor.runner("default") === undefined;
       },
-      30_000,
-      "the lease lapses",
+      { timeoutMs: 30_000, what: "the lease lapses" },
     );
     const answer = await ready();
     assert.equal(answer.status, 503);
@@ -156,10 +150,16 @@ describe("PostgreSQL that stops answering, sockets open", () => {
     assert.equal(await held(), "0");
 
     proxy.heal();
-    await until(() => w.missing().length === 0, 60_000, "the events added during the stall arrive");
+    await until(() => w.missing().length === 0, {
+      timeoutMs: 60_000,
+      what: "the events added during the stall arrive",
+    });
     assert.ok(supervisor.runner("default"), "the tenant is held again");
     assert.equal(await held(), "1");
-    await until(async () => (await ready()).status === 200, 15_000, "/readyz says ready again");
+    await until(async () => (await ready()).status === 200, {
+      timeoutMs: 15_000,
+      what: "/readyz says ready again",
+    });
     assert.deepEqual(w.duplicates(), []);
   });
 });

@@ -23,6 +23,7 @@ import { Supervisor } from "../src/runner/supervisor.ts";
 import { openStore } from "../src/store/open.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
+import { until } from "./helpers/poll.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 
 type JobConfig = Config & { id: string };
@@ -35,14 +36,6 @@ const ENV = {
   LOGSTASH_INDEX: "x",
   SCHEDULE: "1h",
 };
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
-  }
-}
 
 function jobs(...ids: string[]): JobConfig[] {
   const config = loadConfig(ENV, { cwd: tempDir() });
@@ -149,8 +142,11 @@ for (const driver of STORE_DRIVERS) {
         return;
       }
       await supervisor.start();
-      await until(() => reads() >= 2, 10_000, "a's runner starts again");
-      await until(async () => (await root.forJob("a").leases.holder()) !== null, 10_000, "a held");
+      await until(() => reads() >= 2, { timeoutMs: 10_000, what: "a's runner starts again" });
+      await until(async () => (await root.forJob("a").leases.holder()) !== null, {
+        timeoutMs: 10_000,
+        what: "a held",
+      });
       const holder = await root.forJob("a").leases.holder();
       assert.equal(holder?.holder.id, supervisor.replica.id);
       assert.equal(holder?.epoch, 2, "claimed anew, not left half started under its first lease");
@@ -170,7 +166,10 @@ for (const driver of STORE_DRIVERS) {
       const supervisor = supervisorOf(t, root, jobs("a", "b"));
       await supervisor.start();
       assert.deepEqual(supervisor.readiness(), [], "ready at first: a hand-over takes a round");
-      await until(() => supervisor.readiness().length > 0, 20_000, "not ready");
+      await until(() => supervisor.readiness().length > 0, {
+        timeoutMs: 20_000,
+        what: "not ready",
+      });
       assert.equal(supervisor.readiness().length, 1, supervisor.readiness().join("\n"));
       const held = supervisor.runner("a") ? "b" : "a";
       assert.match(
@@ -180,7 +179,10 @@ for (const driver of STORE_DRIVERS) {
       // The stuck replica is gone for good: its share comes here, and this one is ready again.
       clearInterval(heartbeats);
       await root.replicas.leave(stuck);
-      await until(() => supervisor.readiness().length === 0, 20_000, "ready again");
+      await until(() => supervisor.readiness().length === 0, {
+        timeoutMs: 20_000,
+        what: "ready again",
+      });
       assert.ok(supervisor.runner("a") && supervisor.runner("b"));
     });
   });

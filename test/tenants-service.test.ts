@@ -8,7 +8,8 @@ import { describe, it } from "node:test";
 import { startSlack } from "../simulator/slack.ts";
 import type { TenantOptions } from "../simulator/tenant.ts";
 import { dashboardFor } from "./helpers/dashboard.ts";
-import { startService, waitFor } from "./helpers/process.ts";
+import { until } from "./helpers/poll.ts";
+import { startService } from "./helpers/process.ts";
 import { type DeploymentWorld, deploymentWorld, FILE, startRun } from "./helpers/tenants.ts";
 import { world } from "./helpers/world.ts";
 
@@ -51,18 +52,18 @@ describe("tenants run independently", () => {
       const b = d.tenant("b");
       const service = await startRun(t, d);
       const started = Date.now();
-      await waitFor(() => exported(b), 4_000);
+      await until(() => exported(b), { timeoutMs: 4_000 });
       const first = Date.now() - started;
       // b's next events go out at its next ticks, a still stuck in its first execution.
       for (let round = 0; round < 2; round++) {
         const added = Date.now();
         b.auth0.addEvents(5);
-        await waitFor(() => exported(b), 3_000);
+        await until(() => exported(b), { timeoutMs: 3_000 });
         assert.ok(Date.now() - added < 3_000);
       }
       assert.ok(first < 4_000, `b's backlog took ${first} ms`);
       // The last execution of b commits and logs just after its batch arrived.
-      const caughtUp = await waitFor(() => {
+      const caughtUp = await until(() => {
         const lines = service.logs().filter((line) => line.msg === "caught up");
         return lines.length >= 3 ? lines : undefined;
       });
@@ -106,7 +107,7 @@ describe("tenants run independently", () => {
       },
     });
     await startRun(t, d);
-    await waitFor(() => (shared.messages.length > 0 && own.messages.length > 0 ? true : undefined));
+    await until(() => (shared.messages.length > 0 && own.messages.length > 0 ? true : undefined));
     const failed = shared.messages[0]?.text ?? "";
     assert.match(failed, /^Auth0 log export failed \(tenant a\)\n/);
     assert.match(failed, /Service Unavailable|503/);
@@ -131,8 +132,8 @@ describe("one process, several tenants: metrics and dashboard", () => {
       tenants: { a: { auth0: { backlog: 20 } }, b: { auth0: { backlog: 40 } } },
     });
     const service = await startRun(t, d);
-    await waitFor(() => exported(d.tenant("a")));
-    await waitFor(() => exported(d.tenant("b")));
+    await until(() => exported(d.tenant("a")));
+    await until(() => exported(d.tenant("b")));
     const metric = async (name: string) => {
       const text = (await service.call("/metrics")).text;
       return Object.fromEntries(
@@ -141,7 +142,7 @@ describe("one process, several tenants: metrics and dashboard", () => {
         ),
       );
     };
-    const sent = await waitFor(async () => {
+    const sent = await until(async () => {
       const value = await metric("auth0_logs_exporter_events_sent_total");
       return value.a !== undefined && value.b !== undefined ? value : undefined;
     });
@@ -278,11 +279,9 @@ describe("SIGHUP", () => {
       await service.stop();
     });
     service.child.kill("SIGHUP");
-    await waitFor(() =>
-      /"msg":"SIGHUP: no tenants file/.test(service.stderr()) ? true : undefined,
-    );
+    await until(() => (/"msg":"SIGHUP: no tenants file/.test(service.stderr()) ? true : undefined));
     assert.equal((await service.call("/healthz")).status, 200);
-    await waitFor(() => (w.missing().length === 0 ? true : undefined));
+    await until(() => (w.missing().length === 0 ? true : undefined));
     assert.equal(service.child.exitCode, null);
   });
 
@@ -298,13 +297,13 @@ describe("SIGHUP", () => {
     const b = d.tenant("b");
     d.write(d.yaml(["a"]));
     const service = await startRun(t, d);
-    await waitFor(() => (a.logstash.requests.length >= 2 ? true : undefined));
+    await until(() => (a.logstash.requests.length >= 2 ? true : undefined));
     assert.equal(b.auth0.stats.logRequests, 0);
 
     d.write(d.yaml(["b"]));
     const hup = new Date().toISOString();
     service.child.kill("SIGHUP");
-    await waitFor(() => exported(b), 6_000);
+    await until(() => exported(b), { timeoutMs: 6_000 });
     const reloaded = service.logs().find((line) => line.msg === "tenants file reloaded");
     assert.deepEqual([reloaded?.added, reloaded?.removed], [["b"], ["a"]]);
 
@@ -325,7 +324,7 @@ describe("SIGHUP", () => {
     const sentToA = a.logstash.requests.length;
     // b's schedule ticks every second; a, were it still scheduled, would have started again.
     b.auth0.addEvents(3);
-    await waitFor(() => exported(b), 3_000);
+    await until(() => exported(b), { timeoutMs: 3_000 });
     assert.equal(a.logstash.requests.length, sentToA);
     assert.equal(service.child.exitCode, null, "still running");
   });
@@ -336,8 +335,8 @@ describe("SIGHUP", () => {
       tenants: { a: { auth0: { backlog: 10 } }, b: { auth0: { backlog: 10 } } },
     });
     const service = await startRun(t, d);
-    await waitFor(() => exported(d.tenant("a")));
-    await waitFor(() => exported(d.tenant("b")));
+    await until(() => exported(d.tenant("a")));
+    await until(() => exported(d.tenant("b")));
 
     const broken = d
       .yaml(["b"])
@@ -345,7 +344,7 @@ describe("SIGHUP", () => {
       .replace("  b:\n", "  b:\n    BATCH_SIZE: 0\n");
     d.write(broken);
     service.child.kill("SIGHUP");
-    const refused = await waitFor(() =>
+    const refused = await until(() =>
       service.logs().find((line) => /tenants file not reloaded/.test(line.msg)),
     );
     assert.equal(refused.level, 50, "an error");
@@ -363,8 +362,8 @@ describe("SIGHUP", () => {
 
     // Both tenants, a among them, go on as before.
     for (const id of ["a", "b"]) d.tenant(id).auth0.addEvents(3);
-    await waitFor(() => exported(d.tenant("a")), 3_000);
-    await waitFor(() => exported(d.tenant("b")), 3_000);
+    await until(() => exported(d.tenant("a")), { timeoutMs: 3_000 });
+    await until(() => exported(d.tenant("b")), { timeoutMs: 3_000 });
     assert.ok(!service.logs().some((line) => line.msg === "tenants file reloaded"));
   });
 });

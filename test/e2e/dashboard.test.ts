@@ -11,25 +11,13 @@ import { type LogstashFake, startLogstash } from "../../simulator/logstash.ts";
 import { startTenant, type TenantSimulator } from "../../simulator/tenant.ts";
 import { spawnCli, tempDir } from "../helpers/cli.ts";
 import { exporterEnv } from "../helpers/env.ts";
+import { until } from "../helpers/poll.ts";
 
 const PASSWORD = "e2e-dashboard-passphrase";
 const SHOTS = new URL(
   process.env.UPDATE_SCREENSHOTS ? "../../docs/screenshots/" : "../../test-results/screenshots/",
   import.meta.url,
 ).pathname;
-
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(100);
-  }
-}
 
 describe("dashboard in Chromium", { timeout: 300_000 }, () => {
   let tenant: TenantSimulator;
@@ -105,7 +93,7 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     await page.waitForSelector(".badge.success", { timeout: 20_000 });
     await until(
       () => (tenant.eventIds().every((id) => logstash.idCounts().has(id)) ? true : undefined),
-      30_000,
+      { timeoutMs: 30_000 },
     ).catch(() => {});
     await page.goto(`${url}/`);
     await page.waitForURL(`${url}/tenants/default`);
@@ -201,7 +189,7 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
         resend.every((id, i) => (logstash.idCounts().get(id) ?? 0) > (before[i] as number))
           ? true
           : undefined,
-      30_000,
+      { timeoutMs: 30_000 },
     );
   });
 

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { chromium, type Page } from "playwright-core";
-import { SERVICE_PASSWORD, startService, waitFor } from "../helpers/process.ts";
+import { until } from "../helpers/poll.ts";
+import { SERVICE_PASSWORD, startService } from "../helpers/process.ts";
 import { world } from "../helpers/world.ts";
 
 /** Each sets window.__xss and opens a dialog, should it ever run. */
@@ -79,14 +80,17 @@ it("markup in events is shown as text on every dashboard page, and runs nothing"
     (await service.call("/api/tenants/default/run-now", { method: "POST" })).status,
     202,
   );
-  const refused = await waitFor(async () => {
-    const runs = JSON.parse((await service.call("/api/tenants/default/runs")).text) as {
-      id: number;
-      outcome: string;
-      rejected: number;
-    }[];
-    return runs.find((run) => run.outcome === "success" && run.rejected === 2) ?? undefined;
-  }, 60_000);
+  const refused = await until(
+    async () => {
+      const runs = JSON.parse((await service.call("/api/tenants/default/runs")).text) as {
+        id: number;
+        outcome: string;
+        rejected: number;
+      }[];
+      return runs.find((run) => run.outcome === "success" && run.rejected === 2) ?? undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   // A run whose error quotes upstream text (a cluster's reason) with markup, as a failed run keeps it.
   await w.withStore((store) =>
     store.forJob("default").runs.record({

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { it } from "node:test";
 import { chromium } from "playwright-core";
-import { SERVICE_PASSWORD, waitFor } from "../helpers/process.ts";
+import { until } from "../helpers/poll.ts";
+import { SERVICE_PASSWORD } from "../helpers/process.ts";
 import { deploymentWorld, startRun } from "../helpers/tenants.ts";
 
 const SHOTS = new URL(
@@ -29,7 +30,9 @@ it("opens on the tenants, shows which one fails and who exports each, and leads 
   });
   d.write();
   const service = await startRun(t, d, { RETRY_MAX_TIME: "1s" });
-  await waitFor(() => (d.tenant("prod-eu").missing().length === 0 ? true : undefined), 30_000);
+  await until(() => (d.tenant("prod-eu").missing().length === 0 ? true : undefined), {
+    timeoutMs: 30_000,
+  });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],

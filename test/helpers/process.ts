@@ -1,22 +1,9 @@
 // The service as a separate process, spoken to over real HTTP with a cookie jar: for probes that
 // must show the process stays up, and for what only a socket has (client address, headers).
 
-import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { spawnCli } from "./cli.ts";
-
-export async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(25);
-  }
-}
+import { until } from "./poll.ts";
 
 export const SERVICE_PASSWORD = "probe-dashboard-passphrase";
 
@@ -35,7 +22,7 @@ export async function startService(env: Record<string, string>, dir: string) {
   );
   let stderr = "";
   process.child.stderr.on("data", (chunk) => (stderr += chunk));
-  const url = await waitFor(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1]);
+  const url = await until(() => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1]);
   let cookie = "";
   let csrf = "";
   const call = async (

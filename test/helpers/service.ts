@@ -2,13 +2,11 @@
 // environment describes, its runner, and its HTTP routes callable without a socket.
 
 import type { TestContext } from "node:test";
+import { assembleService, notifierFor as chooseNotifier } from "../../src/cli/service.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { RunTrigger } from "../../src/interfaces.ts";
 import { Metrics } from "../../src/metrics/prometheus.ts";
-import { NullNotifier, SlackNotifier } from "../../src/notify/notifier.ts";
 import type { JobRunner } from "../../src/runner/job-runner.ts";
-import { Supervisor } from "../../src/runner/supervisor.ts";
-import { openStore } from "../../src/store/open.ts";
 import { createLogger } from "../../src/util/logger.ts";
 import { healthRoutes } from "../../src/web/server.ts";
 import type { World } from "./world.ts";
@@ -21,19 +19,23 @@ export async function serviceFor(t: TestContext, w: World, overrides: Record<str
     human: false,
     destination: { write: (line) => lines.push(line) },
   });
-  const root = await openStore(config.databaseUrl, { timeoutMs: config.databaseTimeoutMs });
-  const store = root.forJob(config.id);
-  const metrics = new Metrics({ defaults: false });
-  const notifier = config.slack.webhookUrl
-    ? new SlackNotifier(config, store, logger, config.slack.webhookUrl)
-    : new NullNotifier();
-  const supervisor = new Supervisor([config], {
+  const {
     store: root,
-    logger,
-    observer: metrics,
-    runsRetentionMs: config.runsRetentionMs,
-    notifierFor: () => notifier,
-  });
+    metrics,
+    supervisor,
+  } = await assembleService(
+    // The tenant's own warnings are its job's: the environment has no process-wide ones here.
+    { process: { ...config, warnings: [] }, jobs: [config] },
+    {
+      logger,
+      metrics: new Metrics({ defaults: false }),
+      // Asked when the supervisor starts, after `notifier` below is made.
+      notifierFor: () => notifier,
+    },
+  );
+  // Made up front, as the supervisor keeps one per tenant: a test waits for its alerts to go.
+  const notifier = chooseNotifier(config, root, logger);
+  const store = root.forJob(config.id);
   let started: Promise<void> | null = null;
   const runner = async (): Promise<JobRunner> => {
     started ??= supervisor.start();

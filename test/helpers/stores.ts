@@ -10,26 +10,42 @@ import { openStore } from "../../src/store/open.ts";
 import { postgresUrl } from "./postgres.ts";
 
 export interface StoreDriver {
+  /** As a world takes it (`world(t, { store })`) and as the reliability suites name their cases. */
+  kind: "sqlite" | "postgres";
+  /** As the contract suites name their cases. */
   name: "SQLite" | "PostgreSQL";
-  /** A fresh store, closed when the test ends; the test is skipped without a PostgreSQL server. */
+  /**
+   * A fresh store's DATABASE_URL: a SQLite file in a folder of its own, or a PostgreSQL schema of
+   * the test's own; the test is skipped without a PostgreSQL server.
+   */
+  url(t: TestContext): Promise<string>;
+  /** A fresh store (at `url(t)`), closed when the test ends. */
   open(t: TestContext): Promise<Store>;
 }
 
-async function url(t: TestContext, name: StoreDriver["name"]): Promise<string> {
-  if (name === "SQLite") {
-    return `sqlite:${join(mkdtempSync(join(tmpdir(), "a2l-store-")), "nested", "state.sqlite")}`;
-  }
+function driver(kind: StoreDriver["kind"], name: StoreDriver["name"], url: StoreDriver["url"]) {
+  return {
+    kind,
+    name,
+    url,
+    async open(t: TestContext) {
+      const store = await openStore(await url(t));
+      t.after(() => store.close());
+      return store;
+    },
+  } satisfies StoreDriver;
+}
+
+export const SQLITE: StoreDriver = driver("sqlite", "SQLite", async () => {
+  return `sqlite:${join(mkdtempSync(join(tmpdir(), "a2l-store-")), "nested", "state.sqlite")}`;
+});
+
+export const POSTGRES: StoreDriver = driver("postgres", "PostgreSQL", async (t) => {
   const postgres = await postgresUrl(t);
   if (postgres !== null) return postgres;
   t.skip("no PostgreSQL server at 127.0.0.1:5432");
   throw new Error("skipped: no PostgreSQL server");
-}
+});
 
-export const STORE_DRIVERS: StoreDriver[] = (["SQLite", "PostgreSQL"] as const).map((name) => ({
-  name,
-  async open(t) {
-    const store = await openStore(await url(t, name));
-    t.after(() => store.close());
-    return store;
-  },
-}));
+/** The stores every store-facing suite runs against, SQLite first. */
+export const STORE_DRIVERS: StoreDriver[] = [SQLITE, POSTGRES];

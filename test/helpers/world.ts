@@ -14,11 +14,7 @@ import { openStore } from "../../src/store/open.ts";
 import { runCli, tempDir } from "./cli.ts";
 import { exporterEnv } from "./env.ts";
 import { postgresUrl, TEST_DATABASE } from "./postgres.ts";
-
-export type StoreDriver = "sqlite" | "postgres";
-
-/** The stores the reliability suites run against. */
-export const STORE_DRIVERS: StoreDriver[] = ["sqlite", "postgres"];
+import { SQLITE, type StoreDriver } from "./stores.ts";
 
 export interface World {
   tenant: TenantSimulator;
@@ -53,13 +49,16 @@ export async function world(
      */
     cluster?: string;
     env?: Record<string, string>;
-    /** The exporter's store: SQLite in the world's folder (default), or a PostgreSQL schema. */
+    /**
+     * The exporter's store (one of STORE_DRIVERS): SQLite in the world's folder (default), or a
+     * PostgreSQL schema; without a PostgreSQL server the test fails (a world never skips).
+     */
     store?: StoreDriver;
   } = {},
 ): Promise<World> {
-  const driver = options.store ?? "sqlite";
-  const postgres = driver === "postgres" ? await postgresUrl(t) : null;
-  if (driver === "postgres" && postgres === null) {
+  const driver = options.store ?? SQLITE;
+  const postgres = driver.kind === "postgres" ? await postgresUrl(t) : null;
+  if (driver.kind === "postgres" && postgres === null) {
     throw new Error(`no PostgreSQL at ${TEST_DATABASE}: start one, or set A2L_TEST_DATABASE_URL`);
   }
   const tenant = await startTenant(options.tenant);

@@ -3,12 +3,13 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { STORE_DRIVERS, world } from "../helpers/world.ts";
+import { STORE_DRIVERS } from "../helpers/stores.ts";
+import { world } from "../helpers/world.ts";
 
 const fast = { RETRY_MAX_TIME: "2s", REQUEST_TIMEOUT: "1s" };
 
 for (const store of STORE_DRIVERS) {
-  describe(`odd answers from Auth0, stored in ${store}`, () => {
+  describe(`odd answers from Auth0, stored in ${store.kind}`, () => {
     it("ids going backwards: fails without committing past the last good page", async (t) => {
       const w = await world(t, {
         store,
@@ -116,7 +117,7 @@ for (const store of STORE_DRIVERS) {
     });
   });
 
-  describe(`odd requests to the dashboard's API, stored in ${store}`, () => {
+  describe(`odd requests to the dashboard's API, stored in ${store.kind}`, () => {
     const bodies: [string, string][] = [
       ["not JSON", "{enabled: yes"],
       ["null", "null"],

@@ -10,7 +10,8 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { seededRandom } from "../../simulator/faults.ts";
 import { spawnCli } from "../helpers/cli.ts";
-import { STORE_DRIVERS, world } from "../helpers/world.ts";
+import { STORE_DRIVERS } from "../helpers/stores.ts";
+import { world } from "../helpers/world.ts";
 import { report } from "./report.ts";
 
 const EVENTS = 50_000;
@@ -19,7 +20,7 @@ const KILLS = 30;
 const SINKS = ["logstash", "elasticsearch"] as const;
 
 for (const [sink, driver] of SINKS.flatMap((s) => STORE_DRIVERS.map((d) => [s, d] as const))) {
-  describe(`into ${sink}, stored in ${driver}`, () => {
+  describe(`into ${sink}, stored in ${driver.kind}`, () => {
     it("loses nothing across 30 SIGKILLs and 5 % faults on both sides", {
       timeout: 600_000,
     }, async (t) => {
@@ -160,7 +161,7 @@ for (const [sink, driver] of SINKS.flatMap((s) => STORE_DRIVERS.map((d) => [s, d
         ((sinkFaults as Map<string, number>).get("reset-after") ?? 0) +
         ((sinkFaults as Map<string, number>).get("slow") ?? 0);
       const integrity =
-        driver === "sqlite"
+        driver.kind === "sqlite"
           ? (
               new DatabaseSync(join(w.dir, "state.sqlite"), { readOnly: true })
                 .prepare("PRAGMA integrity_check")
@@ -186,7 +187,7 @@ for (const [sink, driver] of SINKS.flatMap((s) => STORE_DRIVERS.map((d) => [s, d
         duplicateBound: lostAcks * 100,
       };
       report(
-        `${elasticsearch ? "crash-elasticsearch" : "crash"}${driver === "postgres" ? "-postgres" : ""}`,
+        `${elasticsearch ? "crash-elasticsearch" : "crash"}${driver.kind === "postgres" ? "-postgres" : ""}`,
         figures,
       );
       t.diagnostic(JSON.stringify(figures));

@@ -20,6 +20,7 @@ import { type LogstashFake, startLogstash } from "../../simulator/logstash.ts";
 import { startTenant, type TenantSimulator } from "../../simulator/tenant.ts";
 import { tempDir } from "../helpers/cli.ts";
 import { CLIENT_ID, CLIENT_SECRET } from "../helpers/env.ts";
+import { until } from "../helpers/poll.ts";
 import { postgresUrl } from "../helpers/postgres.ts";
 import { type Disruption, epochsFromTheStore, LeaseWatch, Replica } from "./failover-parts.ts";
 import { report } from "./report.ts";
@@ -28,14 +29,6 @@ const TENANTS = 8;
 const REPLICAS = 3;
 const CHAOS_MS = Number(process.env.A2L_FAILOVER_SECONDS ?? 150) * 1000;
 const BATCH = 100;
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 function percentile(values: number[], p: number): number | null {
   if (values.length === 0) return null;
@@ -118,7 +111,11 @@ describe("failover: 3 replicas on PostgreSQL, 8 tenants", () => {
       for (const replica of replicas) await replica.kill();
     });
     for (const replica of replicas) replica.start();
-    await until(() => replicas.every((r) => r.listening()), 30_000, "the replicas to listen");
+    await until(() => replicas.every((r) => r.listening()), {
+      timeoutMs: 30_000,
+      what: "the replicas listen",
+      everyMs: 200,
+    });
     const watch = new LeaseWatch(admin, schema);
     await watch.start();
     t.after(() => watch.stop());
@@ -153,7 +150,11 @@ describe("failover: 3 replicas on PostgreSQL, 8 tenants", () => {
       }
     }
     await Promise.all(pending);
-    await until(() => replicas.every((r) => r.listening()), 30_000, "every replica back");
+    await until(() => replicas.every((r) => r.listening()), {
+      timeoutMs: 30_000,
+      what: "every replica is back",
+      everyMs: 200,
+    });
     for (const tenant of tenants) tenant.stopStream();
 
     // Everything arrives, with every replica healthy again.
@@ -162,7 +163,11 @@ describe("failover: 3 replicas on PostgreSQL, 8 tenants", () => {
         const counts = (sinks[i] as LogstashFake).idCounts();
         return sum + tenant.eventIds().filter((id) => !counts.has(id)).length;
       }, 0);
-    await until(() => missing() === 0, 180_000, "every tenant's events in its Logstash");
+    await until(() => missing() === 0, {
+      timeoutMs: 180_000,
+      what: "every tenant's events are in its Logstash",
+      everyMs: 200,
+    });
     // Spread: with all replicas healthy, each holds its share (rounded up), plus one at most.
     await sleep(8_000);
     const share = Math.ceil(TENANTS / REPLICAS);

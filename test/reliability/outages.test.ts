@@ -12,18 +12,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { request } from "undici";
 import { startSlack } from "../../simulator/slack.ts";
 import { spawnCli } from "../helpers/cli.ts";
+import { until } from "../helpers/poll.ts";
 import { serviceFor } from "../helpers/service.ts";
+import { POSTGRES, STORE_DRIVERS } from "../helpers/stores.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
-import { STORE_DRIVERS, type World, world } from "../helpers/world.ts";
+import { type World, world } from "../helpers/world.ts";
 import { report } from "./report.ts";
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(100);
-  }
-}
 
 async function residentMb(url: string): Promise<number> {
   const answer = await request(`${url}/metrics`);
@@ -39,14 +33,14 @@ async function serviceProcess(w: World, env: Record<string, string>) {
     w.dir,
   );
   service.child.stderr.on("data", (chunk) => (stderr += chunk));
-  await until(() => /"url":"http/.test(stderr), 10_000);
+  await until(() => /"url":"http/.test(stderr), { timeoutMs: 10_000 });
   const url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(stderr)?.[1] as string;
   return { service, url, stderr: () => stderr };
 }
 
 for (const driver of STORE_DRIVERS)
-  describe(`outages, stored in ${driver}`, () => {
-    const suffix = driver === "postgres" ? "Postgres" : "";
+  describe(`outages, stored in ${driver.kind}`, () => {
+    const suffix = driver.kind === "postgres" ? "Postgres" : "";
     it("Logstash unreachable for a long stretch: retries across executions with flat memory, one alert, one recovery", {
       timeout: 180_000,
     }, async (t) => {
@@ -69,7 +63,7 @@ for (const driver of STORE_DRIVERS)
       await w.logstash.comeBack();
       await sleep(3000);
       w.tenant.stopStream();
-      await until(() => w.missing().length === 0, 60_000);
+      await until(() => w.missing().length === 0, { timeoutMs: 60_000 });
       service.child.kill("SIGTERM");
       assert.equal((await service.done).code, 0);
       const settled = memory.slice(5);
@@ -102,8 +96,8 @@ for (const driver of STORE_DRIVERS)
         const duringOutage = slack.messages.length;
         assert.equal(w.logstash.idCounts().size, 0);
         w.tenant.setFaults(null);
-        await until(() => w.missing().length === 0, 60_000);
-        await until(() => slack.messages.length >= 2, 10_000);
+        await until(() => w.missing().length === 0, { timeoutMs: 60_000 });
+        await until(() => slack.messages.length >= 2, { timeoutMs: 10_000 });
         service.child.kill("SIGTERM");
         assert.equal((await service.done).code, 0);
         report(`auth0Outage${kind}${suffix}`, {
@@ -183,7 +177,7 @@ describe("PostgreSQL under a running service", () => {
   it("down when the service starts: it waits, saying so, and exports once the database is up", {
     timeout: 60_000,
   }, async (t) => {
-    const w = await world(t, { tenant: { backlog: 300 }, store: "postgres" });
+    const w = await world(t, { tenant: { backlog: 300 }, store: POSTGRES });
     const direct = new URL(w.env.DATABASE_URL as string);
     const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     t.after(() => proxy.close());
@@ -198,10 +192,10 @@ describe("PostgreSQL under a running service", () => {
     );
     service.child.stderr.on("data", (chunk) => (stderr += chunk));
     t.after(() => service.child.kill("SIGKILL"));
-    await until(() => /trying again in/.test(stderr), 10_000);
+    await until(() => /trying again in/.test(stderr), { timeoutMs: 10_000 });
     assert.equal(service.child.exitCode, null, "still waiting, not exited");
     proxy.heal();
-    await until(() => w.missing().length === 0, 30_000);
+    await until(() => w.missing().length === 0, { timeoutMs: 30_000 });
     assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
     assert.doesNotMatch(stderr, /postgres:\/\/[^@\s]*:[^@\s]*@/, "no credentials");
     service.child.kill("SIGTERM");
@@ -214,7 +208,7 @@ describe("PostgreSQL under a running service", () => {
     it(`unreachable for 20 s (SCHEDULE=${schedule}): nothing sent that cannot be committed, /readyz says why, one alert, heals by itself`, {
       timeout: 180_000,
     }, async (t) => {
-      const w = await world(t, { tenant: { backlog: 500 }, store: "postgres" });
+      const w = await world(t, { tenant: { backlog: 500 }, store: POSTGRES });
       const direct = new URL(w.env.DATABASE_URL as string);
       const proxy = await startTcpProxy({
         host: direct.hostname,
@@ -234,7 +228,7 @@ describe("PostgreSQL under a running service", () => {
         ALERT_REMINDER: "1h",
         SCHEDULE: schedule,
       });
-      await until(() => w.missing().length === 0, 30_000);
+      await until(() => w.missing().length === 0, { timeoutMs: 30_000 });
       if (!hourly) w.tenant.startStream(20);
       await sleep(2000);
       proxy.cut();
@@ -249,8 +243,8 @@ describe("PostgreSQL under a running service", () => {
       proxy.heal();
       await sleep(3000);
       w.tenant.stopStream();
-      await until(() => w.missing().length === 0, 60_000);
-      await until(() => slack.messages.length >= 2, 15_000).catch(() => {});
+      await until(() => w.missing().length === 0, { timeoutMs: 60_000 });
+      await until(() => slack.messages.length >= 2, { timeoutMs: 15_000 }).catch(() => {});
       const readyAfter = (await request(`${url}/readyz`)).statusCode;
       service.child.kill("SIGTERM");
       const exit = await service.done;

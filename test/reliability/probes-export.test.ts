@@ -17,7 +17,8 @@ import { parseSchedule } from "../../src/runner/schedule.ts";
 import { SqliteStore } from "../../src/store/sqlite/store.ts";
 import { runCli, spawnCli, tempDir } from "../helpers/cli.ts";
 import { dashboardFor } from "../helpers/dashboard.ts";
-import { startService, waitFor } from "../helpers/process.ts";
+import { until } from "../helpers/poll.ts";
+import { startService } from "../helpers/process.ts";
 import { serviceFor } from "../helpers/service.ts";
 import { world } from "../helpers/world.ts";
 
@@ -162,7 +163,7 @@ describe("5. one process per store", () => {
     const w = await world(t, { tenant: { backlog: 800 }, logstash: { delayMs: 80 } });
     const { service, store } = await serviceFor(t, w);
     const running = service.tick("manual");
-    await waitFor(() => (w.logstash.requests.length >= 2 ? true : undefined));
+    await until(() => (w.logstash.requests.length >= 2 ? true : undefined));
     const other = new SqliteStore(join(w.dir, "state.sqlite"));
     t.after(() => other.close());
     const taken = await other.forJob("default").leases.claim(holderFor("run"), 30_000, () => true);

@@ -2,7 +2,6 @@ import type { ProcessConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
 import type { Store } from "../../interfaces.ts";
 import type { Supervisor } from "../../runner/supervisor.ts";
-import { openStore } from "../../store/open.ts";
 import { addressList } from "../../util/addresses.ts";
 import { LogHub } from "../../util/log-hub.ts";
 import { registerSecrets } from "../../util/secrets.ts";
@@ -58,45 +57,21 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     const logger = loggerFor(settings, io, logs);
     // Loaded here, not at start-up: one-off commands need not carry the service's modules.
     const [
-      { NullNotifier, SlackNotifier },
-      { Supervisor },
-      { Metrics },
+      { assembleService },
       { webApp, listen },
       { dashboardPassword, Sessions, SignInLimiter, Verifier },
     ] = await Promise.all([
-      import("../../notify/notifier.ts"),
-      import("../../runner/supervisor.ts"),
-      import("../../metrics/prometheus.ts"),
+      import("../service.ts"),
       import("../../web/server.ts"),
       import("../../web/auth.ts"),
     ]);
-    const store = await openStore(settings.databaseUrl, {
-      timeoutMs: settings.databaseTimeoutMs,
-      retry: {
+    const { store, metrics, supervisor } = await assembleService(deployment, {
+      logger,
+      storeRetry: {
         forMs: STORE_OPEN_RETRY_MS,
         onRetry: (error, delayMs) =>
           logger.warn(`${error}; trying again in ${Math.round(delayMs / 100) / 10}s`),
       },
-    });
-    const metrics = new Metrics();
-    for (const warning of settings.warnings) logger.warn(warning);
-    for (const job of deployment.jobs) {
-      for (const warning of job.warnings) logger.warn({ tenant: job.id }, warning);
-    }
-    const supervisor = new Supervisor(deployment.jobs, {
-      store,
-      logger,
-      observer: metrics,
-      runsRetentionMs: settings.runsRetentionMs,
-      notifierFor: (job) =>
-        job.slack.webhookUrl
-          ? new SlackNotifier(
-              job,
-              store.forJob(job.id),
-              logger.child({ tenant: job.id }),
-              job.slack.webhookUrl,
-            )
-          : new NullNotifier(),
     });
     try {
       await supervisor.start();
