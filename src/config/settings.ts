@@ -7,6 +7,7 @@ import { logTypes, parseLevel } from "../pipeline/log-types.ts";
 import { scheduleProblem } from "../settings-kit/schedule.ts";
 import {
   boolean,
+  commaList,
   duration,
   httpUrl,
   integer,
@@ -63,58 +64,34 @@ export const schedule = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const addresses = z
-  .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ""),
-  )
-  .superRefine((entries, ctx) => {
-    try {
-      addressList(entries);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
-    }
-  });
+const addresses = commaList().superRefine((entries, ctx) => {
+  try {
+    addressList(entries);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+});
 
-const hostNames = z
-  .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ""),
-  )
-  .superRefine((entries, ctx) => {
-    for (const entry of entries) {
-      const problem = hostNameProblem(entry);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    }
-  });
+const hostNames = commaList().superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    const problem = hostNameProblem(entry);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }
+});
 
-const logTypeList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((code) => code.trim())
-      .filter((code) => code !== ""),
-  )
-  .superRefine((codes, ctx) => {
-    for (const code of codes) {
-      if (!logTypes.has(code)) {
-        const close = [...logTypes.keys()]
-          .filter((known) => known.startsWith(code.slice(0, 2)))
-          .slice(0, 5);
-        ctx.addIssue({
-          code: "custom",
-          message: `"${code}" is not a known Auth0 log type code${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`,
-        });
-      }
+const logTypeList = commaList().superRefine((codes, ctx) => {
+  for (const code of codes) {
+    if (!logTypes.has(code)) {
+      const close = [...logTypes.keys()]
+        .filter((known) => known.startsWith(code.slice(0, 2)))
+        .slice(0, 5);
+      ctx.addIssue({
+        code: "custom",
+        message: `"${code}" is not a known Auth0 log type code${close.length ? ` (did you mean ${close.join(", ")}?)` : ""}`,
+      });
     }
-  });
+  }
+});
 
 /** Where the sinks' rows go in the table. */
 const SINKS_MARK = {} as SettingDefinition;

@@ -99,27 +99,28 @@ export const httpUrl = (https: boolean) =>
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
 
-/** One URL or several, comma-separated. */
-export const httpUrls = z
-  .string()
-  .transform((v) =>
+/** A comma-separated list: each entry trimmed, empty ones dropped ("a, b,," is ["a", "b"]). */
+export const commaList = () =>
+  z.string().transform((v) =>
     v
       .split(",")
-      .map((url) => url.trim())
-      .filter((url) => url !== ""),
-  )
-  .superRefine((urls, ctx) => {
-    const problem =
-      urls.length === 0
-        ? "must be one or more http(s) URLs, comma-separated"
-        : urls.map((url) => httpUrlProblem(url, false)).find((p) => p !== undefined);
-    if (problem === undefined) return;
-    const message = problem.replace(
-      "must be an http(s) URL",
-      "must be one or more http(s) URLs, comma-separated",
-    );
-    ctx.addIssue({ code: "custom", message });
-  });
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ""),
+  );
+
+/** One URL or several, comma-separated. */
+export const httpUrls = commaList().superRefine((urls, ctx) => {
+  const problem =
+    urls.length === 0
+      ? "must be one or more http(s) URLs, comma-separated"
+      : urls.map((url) => httpUrlProblem(url, false)).find((p) => p !== undefined);
+  if (problem === undefined) return;
+  const message = problem.replace(
+    "must be an http(s) URL",
+    "must be one or more http(s) URLs, comma-separated",
+  );
+  ctx.addIssue({ code: "custom", message });
+});
 
 /**
  * Credentials over plain http to another host would travel readable by anyone on the path:
