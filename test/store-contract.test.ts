@@ -1,5 +1,5 @@
 // The store's contract, run against every driver: SQLite always, PostgreSQL on the machine's
-// server (each run in a schema of its own; skipped, saying so, when no server answers). Each
+// server (each run in a schema of its own; a test fails, never skips, when no server answers). Each
 // port is scoped to a job, and one job's records never show in another's.
 
 import assert from "node:assert/strict";

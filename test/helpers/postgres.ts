@@ -1,7 +1,7 @@
 // A PostgreSQL database for a test: the machine's server (127.0.0.1:5432, database test, or
-// A2L_TEST_DATABASE_URL), a schema of the test's own, dropped afterwards. null when no server
-// answers, so that the test can say it was skipped and why; with A2L_REQUIRE_POSTGRES=1 (CI) a
-// missing server fails the test instead, as a missing promtool or search node does.
+// A2L_TEST_DATABASE_URL), a schema of the test's own, dropped afterwards. The server is a real part
+// every machine of the project has, so a test that cannot reach it fails, saying how to start it;
+// it is never skipped (a skipped store test is a promise not kept).
 
 import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
@@ -22,16 +22,13 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A URL (DATABASE_URL) to a fresh schema, dropped when the test ends; null without a server. */
-export async function postgresUrl(t: TestContext): Promise<string | null> {
+/** A URL (DATABASE_URL) to a fresh schema, dropped when the test ends. */
+export async function postgresUrl(t: TestContext): Promise<string> {
   reachable ??= admin(async () => true).catch(() => false);
   if (!(await reachable)) {
-    if (process.env.A2L_REQUIRE_POSTGRES === "1") {
-      throw new Error(
-        `no PostgreSQL at ${TEST_DATABASE}, and A2L_REQUIRE_POSTGRES=1: start the server (CI fails rather than skips)`,
-      );
-    }
-    return null;
+    throw new Error(
+      `no PostgreSQL at ${TEST_DATABASE}: start the server (pg_ctlcluster … main start), or set A2L_TEST_DATABASE_URL`,
+    );
   }
   const schema = `a2l_${randomBytes(6).toString("hex")}`;
   t.after(() => admin((client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)));

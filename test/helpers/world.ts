@@ -13,7 +13,7 @@ import type { RunRecord, Store } from "../../src/interfaces.ts";
 import { openStore } from "../../src/store/open.ts";
 import { runCli, tempDir } from "./cli.ts";
 import { exporterEnv } from "./env.ts";
-import { postgresUrl, TEST_DATABASE } from "./postgres.ts";
+import { postgresUrl } from "./postgres.ts";
 import { SQLITE, type StoreDriver } from "./stores.ts";
 
 export interface World {
@@ -58,9 +58,6 @@ export async function world(
 ): Promise<World> {
   const driver = options.store ?? SQLITE;
   const postgres = driver.kind === "postgres" ? await postgresUrl(t) : null;
-  if (driver.kind === "postgres" && postgres === null) {
-    throw new Error(`no PostgreSQL at ${TEST_DATABASE}: start one, or set A2L_TEST_DATABASE_URL`);
-  }
   const tenant = await startTenant(options.tenant);
   const logstash = await startLogstash(options.logstash);
   const search = options.search ? await startSearch(options.search) : null;
