@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { seededRandom } from "../../simulator/faults.ts";
-import { spawnCli } from "../helpers/cli.ts";
 import { countOf, faultProxy, idCounts, uniqueTarget } from "../helpers/search-node.ts";
 import { world } from "../helpers/world.ts";
+import { killLoop } from "./kill-loop.ts";
 import { report } from "./report.ts";
 
 const EVENTS = 20_000;
@@ -40,60 +40,21 @@ describe("into a real OpenSearch node", () => {
     const random = seededRandom(42);
     const readCheckpoint = () =>
       w.withStore(async (store) => (await store.forJob("default").checkpoints.get()).checkpoint);
-    const observed: string[] = [];
-    let kills = 0;
-    let betweenSendAndCommit = 0;
-    let runs = 0;
-    let last: string | null = null;
-    while (kills < KILLS) {
-      runs++;
-      const run = spawnCli(["once"], w.env, w.dir);
-      const atAnswer = kills % 3 === 0;
-      let killed = false;
-      const kill = () => {
-        if (killed) return;
-        killed = true;
-        run.child.kill("SIGKILL");
-      };
-      if (atAnswer) {
-        const after = 1 + Math.floor(random() * 10);
-        let seen = 0;
-        proxy.onBulkAnswer = () => {
-          if (++seen === after) kill();
-        };
-      }
-      const timer = setTimeout(kill, atAnswer ? 60_000 : 300 + Math.floor(random() * 2000));
-      const result = await run.done;
-      clearTimeout(timer);
-      proxy.onBulkAnswer = undefined;
-      if (killed) {
-        kills++;
-        if (atAnswer) betweenSendAndCommit++;
-      } else {
-        assert.ok(
-          result.code === 0 || result.code === 1,
-          `exit ${result.code}: ${result.stderr.slice(-400)}`,
-        );
-      }
-      last = await readCheckpoint();
-      if (last !== null) {
-        const previous = observed.at(-1);
-        assert.ok(previous === undefined || last >= previous, "the checkpoint never moves back");
-        observed.push(last);
-      }
-      if (!killed && result.code === 0 && last === w.tenant.eventIds().at(-1)) {
-        // Caught up before enough kills: more events, more chances to kill.
-        w.tenant.addBacklog(2_000, 60_000);
-      }
-    }
-    for (
-      let attempt = 0;
-      attempt < 10 && (await readCheckpoint()) !== w.tenant.eventIds().at(-1);
-      attempt++
-    ) {
-      await spawnCli(["once"], w.env, w.dir).done;
-      runs++;
-    }
+    const { kills, killsBetweenSendAndCommit, executions } = await killLoop({
+      kills: KILLS,
+      random,
+      env: w.env,
+      dir: w.dir,
+      // The instant the node has answered a _bulk, before the exporter hears it (the proxy).
+      onDelivered: (hook) => {
+        proxy.onBulkAnswer = hook;
+      },
+      deliveries: 10,
+      timing: { minMs: 300, spanMs: 2000, waitMs: 60_000 },
+      readCheckpoint,
+      caughtUp: async () => (await readCheckpoint()) === w.tenant.eventIds().at(-1),
+      moreEvents: () => w.tenant.addBacklog(2_000, 60_000),
+    });
     const ids = w.tenant.eventIds();
     const counts = await idCounts(target);
     const missing = ids.filter((id) => !counts.has(id));
@@ -102,8 +63,8 @@ describe("into a real OpenSearch node", () => {
     const figures = {
       events: ids.length,
       kills,
-      killsBetweenSendAndCommit: betweenSendAndCommit,
-      executions: runs,
+      killsBetweenSendAndCommit,
+      executions,
       faultsInjected: { auth0: Object.fromEntries(w.tenant.logFaults.injected) },
       lost: missing.length,
       duplicates,
@@ -115,7 +76,7 @@ describe("into a real OpenSearch node", () => {
     assert.equal(duplicates, 0, "each document indexed once, by its log_id");
     assert.equal(count, ids.length, "_count on the node equals the events");
     assert.equal(kills, KILLS);
-    assert.ok(betweenSendAndCommit >= 5);
+    assert.ok(killsBetweenSendAndCommit >= 5);
     assert.equal(await readCheckpoint(), ids.at(-1));
   });
 });

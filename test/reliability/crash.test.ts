@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { seededRandom } from "../../simulator/faults.ts";
-import { spawnCli } from "../helpers/cli.ts";
 import { STORE_DRIVERS } from "../helpers/stores.ts";
 import { world } from "../helpers/world.ts";
+import { killLoop } from "./kill-loop.ts";
 import { report } from "./report.ts";
 
 const EVENTS = 50_000;
@@ -79,72 +79,31 @@ for (const [sink, driver] of SINKS.flatMap((s) => STORE_DRIVERS.map((d) => [s, d
       const random = seededRandom(42);
       const readCheckpoint = () =>
         w.withStore(async (store) => (await store.forJob("default").checkpoints.get()).checkpoint);
-      const observed: string[] = [];
-      let kills = 0;
-      let betweenSendAndCommit = 0;
-      let runs = 0;
       // The instant the sink has the batch, before the exporter hears so.
-      const hooks = {
-        set: (hook: (() => void) | undefined) => {
-          if (elasticsearch) {
-            (w.search as unknown as { options: { onIndexed?: () => void } }).options.onIndexed =
-              hook;
-          } else {
-            (w.logstash as unknown as { options: { onRecorded?: () => void } }).options.onRecorded =
-              hook;
-          }
-        },
-      };
-      while (kills < KILLS) {
-        runs++;
-        const run = spawnCli(["once"], w.env, w.dir);
-        // Every third kill lands the instant Logstash has the batch, before the exporter hears so.
-        const atRecord = kills % 3 === 0;
-        let killed = false;
-        const kill = () => {
-          if (killed) return;
-          killed = true;
-          run.child.kill("SIGKILL");
-        };
-        if (atRecord) {
-          const after = 1 + Math.floor(random() * 20);
-          let seen = 0;
-          hooks.set(() => {
-            if (++seen === after) kill();
-          });
-        }
-        const timer = setTimeout(kill, atRecord ? 30_000 : 200 + Math.floor(random() * 1500));
-        const result = await run.done;
-        clearTimeout(timer);
-        hooks.set(undefined);
-        if (killed) {
-          kills++;
-          if (atRecord) betweenSendAndCommit++;
+      const onDelivered = (hook: (() => void) | undefined) => {
+        if (elasticsearch) {
+          (w.search as unknown as { options: { onIndexed?: () => void } }).options.onIndexed = hook;
         } else {
-          assert.ok(
-            result.code === 0 || result.code === 1,
-            `exit ${result.code}: ${result.stderr.slice(-400)}`,
-          );
+          (w.logstash as unknown as { options: { onRecorded?: () => void } }).options.onRecorded =
+            hook;
         }
-        const checkpoint = await readCheckpoint();
-        if (checkpoint !== null) {
-          const previous = observed.at(-1);
-          assert.ok(
-            previous === undefined || checkpoint >= previous,
-            "the checkpoint never moves backwards",
-          );
-          observed.push(checkpoint);
-        }
-        if (!killed && result.code === 0 && w.missing().length === 0) {
-          // Caught up before enough kills (a fast machine): more events, more chances to kill.
-          w.tenant.addBacklog(5_000, 60_000);
-        }
-      }
-      // Then let it finish, faults still on.
-      for (let attempt = 0; attempt < 10 && w.missing().length > 0; attempt++) {
-        await spawnCli(["once"], w.env, w.dir).done;
-        runs++;
-      }
+      };
+      const {
+        kills,
+        killsBetweenSendAndCommit: betweenSendAndCommit,
+        executions: runs,
+      } = await killLoop({
+        kills: KILLS,
+        random,
+        env: w.env,
+        dir: w.dir,
+        onDelivered,
+        deliveries: 20,
+        timing: { minMs: 200, spanMs: 1500, waitMs: 30_000 },
+        readCheckpoint,
+        caughtUp: () => w.missing().length === 0,
+        moreEvents: () => w.tenant.addBacklog(5_000, 60_000),
+      });
       const missing = w.missing();
       const counts = elasticsearch
         ? (w.search as NonNullable<typeof w.search>).idCounts()
