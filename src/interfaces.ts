@@ -311,6 +311,34 @@ export interface DeadLetters {
   delete(which: number[] | "resolved"): Promise<number>;
 }
 
+/** By which way an event reached the sink: pushed by the tenant's Log Stream, or read by the sweep (the checkpoint pull). */
+export type DeliveryPath = "stream" | "sweep";
+
+/**
+ * The tenant's record of the events delivered recently, kept only when it has a Log Stream: both
+ * paths consult it before sending, so that the sweep does not send again what the stream
+ * delivered, nor the stream what the sweep (or an earlier push) did. Shared by every replica.
+ * Bounded: ids older than the sweep needs are pruned (their time is in them).
+ */
+export interface DeliveredIds {
+  /** Those of `ids` recorded as delivered. */
+  known(ids: string[]): Promise<Set<string>>;
+  /**
+   * Records what one push delivered, and stores what the sink refused (or the intake refused) as
+   * dead letters, in one transaction, moving no checkpoint. The sweep's are recorded by its
+   * commit instead (CommitStep.delivered), in the commit's transaction.
+   */
+  record(
+    delivered: string[],
+    path: DeliveryPath,
+    deadLetters?: { rejections: Rejection[]; sink: string },
+  ): Promise<void>;
+  /** Events recorded by each path at or after `since` (ISO time), and the stream's latest. */
+  summary(since: string): Promise<{ stream: number; sweep: number; lastPushAt: string | null }>;
+  /** Forgets the ids lower than `before` (a log id); returns how many. */
+  prune(before: Checkpoint): Promise<number>;
+}
+
 /** The job's lease: one process exports the job at a time; commits are fenced by its epoch. */
 export interface Leases {
   /**
@@ -341,6 +369,7 @@ export interface JobStore {
   readonly tokens: TokenCache;
   readonly deadLetters: DeadLetters;
   readonly leases: Leases;
+  readonly delivered: DeliveredIds;
 }
 
 /** A dashboard session, shared by every replica so that any of them can serve its user. */
@@ -400,6 +429,11 @@ export interface CommitStep {
   deadLetters: Rejection[];
   /** The sink the dead letters were refused by, as SinkInfo.target. */
   sink: string;
+  /**
+   * With a Log Stream: the ids this batch delivered, recorded (path "sweep") in the commit's
+   * transaction, so that the stream's later copies of them are dropped.
+   */
+  delivered?: string[] | undefined;
 }
 
 export type DeadLetterState = "pending" | "resolved" | "all";

@@ -81,6 +81,12 @@ export function buildConfig(raw: RawSettings): {
   const chosen = chooseSink(raw, parsed, problems, warnings);
   if (chosen?.sink) registerSecrets(...chosen.module.secretForms(chosen.sink));
   if (chosen?.sink) problems.push(...(chosen.module.refuses?.(parsed) ?? []));
+  problems.push(...logStreamProblems(parsed));
+  if (parsed.LOG_STREAM_TOKEN !== undefined && parsed.TAIL === true) {
+    warnings.push(
+      "TAIL=true with a Log Stream (LOG_STREAM_TOKEN) spends Management API requests for nothing: the stream delivers within seconds and the sweep on SCHEDULE fills its gaps; set TAIL=false",
+    );
+  }
   if (problems.length > 0 || chosen?.sink === undefined) {
     return { config: undefined, problems: withTypoHints(problems, raw) };
   }
@@ -112,6 +118,15 @@ export function buildConfig(raw: RawSettings): {
       reminderMs: parsed.ALERT_REMINDER as number,
       dailyReportHour: parsed.SLACK_DAILY_REPORT_HOUR as number | undefined,
     },
+    logStream:
+      parsed.LOG_STREAM_TOKEN === undefined
+        ? undefined
+        : {
+            token: parsed.LOG_STREAM_TOKEN as string,
+            id: parsed.LOG_STREAM_ID as string | undefined,
+            resume: parsed.LOG_STREAM_RESUME as boolean,
+            sweepDelayMs: parsed.LOG_STREAM_SWEEP_DELAY as number,
+          },
     warnings,
   };
   const process: ProcessSettings = {
@@ -125,6 +140,17 @@ export function buildConfig(raw: RawSettings): {
       port: parsed.HTTP_PORT as number,
       allowedHosts: parsed.ALLOWED_HOSTS as string[] | undefined,
       trustedProxies: parsed.TRUSTED_PROXIES as string[] | undefined,
+    },
+    intake: {
+      host: parsed.INTAKE_HOST as string,
+      port: parsed.INTAKE_PORT as number,
+      tls:
+        parsed.INTAKE_TLS_CERT === undefined
+          ? undefined
+          : {
+              certFile: parsed.INTAKE_TLS_CERT as string,
+              keyFile: parsed.INTAKE_TLS_KEY as string,
+            },
     },
     dashboard: {
       user: parsed.DASHBOARD_USER as string,
@@ -142,4 +168,22 @@ export function processConfig(
   // postgres://user:password@…: the password is a secret wherever it might be quoted.
   registerSecrets(...urlSecrets(settings.databaseUrl));
   return { ...settings, configFile, warnings: [] };
+}
+
+/** Settings of the Log Stream and its intake that only make sense together. */
+function logStreamProblems(parsed: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if ((parsed.INTAKE_TLS_CERT === undefined) !== (parsed.INTAKE_TLS_KEY === undefined)) {
+    problems.push(
+      "INTAKE_TLS_CERT and INTAKE_TLS_KEY go together: set both to serve https:// on the intake, or neither (a reverse proxy in front)",
+    );
+  }
+  if (parsed.LOG_STREAM_TOKEN === undefined) {
+    for (const name of ["LOG_STREAM_ID", "LOG_STREAM_RESUME"]) {
+      if (parsed[name] !== undefined && parsed[name] !== false) {
+        problems.push(`${name} needs LOG_STREAM_TOKEN (the Authorization value the stream sends)`);
+      }
+    }
+  }
+  return problems;
 }

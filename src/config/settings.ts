@@ -447,6 +447,92 @@ const core: SettingDefinition[] = [
     schema: hostNames,
   },
   {
+    name: "INTAKE_HOST",
+    group: "Log Streams",
+    scope: "process",
+    default: "127.0.0.1",
+    example: "0.0.0.0",
+    description:
+      "Address the Log Streams intake listens on: a second listener, apart from the dashboard's, serving only POST /log-stream (the tenant the environment describes), POST /log-stream/<tenant id> (a tenants file) and GET /healthz. It is opened only when a tenant has LOG_STREAM_TOKEN. Auth0 sends to a public https:// URL only: put a reverse proxy or an Ingress in front (README, Log Streams), or set INTAKE_TLS_CERT and INTAKE_TLS_KEY.",
+    schema: text,
+  },
+  {
+    name: "INTAKE_PORT",
+    group: "Log Streams",
+    scope: "process",
+    default: "3001",
+    example: "8443",
+    description: "Port of the Log Streams intake (0 picks a free one).",
+    schema: integer(0, 65535),
+  },
+  {
+    name: "INTAKE_TLS_CERT",
+    group: "Log Streams",
+    scope: "process",
+    example: "/etc/auth0-logs-to-logstash/tls/fullchain.pem",
+    description:
+      "PEM certificate chain (a file) for the intake to serve https:// itself, with INTAKE_TLS_KEY. Auth0 refuses self-signed certificates: the chain must be publicly trusted. Unset: plain http, for a reverse proxy in front.",
+    schema: text,
+  },
+  {
+    name: "INTAKE_TLS_KEY",
+    group: "Log Streams",
+    scope: "process",
+    example: "/etc/auth0-logs-to-logstash/tls/privkey.pem",
+    description: "PEM private key (a file) of INTAKE_TLS_CERT.",
+    schema: text,
+  },
+  {
+    name: "LOG_STREAM_TOKEN",
+    group: "Log Streams",
+    scope: "job",
+    secret: true,
+    example: "Bearer 3f9c1d2e8a7b4c6d9e0f1a2b3c4d5e6f",
+    description:
+      "The exact Authorization header value the tenant's Auth0 Log Stream (custom webhook) sends. With it the tenant accepts pushes on the intake; a request with any other value gets 401 and changes nothing. At least 16 characters.",
+    schema: z
+      .string()
+      .trim()
+      .min(
+        16,
+        "must be at least 16 characters (a long random value, such as Bearer and 32 hex digits)",
+      )
+      .max(4096, "must be at most 4096 characters"),
+  },
+  {
+    name: "LOG_STREAM_ID",
+    group: "Log Streams",
+    scope: "job",
+    example: "lst_0000000000012345",
+    description:
+      "The tenant's Log Stream id (lst_…, as `setup --log-stream` prints it). With it each sweep reads the stream's status from the Management API (scope read:log_streams): anything but active is a warning, a metric, a line in `status` and one Slack alert.",
+    schema: z
+      .string()
+      .trim()
+      .regex(/^lst_[A-Za-z0-9]{1,64}$/, "must be a Log Stream id such as lst_0000000000012345"),
+  },
+  {
+    name: "LOG_STREAM_RESUME",
+    group: "Log Streams",
+    scope: "job",
+    default: "false",
+    example: "true",
+    description:
+      "With LOG_STREAM_ID: set a paused or suspended stream back to active (scope update:log_streams), and say so in the run; the sweep fills what it missed meanwhile.",
+    schema: boolean,
+  },
+  {
+    name: "LOG_STREAM_SWEEP_DELAY",
+    group: "Log Streams",
+    scope: "job",
+    default: "1m",
+    example: "5m",
+    description:
+      "With LOG_STREAM_TOKEN: how far behind now the sweep (the checkpoint pull) stops, so that it fills only what the stream left, not what the stream is about to deliver.",
+    range: "0s to 1h",
+    schema: duration("0s", "1h"),
+  },
+  {
     name: "TRUSTED_PROXIES",
     group: "Dashboard",
     scope: "process",

@@ -38,6 +38,21 @@ export interface JobSettings {
     reminderMs: number;
     dailyReportHour: number | undefined;
   };
+  /**
+   * Its Auth0 Log Stream, when it has one (LOG_STREAM_TOKEN): pushes accepted on the intake, both
+   * paths deduplicated through the store's record of delivered ids.
+   */
+  logStream:
+    | {
+        /** The exact Authorization value the stream sends. */
+        token: string;
+        /** Its lst_ id, to watch its status from the sweep. */
+        id: string | undefined;
+        resume: boolean;
+        /** How far behind now the sweep stops (LOG_STREAM_SWEEP_DELAY). */
+        sweepDelayMs: number;
+      }
+    | undefined;
   /** Risks the settings accept but that must be said at every start (ALLOW_INSECURE_HTTP). */
   warnings: string[];
 }
@@ -55,6 +70,13 @@ export interface ProcessSettings {
     /** Host names the listener answers to besides its address and localhost (ALLOWED_HOSTS). */
     allowedHosts: string[] | undefined;
     trustedProxies: string[] | undefined;
+  };
+  /** The Log Streams intake's listener (opened when a tenant has a stream). */
+  intake: {
+    host: string;
+    port: number;
+    /** Paths of the PEM files to serve https:// directly; undefined: plain http behind a proxy. */
+    tls: { certFile: string; keyFile: string } | undefined;
   };
   dashboard: { user: string; password: string | undefined; sessionTtlMs: number };
   readyMaxFailures: number;
