@@ -149,7 +149,7 @@ describe("simulated Log Stream (log-streams-and-users.md §2)", () => {
   });
 
   it("batches up to the size at once, and a partial batch after the flush delay", async () => {
-    const pusher = push({ batchSize: 100, flushMs: 150, concurrency: 1 });
+    const pusher = push({ batchSize: 100, flushMs: 400, concurrency: 1 });
     tenant.addEvents(250);
     await until(() => receiver.requests.length === 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
