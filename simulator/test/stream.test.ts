@@ -28,6 +28,7 @@ class Receiver {
     const request = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
     this.requests.push(request);
     const status = this.answer(request);
+    if (status === 0) return; // no answer at all: the sender's timeout decides
     res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "no");
   });
 
@@ -240,6 +241,18 @@ describe("simulated Log Stream (log-streams-and-users.md §2)", () => {
     assert.match(pusher.counters.lastError?.message ?? "", /ECONNREFUSED|connect/i);
     assert.equal(pusher.backlog, 3, "nothing is lost while the receiver is away");
     receiver = await new Receiver().listen();
+  });
+
+  it("no answer within the receiver timeout is a failed attempt, retried", async () => {
+    let answers = [0];
+    receiver.answer = () => answers.shift() ?? 200;
+    const pusher = push({ timeoutMs: 150 });
+    const ids = tenant.addEvents(2);
+    await pusher.idle();
+    assert.equal(pusher.counters.failures, 1);
+    assert.equal(receiver.requests.length, 2);
+    assert.deepEqual(receiver.ids().slice(-2), ids, "the second attempt carries the same batch");
+    answers = [];
   });
 
   it("failing for the configured period suspends the stream; resume delivers the backlog", async () => {
