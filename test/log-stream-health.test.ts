@@ -277,3 +277,28 @@ describe("setup --log-stream URL", () => {
     assert.match(b.stderr, /must be https/);
   });
 });
+
+describe("the sweep's run takes the stream's warnings", () => {
+  it("withNotices gives them to the execution's warn with its first read, once", async () => {
+    const { withNotices } = await import("../src/runner/once.ts");
+    const reads: string[] = [];
+    const source = withNotices(
+      {
+        firstRead: (from) => `u?from=${from}`,
+        read: async (url) => {
+          reads.push(url);
+          return { events: [], next: null, caughtUp: true };
+        },
+        authenticate: async () => {},
+        close: async () => {},
+      },
+      Promise.resolve(["the Log Stream lst_1 is not active: it is paused (…)"]),
+    );
+    const warned: string[] = [];
+    const context = { warn: (m: string) => warned.push(m) } as never;
+    await source.read("a", context);
+    await source.read("b", context);
+    assert.deepEqual(reads, ["a", "b"]);
+    assert.deepEqual(warned, ["the Log Stream lst_1 is not active: it is paused (…)"]);
+  });
+});
