@@ -1,4 +1,10 @@
 export {
+  FakeLogStream,
+  type FakeSink,
+  type FakeStreamStatus,
+  LogStreamRegistry,
+} from "./log-streams.ts";
+export {
   LogstashFake,
   type LogstashFault,
   type LogstashOptions,

@@ -471,10 +471,20 @@ export interface Notifier {
    * per destination (`channel`) rather than once per tenant.
    */
   storeStatus(change: { down: true; error: string } | { down: false; forMs: number }): void;
+  /**
+   * The tenant's Log Stream left `active` (one message per episode, whatever the sweeps read until
+   * it is active again), or is active again after `forMs`. Never throws, never waits.
+   */
+  logStreamChanged(change: LogStreamChange): void;
   /** Where messages go, to tell destinations apart (no secret: a digest); null: nowhere. */
   readonly channel: string | null;
   idle(): Promise<void>;
 }
+
+/** A Log Stream's episode, as Slack is told it (runner/stream-health.ts decides). */
+export type LogStreamChange =
+  | { active: false; id: string; status: string; resumed: boolean; warning: string }
+  | { active: true; id: string; forMs: number };
 
 /** A move of the checkpoint other than a delivery, as the store records it. */
 export interface CheckpointMoveRecord {

@@ -2,7 +2,15 @@
 
 import type { Logger } from "pino";
 import type { JobSettings } from "../config/types.ts";
-import type { ExecutionStats, Fence, JobStore, RunTrigger } from "../interfaces.ts";
+import type {
+  ExecutionStats,
+  Fence,
+  JobStore,
+  Page,
+  ReadContext,
+  RunTrigger,
+  Source,
+} from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Job } from "./assemble.ts";
 import {
@@ -27,6 +35,34 @@ export interface OnceOptions {
   abandon?: AbortSignal | undefined;
   onProgress?: (progress: Progress) => void;
   poll?: ExecutionDeps["poll"];
+  /**
+   * Warnings found beside the execution (the Log Stream's health: stream-health.ts), which never
+   * rejects: they join the run's warnings at its first read.
+   */
+  notices?: Promise<string[]> | undefined;
+}
+
+/**
+ * The source, giving `notices` to the execution's warn with its first read: the execution keeps
+ * its warnings to itself, and its reader's context is how anything beside it adds one. Read
+ * concurrently, so that the notices cost the execution no time.
+ */
+export function withNotices(source: Source, notices: Promise<string[]>): Source {
+  let pending: Promise<string[]> | null = notices;
+  return {
+    firstRead: (from) => source.firstRead(from),
+    authenticate: (context) => source.authenticate(context),
+    close: () => source.close(),
+    async read(url: string, context: ReadContext): Promise<Page> {
+      const waiting = pending;
+      if (waiting === null) return source.read(url, context);
+      pending = null;
+      const page = source.read(url, context);
+      page.catch(() => {});
+      for (const notice of await waiting.catch(() => [])) context.warn?.(notice);
+      return page;
+    },
+  };
 }
 
 export async function executeOnce(
@@ -37,7 +73,7 @@ export async function executeOnce(
   const result = await runExecution({
     settings: config,
     store,
-    source: job.source,
+    source: options.notices ? withNotices(job.source, options.notices) : job.source,
     sink: job.sink,
     batcher: job.batcher,
     logger,

@@ -1,19 +1,37 @@
 import { ConfigError } from "../../errors.ts";
+import type { JobStore } from "../../interfaces.ts";
 import { type JobStatus, jobStatus } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
+import {
+  type StreamFigures,
+  streamEventsText,
+  streamFigures,
+  streamStatusText,
+} from "../../runner/stream-figures.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { columns } from "../format.ts";
 import { runsTable } from "../runs-table.ts";
-import { storedJob, withStoreView } from "../store-command.ts";
+import { type StoredJob, storedJob, withStoreView } from "../store-command.ts";
 
 function holderText(status: JobStatus): string {
   const h = status.holder;
   return h ? `${h.command} pid ${h.pid} on ${h.host}` : "no one (not exported right now)";
 }
 
+/** A tenant's status with its Log Stream's figures, when it has a stream. */
+type TenantStatus = JobStatus & { logStream?: StreamFigures };
+
+/** The stream's column: its status as the last sweep read it. */
+function streamCell(figures: StreamFigures | undefined): string {
+  if (!figures) return "—";
+  if (figures.id === null) return "unwatched";
+  return figures.health?.status ?? "unknown";
+}
+
 /** One line per tenant: what an operator scans first. */
-function tenantsTable(statuses: JobStatus[]): string {
+function tenantsTable(statuses: TenantStatus[]): string {
+  const streams = statuses.some((s) => s.logStream !== undefined);
   const rows = statuses.map((s) => [
     s.id,
     s.enabled ? "enabled" : "disabled",
@@ -26,9 +44,10 @@ function tenantsTable(statuses: JobStatus[]): string {
     String(s.consecutiveFailures),
     String(s.deadLetters.pending),
     s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
+    ...(streams ? [streamCell(s.logStream)] : []),
   ]);
   const header = ["TENANT", "STATE", "LAST RUN (UTC)", "LAG", "FAILING", "DEAD", "HELD BY"];
-  return columns(header, rows);
+  return columns(streams ? [...header, "STREAM"] : header, rows);
 }
 
 export const status: Command = {
@@ -38,7 +57,9 @@ export const status: Command = {
 
 Reads the store (DATABASE_URL), and creates or changes nothing. For one tenant: whether the job
 is enabled, its schedule and next run, the current checkpoint and how far it is behind now, which
-process holds it, and the last runs. With several tenants and no --tenant: one line per tenant.
+process holds it, and the last runs. For a tenant with a Log Stream (LOG_STREAM_TOKEN): its status
+as the last sweep read it (LOG_STREAM_ID), and the events delivered by the stream and filled by
+the sweep in the last 24 hours, with the age of the last push. With several tenants and no --tenant: one line per tenant.
 
 Options:
 ${TENANT_HELP}
@@ -54,7 +75,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
     return withStoreView(io, "read", async (store, view) => {
       if (values.tenant === undefined && view.jobs.length > 1) {
         const statuses = await Promise.all(
-          view.jobs.map((job) => jobStatus(job, store.forJob(job.id), undefined)),
+          view.jobs.map((job) => withStream(job, store.forJob(job.id))),
         );
         io.stdout.write(
           values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${tenantsTable(statuses)}\n`,
@@ -65,7 +86,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       const jobStore = store.forJob(job.id);
       const effective = await effectiveSchedule(jobStore, job.schedule);
       if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
-      const s = await jobStatus(job, jobStore, undefined);
+      const s = await withStream(job, jobStore);
       const runs = await jobStore.runs.list({ limit });
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...s, runs }, null, 2)}\n`);
@@ -87,6 +108,10 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
           `Lag:         ${duration(s.lagSeconds * 1000)} behind (checkpoint time ${s.checkpointTime})`,
         );
       }
+      if (s.logStream) {
+        lines.push(`Log Stream:  ${streamStatusText(s.logStream)}`);
+        lines.push(`Stream:      ${streamEventsText(s.logStream)}`);
+      }
       if (s.deadLetters.pending > 0) {
         lines.push(`Dead letters: ${s.deadLetters.pending} waiting ('dead-letters list')`);
       }
@@ -96,6 +121,14 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
     });
   },
 };
+
+async function withStream(job: StoredJob, jobStore: JobStore): Promise<TenantStatus> {
+  const [status, figures] = await Promise.all([
+    jobStatus(job, jobStore, undefined),
+    job.logStream ? streamFigures(jobStore, job.logStream) : undefined,
+  ]);
+  return figures ? { ...status, logStream: figures } : status;
+}
 
 export function parseLimit(value: unknown, fallback = 10): number {
   if (value === undefined) return fallback;
