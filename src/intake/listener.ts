@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { ProcessSettings } from "../config/types.ts";
-import { ConfigError, describe } from "../errors.ts";
+import { ConfigError, describe, ExporterError } from "../errors.ts";
 import { listen, listenerApp } from "../web/server.ts";
 import type { Intake } from "./intake.ts";
 import { intakeRoutes } from "./routes.ts";
@@ -43,8 +43,10 @@ export async function openIntakeListener(
   try {
     return await listen(app, settings.intake.host, settings.intake.port, tls);
   } catch (error) {
-    throw new ConfigError([
+    // Not a settings error (exit 1, as for HTTP_PORT): the port may be free at the next start.
+    throw new ExporterError(
       `cannot listen on ${settings.intake.host}:${settings.intake.port} (INTAKE_HOST, INTAKE_PORT): ${describe(error)}`,
-    ]);
+      { retryable: false, cause: error },
+    );
   }
 }
