@@ -20,7 +20,7 @@ import { INTAKE_BODY_BYTES } from "../src/intake/routes.ts";
 import type { LogEvent } from "../src/interfaces.ts";
 import { openStore } from "../src/store/open.ts";
 import { createLogger } from "../src/util/logger.ts";
-import { tempDir } from "./helpers/cli.ts";
+import { runCli, tempDir } from "./helpers/cli.ts";
 import { STORE_DRIVERS, type StoreDriver } from "./helpers/stores.ts";
 import { type World, world } from "./helpers/world.ts";
 
@@ -211,6 +211,20 @@ describe("Log Streams intake (either store)", () => {
     await p.w.logstash.comeBack();
     const back = await p.push(body);
     assert.equal(back.status, 200);
+    assert.deepEqual(p.w.missing(), []);
+  });
+
+  it("answers 503 while the tenant is disabled, and delivers once it is enabled again", async (t) => {
+    const p = await pushing(t, driver);
+    const ids = p.w.tenant.addEvents(2);
+    const body = lines(p.elements(ids));
+    assert.equal((await runCli(["disable"], p.w.env, p.w.dir)).code, 0);
+    const disabled = await p.push(body);
+    assert.equal(disabled.status, 503);
+    assert.match(((await disabled.json()) as { error: string }).error, /disabled/);
+    assert.equal(p.w.logstash.eventCount, 0);
+    assert.equal((await runCli(["enable"], p.w.env, p.w.dir)).code, 0);
+    assert.equal((await p.push(body)).status, 200);
     assert.deepEqual(p.w.missing(), []);
   });
 

@@ -10,6 +10,7 @@ import type { JobId, Store } from "../interfaces.ts";
 import { makeFilter } from "../pipeline/filter.ts";
 import { makeShaper } from "../pipeline/shape.ts";
 import { ecsTarget } from "../runner/assemble.ts";
+import { isEnabled } from "../runner/job.ts";
 import { openSink } from "../sinks/index.ts";
 import { newBudget } from "../util/retry.ts";
 import { mask } from "../util/secrets.ts";
@@ -136,6 +137,11 @@ export class Intake {
   }
 
   private async deliver(tenant: Tenant, body: StreamBody, signal: AbortSignal) {
+    // A disabled tenant exports nothing, pushed or pulled; its stream is told to send again later
+    // (Auth0 keeps re-driving, and pauses the stream after 7 days): nothing is dropped.
+    if (!(await isEnabled(this.store.forJob(tenant.config.id)))) {
+      throw new PushRefused(503, "the tenant is disabled ('enable' exports it again)");
+    }
     tenant.target ??= this.openTarget(tenant.config);
     const target = await tenant.target.catch((error: unknown) => {
       tenant.target = null;
