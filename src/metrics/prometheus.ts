@@ -29,27 +29,6 @@ export class Metrics implements JobObserver, ReplicaObserver {
     "Log events the sink refused for good, kept as dead letters",
   );
   private readonly batches = this.counter("batches_total", "Batches acknowledged and committed");
-  // TODO(issue 19): replaced by the stream figures of branch s19-health when merged.
-  private readonly streamEvents = this.counter(
-    "stream_events_total",
-    "Events pushed by the tenant's Log Stream, by outcome",
-    ["tenant", "outcome"],
-  );
-  private readonly lastPush = this.gauge(
-    "stream_last_push_timestamp_seconds",
-    "When the tenant's Log Stream last pushed (Unix time)",
-  );
-
-  pushed(
-    job: string,
-    counts: { delivered: number; duplicates: number; filtered: number; rejected: number },
-    at: number,
-  ): void {
-    for (const [outcome, n] of Object.entries(counts)) {
-      this.streamEvents.inc({ tenant: job, outcome }, n);
-    }
-    this.lastPush.set({ tenant: job }, at / 1000);
-  }
   private readonly retries = this.counter("retries_total", "Retried requests, by side", [
     "tenant",
     "side",
