@@ -18,6 +18,7 @@ import { startLogstash } from "../simulator/logstash.ts";
 import { freePort } from "../simulator/loopback.ts";
 import { startSearch } from "../simulator/search/index.ts";
 import { StreamPusher } from "../simulator/stream.ts";
+import { bindStream } from "../simulator/stream-binding.ts";
 import { startTenant } from "../simulator/tenant.ts";
 
 const USAGE = `Usage: npm run demo [-- --elasticsearch | --opensearch | --opensearch-url URL] [--stream]
@@ -147,14 +148,25 @@ const pusher = flags.stream
       seed: 19,
     })
   : null;
-// TODO(issue 19, when simulator/log-streams.ts lands): create the demo tenant's stream through the
-// fake log-streams API (a custom webhook to the URL above, with the token), bind its status both
-// ways (fake.onStatus -> pusher.setStatus, pusher.onStatus -> the fake's status), grant the
-// simulated client read:log_streams, and pass LOG_STREAM_ID (its lst_ id) below, so that the
-// sweep reads the stream's health and the dashboard shows it.
+// The stream as the tenant's Management API knows it (its lst_ id, its status): the sweep reads its
+// health each time, and resuming it there (LOG_STREAM_RESUME, or a PATCH) resumes the pusher.
+const apiStream = pusher
+  ? tenant.logStreams.create({
+      name: "auth0-logs-to-logstash",
+      sink: {
+        httpEndpoint: `http://127.0.0.1:${intakePort}/log-stream`,
+        httpContentType: "application/json",
+        httpContentFormat: "JSONLINES",
+        httpAuthorization: streamToken,
+      },
+    })
+  : null;
+if (apiStream && pusher) bindStream(apiStream, pusher);
 const streamEnv: Record<string, string> = pusher
   ? {
       LOG_STREAM_TOKEN: streamToken,
+      LOG_STREAM_ID: apiStream?.id ?? "",
+      LOG_STREAM_RESUME: "true",
       INTAKE_HOST: "127.0.0.1",
       INTAKE_PORT: String(intakePort),
       LOG_STREAM_SWEEP_DELAY: "30s",
