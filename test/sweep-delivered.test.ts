@@ -7,7 +7,17 @@ import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { checkpointAt } from "../src/auth0/checkpoint.ts";
-import type { JobStore, LogEvent, Page, SinkBatch, Source } from "../src/interfaces.ts";
+import { runsTable } from "../src/cli/runs-table.ts";
+import {
+  type JobStore,
+  type LogEvent,
+  NO_COUNTS,
+  type Page,
+  type RunRecord,
+  type SinkBatch,
+  type Source,
+} from "../src/interfaces.ts";
+import { countsText } from "../src/util/counts-text.ts";
 import { quietExecution } from "./helpers/execution.ts";
 import { STORE_DRIVERS } from "./helpers/stores.ts";
 import { world } from "./helpers/world.ts";
@@ -144,4 +154,37 @@ describe("once, for a tenant with a Log Stream", () => {
       assert.equal(JSON.parse(runsText.stdout).streamed, 0);
     });
   }
+});
+
+describe("the counts for people", () => {
+  const counts = { read: 40, sent: 30, filtered: 0, streamed: 0, rejected: 0 };
+  it("say what the sweep left out as streamed only when it left some out", () => {
+    assert.equal(countsText(counts), "read 40, sent 30, filtered 0");
+    assert.equal(
+      countsText({ ...counts, streamed: 10, rejected: 1 }),
+      "read 40, sent 30, filtered 0, 10 already streamed, 1 dead-lettered",
+    );
+  });
+
+  it("show a STREAMED column in `runs` only when a run has some", () => {
+    const run = {
+      ...NO_COUNTS,
+      id: 1,
+      trigger: "schedule",
+      startedAt: "2026-11-24T10:00:00.000Z",
+      endedAt: "2026-11-24T10:00:01.000Z",
+      outcome: "success",
+      retries: 0,
+      firstCheckpoint: null,
+      lastCheckpoint: null,
+      warnings: [],
+      error: null,
+      holder: null,
+      epoch: null,
+      committedEpochs: null,
+    } satisfies RunRecord;
+    assert.doesNotMatch(runsTable([run]), /STREAMED/);
+    const table = runsTable([run, { ...run, id: 2, streamed: 7 }]);
+    assert.match(table, /FILTERED +STREAMED +DEAD/);
+  });
 });
