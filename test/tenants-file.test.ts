@@ -75,6 +75,10 @@ describe("settings table", () => {
       "EXPORTER_LOG_LEVEL",
       "HTTP_HOST",
       "HTTP_PORT",
+      "INTAKE_HOST",
+      "INTAKE_PORT",
+      "INTAKE_TLS_CERT",
+      "INTAKE_TLS_KEY",
       "READY_MAX_FAILURES",
       "RUNS_RETENTION",
       "TRUSTED_PROXIES",
@@ -472,7 +476,8 @@ tenants:
     const deployment = loadDeployment(env, { cwd: dir });
     const config = loadConfig(env, { cwd: dir });
     // The job is the tenant's own settings; the process's are the deployment's (below).
-    const { databaseUrl, databaseTimeoutMs, exporterLogLevel, http, dashboard, ...own } = config;
+    const { databaseUrl, databaseTimeoutMs, exporterLogLevel, http, intake, dashboard, ...own } =
+      config;
     const { readyMaxFailures, runsRetentionMs, ...job } = own;
     assert.deepEqual(deployment.jobs, [{ id: "default", ...job }]);
     assert.equal(deployment.file, undefined);
@@ -481,6 +486,7 @@ tenants:
       databaseTimeoutMs: config.databaseTimeoutMs,
       exporterLogLevel: config.exporterLogLevel,
       http: config.http,
+      intake: config.intake,
       dashboard: config.dashboard,
       readyMaxFailures: config.readyMaxFailures,
       runsRetentionMs: config.runsRetentionMs,
