@@ -14,6 +14,7 @@ import { checkStreamHealth, nextHealth } from "../src/runner/stream-health.ts";
 import { runWarning } from "../src/util/run-warnings.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
 import { exporterEnv } from "./helpers/env.ts";
+import { world } from "./helpers/world.ts";
 
 const TOKEN = "Bearer 0123456789abcdef0123456789abcdef";
 const sink = {
@@ -300,5 +301,37 @@ describe("the sweep's run takes the stream's warnings", () => {
     await source.read("b", context);
     assert.deepEqual(reads, ["a", "b"]);
     assert.deepEqual(warned, ["the Log Stream lst_1 is not active: it is paused (…)"]);
+  });
+});
+
+describe("check reads the tenant's Log Stream (LOG_STREAM_ID)", () => {
+  it("ok when active and sending the token; WARN when suspended; FAIL when it sends another token", async (t) => {
+    const w = await world(t);
+    const stream = w.tenant.logStreams.create({ name: "auth0-logs-to-logstash", sink });
+    const env = { ...w.env, LOG_STREAM_TOKEN: TOKEN, LOG_STREAM_ID: stream.id };
+    const active = await runCli(["check"], env, w.dir);
+    assert.equal(active.code, 0, active.stdout + active.stderr);
+    assert.match(active.stdout, new RegExp(`ok {4}Log Stream \\(${stream.id}, active, sends to`));
+    stream.suspend();
+    const suspended = await runCli(["check"], env, w.dir);
+    assert.equal(suspended.code, 0, suspended.stdout);
+    assert.match(suspended.stdout, /WARN {2}Log Stream: lst_\w+ is suspended: nothing is pushed/);
+    stream.sink = { ...sink, httpAuthorization: "Bearer something-else-entirely-0000" };
+    const other = await runCli(["check"], env, w.dir);
+    assert.equal(other.code, 1);
+    assert.match(
+      other.stdout,
+      /FAIL {2}Log Stream: lst_\w+ sends an Authorization that is not LOG_STREAM_TOKEN/,
+    );
+    assert.doesNotMatch(
+      other.stdout + other.stderr,
+      /something-else-entirely|0123456789abcdef0123/,
+    );
+    const unwatched = await runCli(["check"], { ...w.env, LOG_STREAM_TOKEN: TOKEN }, w.dir);
+    assert.equal(unwatched.code, 0);
+    assert.match(
+      unwatched.stdout,
+      /WARN {2}Log Stream: LOG_STREAM_TOKEN is set but LOG_STREAM_ID is not/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { checkpointAt } from "../../auth0/checkpoint.ts";
+import { LogStreamsClient } from "../../auth0/log-streams.ts";
 import type { JobConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
 import type { Store } from "../../interfaces.ts";
@@ -18,6 +19,7 @@ import {
   TENANT_OPTION,
   withStore,
 } from "../command.ts";
+import { memoryTokens } from "./setup-log-stream.ts";
 
 /** Every step for one tenant, each printed as ok or FAIL with the reason; true when all were ok. */
 async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean) {
@@ -76,9 +78,60 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
       return found.detail;
     });
     for (const warning of warnings) io.stdout.write(`${prefix}WARN  ${name}: ${mask(warning)}\n`);
-    return ok && token && logs && sink;
+    const stream = config.logStream ? await checkLogStream(config, io, prefix, step) : true;
+    return ok && token && logs && sink && stream;
   } finally {
     await job.close();
+  }
+}
+
+/**
+ * The tenant's Log Stream, as Auth0 has it (LOG_STREAM_ID, scope read:log_streams): FAIL when it
+ * cannot be read or sends another Authorization than LOG_STREAM_TOKEN (every push would get 401);
+ * WARN when it is not active (the sweep still exports everything, later) or not watched at all.
+ */
+async function checkLogStream(
+  config: JobConfig,
+  io: Io,
+  prefix: string,
+  step: (name: string, work: () => Promise<string | undefined>) => Promise<boolean>,
+): Promise<boolean> {
+  const stream = config.logStream;
+  if (!stream) return true;
+  if (!stream.id) {
+    io.stdout.write(
+      `${prefix}WARN  Log Stream: LOG_STREAM_TOKEN is set but LOG_STREAM_ID is not: the stream's status is not watched ('setup --log-stream URL' prints its id)\n`,
+    );
+    return true;
+  }
+  const id = stream.id;
+  const client = new LogStreamsClient({
+    ...config.auth0,
+    store: memoryTokens(),
+    requestTimeoutMs: Math.min(config.requestTimeoutMs, 10_000),
+  });
+  let status: string | null = null;
+  try {
+    const ok = await step("Log Stream", async () => {
+      const found = await client.get(id);
+      const sent = found.sink?.httpAuthorization;
+      if (sent !== undefined && sent !== stream.token) {
+        throw new Error(
+          `${id} sends an Authorization that is not LOG_STREAM_TOKEN: every push gets 401 ('setup --log-stream URL' sets it)`,
+        );
+      }
+      status = found.status;
+      const endpoint = found.sink?.httpEndpoint;
+      return `${id}, ${found.status}${endpoint ? `, sends to ${endpoint.slice(0, 200)}` : ""}`;
+    });
+    if (status !== null && status !== "active") {
+      io.stdout.write(
+        `${prefix}WARN  Log Stream: ${id} is ${status}: nothing is pushed; the sweep exports every event on SCHEDULE meanwhile${config.logStream?.resume ? " and sets it active again (LOG_STREAM_RESUME)" : " (LOG_STREAM_RESUME=true sets it active again)"}\n`,
+      );
+    }
+    return ok;
+  } finally {
+    await client.close();
   }
 }
 
@@ -92,7 +145,8 @@ Validates the settings, asks Auth0 for a new token with the configured client id
 tenant's machine-to-machine quota), reads one page of logs, and checks the sink: Logstash gets
 an empty array; Elasticsearch or OpenSearch says what it is (GET /), whether the index template
 and lifecycle policy are installed, whether the target is the data stream it should be, and what
-the user may do. Reports each step as ok or the exact reason it failed; WARN lines say what could
+the user may do. With LOG_STREAM_ID, reads the tenant's Log Stream (scope read:log_streams): its
+status, where it sends, and whether it sends LOG_STREAM_TOKEN. Reports each step as ok or the exact reason it failed; WARN lines say what could
 not be verified (say, templates a write-only user may not read) and who can. Moves no checkpoint
 and writes no document. With a tenants file and no --tenant, checks every tenant.
 

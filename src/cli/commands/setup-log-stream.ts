@@ -80,7 +80,7 @@ export function shownRequest(plan: StreamPlan): string {
 }
 
 /** One token for the command: no store is opened by setup. */
-function memoryTokens(): TokenCache {
+export function memoryTokens(): TokenCache {
   const tokens = new Map<string, CachedToken>();
   return {
     get: async (key) => tokens.get(key) ?? null,
