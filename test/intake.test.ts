@@ -21,7 +21,7 @@ import type { LogEvent } from "../src/interfaces.ts";
 import { openStore } from "../src/store/open.ts";
 import { createLogger } from "../src/util/logger.ts";
 import { runCli, tempDir } from "./helpers/cli.ts";
-import { STORE_DRIVERS, type StoreDriver } from "./helpers/stores.ts";
+import { POSTGRES, STORE_DRIVERS, type StoreDriver } from "./helpers/stores.ts";
 import { type World, world } from "./helpers/world.ts";
 
 const TOKEN = "Bearer 0123456789abcdef0123456789abcdef";
@@ -326,5 +326,33 @@ describe("Log Streams intake over https (INTAKE_TLS_CERT, INTAKE_TLS_KEY)", () =
       (error: Error) =>
         error instanceof ConfigError && /INTAKE_TLS_KEY: cannot read \/nope/.test(error.message),
     );
+  });
+});
+
+describe("Log Streams intake with several replicas on PostgreSQL", () => {
+  it("any replica takes any tenant's pushes; the record is shared, so a push repeated to another replica is dropped", async (t) => {
+    const p = await pushing(t, POSTGRES);
+    const logger = createLogger({ level: "silent", human: false });
+    const store = await openStore(p.w.env.DATABASE_URL as string);
+    const other = new Intake([p.config], { store, logger, single: true });
+    // A second replica: its own intake and store connection, the same database.
+    const listener = await openIntakeListener(other, p.config, logger);
+    t.after(async () => {
+      listener.server.close();
+      await other.close();
+      await store.close();
+    });
+    const ids = p.w.tenant.addEvents(6);
+    const body = lines(p.elements(ids));
+    assert.equal((await p.push(body)).status, 200);
+    const again = await fetch(`${listener.url}/log-stream`, {
+      method: "POST",
+      body,
+      headers: { authorization: TOKEN },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(((await again.json()) as { duplicates: number }).duplicates, 6);
+    assert.equal(p.w.logstash.eventCount, 6);
+    assert.equal((await p.w.stored()).checkpoint, null, "no replica's push moved the checkpoint");
   });
 });
