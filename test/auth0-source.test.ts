@@ -166,25 +166,26 @@ describe("pacing by the rate-limit headers", () => {
     assert.equal(parseRateLimit({}), null);
   });
 
-  it("goes at once while the bucket holds more than the reserve", () => {
+  it("goes at once while the bucket holds more than the floor", () => {
     const now = 1_000_000;
-    const pacer = new Pacer(() => now);
+    const pacer = new Pacer(1, () => now);
     pacer.observe({ limit: 50, remaining: 40, resetAt: now + 1000 });
     assert.equal(pacer.delay(), 0);
   });
 
-  it("spaces reads by the refill interval near the bottom of the bucket", () => {
+  it("waits near the bottom of the bucket until it holds a token above the 20 % floor", () => {
     const now = 1_000_000;
-    const pacer = new Pacer(() => now);
-    // 10 tokens, 100 per minute: full again 6 s after being drained (rounded up to 7 s).
+    const pacer = new Pacer(1, () => now);
+    // 10 tokens, 100 per minute: full again 6 s after being drained (rounded up to 7 s). One token
+    // left, the floor is 2 (20 %): two refills, about 0.65 s each by the reset header.
     pacer.observe({ limit: 10, remaining: 1, resetAt: now + 6_000 });
     const delay = pacer.delay();
-    assert.ok(delay > 600 && delay < 1100, `delay ${delay}`);
+    assert.ok(delay > 1100 && delay < 1500, `delay ${delay}`);
   });
 
   it("measures the refill rate from the remaining count's trajectory", () => {
     let now = 0;
-    const pacer = new Pacer(() => now);
+    const pacer = new Pacer(1, () => now);
     // A bucket of 50 refilling 16 per second, read every 80 ms from 5 tokens left: the count
     // drifts down by 0.28 per read.
     let tokens = 5;
@@ -199,7 +200,7 @@ describe("pacing by the rate-limit headers", () => {
 
   it("lengthens the interval after a 429", () => {
     const now = 0;
-    const pacer = new Pacer(() => now);
+    const pacer = new Pacer(1, () => now);
     pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 });
     const before = pacer.interval ?? 0;
     pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 }, false);
