@@ -185,6 +185,10 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       },
       deps.fence,
     );
+    for (const [type, count] of Object.entries(batch.limitEvents ?? {})) {
+      stats.limitEvents ??= {};
+      stats.limitEvents[type] = (stats.limitEvents[type] ?? 0) + count;
+    }
     for (const key of ["read", "sent", "filtered", "rejected", "batches"] as const) {
       progress[key] += counts[key];
     }

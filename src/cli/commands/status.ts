@@ -1,4 +1,5 @@
 import { ConfigError } from "../../errors.ts";
+import { type RecordedBucket, recordedBucket } from "../../runner/job.ts";
 import { type JobStatus, jobStatus } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
 import { duration } from "../../util/duration-text.ts";
@@ -67,8 +68,9 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
       const s = await jobStatus(job, jobStore, undefined);
       const runs = await jobStore.runs.list({ limit });
+      const rateLimit = await recordedBucket(jobStore).catch(() => null);
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ ...s, runs }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ ...s, rateLimit, runs }, null, 2)}\n`);
         return EXIT.ok;
       }
       const lines = [
@@ -87,6 +89,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
           `Lag:         ${duration(s.lagSeconds * 1000)} behind (checkpoint time ${s.checkpointTime})`,
         );
       }
+      if (rateLimit) lines.push(`Rate limit:  ${bucketText(rateLimit)}`);
       if (s.deadLetters.pending > 0) {
         lines.push(`Dead letters: ${s.deadLetters.pending} waiting ('dead-letters list')`);
       }
@@ -96,6 +99,18 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
     });
   },
 };
+
+/** The bucket an execution saw, its share in force and the ceiling that makes, in one line. */
+export function bucketText(b: RecordedBucket): string {
+  const refill =
+    b.refillPerSecond === null
+      ? "refill unknown"
+      : b.refillPerSecond >= 1
+        ? `refill ~${b.refillPerSecond.toFixed(1)}/s`
+        : `refill ~${(b.refillPerSecond * 60).toFixed(0)}/min`;
+  const ceiling = b.ceilingPerMinute === null ? "" : `: at most ${b.ceilingPerMinute} events/min`;
+  return `bucket of ${b.limit}, ${refill}, ${b.remaining} left at ${b.at.replace("T", " ").slice(0, 19)} UTC; share ${Math.round(b.share * 100)} %${ceiling}`;
+}
 
 export function parseLimit(value: unknown, fallback = 10): number {
   if (value === undefined) return fallback;
