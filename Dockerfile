@@ -90,13 +90,16 @@ COPY --from=install --chown=65532:65532 /data /data
 # The distroless entrypoint is node: a smoke test that the package starts on this base.
 RUN ["/nodejs/bin/node", "/app/dist/cli/bin.js", "--version"]
 
-# HTTP_HOST: listen on every address of the container (the default, 127.0.0.1, cannot be reached
-# through a published port). NODE_OPTIONS: the V8 limits the checkout's launcher passes, which
+# HTTP_HOST, INTAKE_HOST: listen on every address of the container (the default, 127.0.0.1, cannot
+# be reached through a published port); the Log Streams intake opens only when a tenant has
+# LOG_STREAM_TOKEN. NODE_OPTIONS: the V8 limits the checkout's launcher passes, which
 # keep memory flat whatever the backlog (BENCHMARKS.md); MALLOC_MMAP_THRESHOLD_: as the launcher
 # sets it, so that glibc hands back what V8's compilers free (about 17 MB at idle). NODE_COMPILE_CACHE:
 # in /tmp, so that a read-only root filesystem only costs the cache.
 ENV HTTP_HOST=0.0.0.0 \
     HTTP_PORT=3000 \
+    INTAKE_HOST=0.0.0.0 \
+    INTAKE_PORT=3001 \
     DATABASE_URL=sqlite:/data/state.sqlite \
     NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size=256" \
     MALLOC_MMAP_THRESHOLD_=1048576 \
@@ -105,7 +108,8 @@ ENV HTTP_HOST=0.0.0.0 \
 USER 65532:65532
 WORKDIR /data
 VOLUME ["/data"]
-EXPOSE 3000
+# The dashboard, health and metrics; the Log Streams intake (publish it only behind TLS).
+EXPOSE 3000 3001
 
 # Liveness for plain Docker and Compose (Kubernetes ignores it and probes /healthz and /readyz).
 # No shell here: node runs the package's own check of GET /healthz on HTTP_PORT, read from the

@@ -16,6 +16,7 @@ const LABELS: Record<string, string> = {
   drain: "drains",
   ratelimit: "rate limits",
   tail: "tail latency",
+  stream: "Log Streams",
   slowLogstash: "slow Logstash",
   elasticsearch: "Elasticsearch sink",
   "opensearch-node": "real OpenSearch node",
@@ -118,6 +119,25 @@ export function renderTable(output: Any): string {
     lines.push(
       `| Tail latency, 50 events/s live, TAIL_INTERVAL ${t.pollIntervalMs} ms (1 run) | p50 ${num(t.p50Ms)} ms, p95 ${num(t.p95Ms)} ms, p99 ${num(t.p99Ms)} ms over ${num(t.events)} events, ${t.missing} missing | p95 < poll interval + 1 s | ${ok ? "✅" : "❌"} |`,
     );
+  }
+  const ls = results.stream;
+  if (ls) {
+    const { byStream: b, byTail: bt } = ls;
+    lines.push(
+      `| Latency by Log Stream vs TAIL at 1 s, 50 events/s live (1 run each) | stream p50 ${num(b.p50Ms)} ms, p95 ${num(b.p95Ms)} ms, p99 ${num(b.p99Ms)} ms over ${num(b.events)} events (${b.missing} missing); TAIL p50 ${num(bt.p50Ms)} ms, p95 ${num(bt.p95Ms)} ms, p99 ${num(bt.p99Ms)} ms | stream p95 < 1 s | ${num(b.p95Ms)} ms ${b.p95Ms < 1000 ? "✅" : "❌"} |`,
+      `| Management API requests per hour to stay fresh | stream + sweep every 5 min: ${num(b.managementApiRequestsPerHour)}; TAIL at 1 s: ${num(bt.managementApiRequestsPerHour)} | — | — |`,
+    );
+    for (const [key, label] of [
+      ["backlogIntoLogstash", "the Logstash fake"],
+      ["backlogIntoCluster", "a fake cluster"],
+    ] as const) {
+      const r = ls[key];
+      if (!r) continue;
+      const target = key === "backlogIntoLogstash";
+      lines.push(
+        `| A resumed stream's backlog, ${num(r.events)} events pushed into the intake, into ${label} (1 run) | ${num(r.eventsPerSecond)} events/s, ${r.cpuMsPer1000Events.toFixed(1)} ms CPU per 1 000 events (the service's whole run), peak RSS ${r.maxRssMb} MB, ${num(r.received)} received | ${target ? "≥ 10 000 events/s" : "—"} | ${target ? `${r.eventsPerSecond >= 10_000 ? "✅" : "❌"}` : "—"} |`,
+      );
+    }
   }
   const s = results.slowLogstash;
   if (s) {

@@ -18,6 +18,7 @@ import * as opensearchNode from "./scenarios/opensearch-node.ts";
 import * as ratelimit from "./scenarios/ratelimit.ts";
 import * as slow from "./scenarios/slow.ts";
 import * as store from "./scenarios/store.ts";
+import * as stream from "./scenarios/stream.ts";
 import * as tail from "./scenarios/tail.ts";
 import * as tenants from "./scenarios/tenants.ts";
 import type { ScenarioOptions } from "./world.ts";
@@ -34,6 +35,7 @@ const scenarios: Scenario[] = [
   drain,
   ratelimit,
   tail,
+  stream,
   slow,
   elasticsearch,
   opensearchNode,

@@ -116,6 +116,7 @@ export class EventLog {
   private readonly times: number[] = [];
   private readonly added: number[] = [];
   private readonly custom = new Map<number, LogEvent>();
+  private readonly appended = new Set<(index: number) => void>();
   private readonly tenant: string;
   private readonly varied: boolean;
 
@@ -137,7 +138,17 @@ export class EventLog {
     this.added.push(Date.now());
     const id = logId(index, time);
     if (custom) this.custom.set(index, { log_id: id, _id: id, ...custom } as LogEvent);
+    for (const listener of this.appended) listener(index);
     return id;
+  }
+
+  /**
+   * Calls `listener` with the index of each event appended from now on (a stream pusher's
+   * source: it reads the event by its index when it sends it). Returns the unsubscribe.
+   */
+  onAppend(listener: (index: number) => void): () => void {
+    this.appended.add(listener);
+    return () => this.appended.delete(listener);
   }
 
   idAt(index: number): string {

@@ -8,6 +8,7 @@ import type { LogEvent } from "../src/interfaces.ts";
 import { Bucket, type RateLimit, SecondClient } from "./bucket.ts";
 import { EventLog } from "./events.ts";
 import { type FaultPlan, Faults } from "./faults.ts";
+import { LogStreamRegistry } from "./log-streams.ts";
 import { closeServer, listenOnLoopback } from "./loopback.ts";
 
 export type TenantFault =
@@ -39,6 +40,15 @@ export type { RateLimit };
 
 /** The client the simulator accepts unless told otherwise: not a secret of anyone's. */
 export const SIMULATED_CLIENT = { id: "test-client-id", secret: "test-client-secret-4f1c9a" };
+
+/** The scopes granted unless told otherwise: the logs and every Log Streams scope. */
+export const DEFAULT_SCOPES = [
+  "read:logs",
+  "read:logs_users",
+  "read:log_streams",
+  "create:log_streams",
+  "update:log_streams",
+];
 
 export interface TenantOptions {
   clientId?: string;
@@ -74,6 +84,8 @@ export interface TenantOptions {
   /** Rewrites the Link header (to simulate broken ones); return undefined to send none. */
   rewriteLink?: (link: string) => string | undefined;
   name?: string;
+  /** The scopes the client is granted on the Management API (DEFAULT_SCOPES). */
+  scopes?: string[];
   /** Events whose details vary in type and keys from one to the next, as real tenants' do. */
   variedDetails?: boolean;
 }
@@ -120,10 +132,16 @@ export class TenantSimulator {
       | "variedDetails"
       | "expiresIn"
       | "secondClient"
+      | "scopes"
     >
   > &
     TenantOptions;
   private readonly tokens = new Map<string, number>();
+  /** The scopes each token was issued with: a grant changed later applies to new tokens. */
+  private readonly tokenScopes = new Map<string, ReadonlySet<string>>();
+  private scopes: string[];
+  /** The tenant's Log Streams and their API (log-streams.ts). */
+  readonly logStreams = new LogStreamRegistry();
   private logsBucket: Bucket;
   /** The other client of the logs bucket, when `secondClient` asked for one. */
   readonly secondClient: SecondClient | null;
@@ -144,6 +162,7 @@ export class TenantSimulator {
       name: "simulated",
       ...options,
     };
+    this.scopes = options.scopes ?? DEFAULT_SCOPES;
     this.log = new EventLog(this.options.name, options.variedDetails === true);
     this.logsBucket = this.newLogsBucket(options.rateLimit ?? UNLIMITED);
     this.secondClient = options.secondClient
@@ -228,6 +247,11 @@ export class TenantSimulator {
     this.tokens.clear();
   }
 
+  /** Changes the client's grant, as in Auth0's dashboard: tokens issued from now on carry it. */
+  setScopes(scopes: string[]): void {
+    this.scopes = scopes;
+  }
+
   eventIds(): string[] {
     return Array.from({ length: this.log.size }, (_, i) => this.log.idAt(i));
   }
@@ -282,6 +306,8 @@ export class TenantSimulator {
     const body = Buffer.concat(chunks).toString("utf8");
     if (req.method === "POST" && url.pathname === "/oauth/token") return this.token(body, req, res);
     if (req.method === "GET" && url.pathname === "/api/v2/logs") return this.logs(url, req, res);
+    if (url.pathname.startsWith("/api/v2/log-streams"))
+      return this.logStreamsApi(url, req, res, body);
     this.send(res, 404, { statusCode: 404, error: "Not Found", message: "Not Found" });
   }
 
@@ -403,6 +429,7 @@ export class TenantSimulator {
     }
     const token = randomBytes(24).toString("base64url");
     this.tokens.set(token, Date.now() + this.options.tokenTtlSeconds * 1000);
+    this.tokenScopes.set(token, new Set(this.scopes));
     this.stats.tokensIssued++;
     if (this.options.recordOwnEvents)
       this.addEvent({
@@ -417,11 +444,30 @@ export class TenantSimulator {
         access_token: token,
         expires_in:
           "expiresIn" in this.options ? this.options.expiresIn : this.options.tokenTtlSeconds,
-        scope: "read:logs read:logs_users",
+        scope: this.scopes.join(" "),
         token_type: "Bearer",
       },
       rate,
     );
+  }
+
+  /** GET/POST/PATCH /api/v2/log-streams[/{id}], on the same tokens and rate limit as the logs. */
+  private logStreamsApi(url: URL, req: IncomingMessage, res: ServerResponse, body: string): void {
+    const rate = this.logsBucket.headers();
+    if (!this.logsBucket.take()) {
+      this.stats.rateLimited++;
+      this.send(res, 429, TOO_MANY, rate);
+      return;
+    }
+    const token = bearer(req);
+    const expiresAt = token ? this.tokens.get(token) : undefined;
+    if (token === undefined || expiresAt === undefined || expiresAt < Date.now()) {
+      this.send(res, 401, UNAUTHORIZED, rate);
+      return;
+    }
+    const scopes = this.tokenScopes.get(token) ?? new Set<string>();
+    const answer = this.logStreams.handle(req.method ?? "GET", url.pathname, body, scopes);
+    this.send(res, answer.status, answer.body, rate);
   }
 
   private async logs(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -514,6 +560,18 @@ export class TenantSimulator {
     this.send(res, 200, events, headers);
   }
 }
+
+/** The valid token a request carries, or undefined. */
+function bearer(req: IncomingMessage): string | undefined {
+  return /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+}
+
+const UNAUTHORIZED = {
+  statusCode: 401,
+  error: "Unauthorized",
+  message: "Expired token received for JSON Web Token validation",
+  attributes: { error: "Expired token received for JSON Web Token validation" },
+};
 
 const TOO_MANY = {
   statusCode: 429,

@@ -66,12 +66,24 @@ export interface RunCounts {
   sent: number;
   /** Left out by LOG_TYPES / LOG_LEVEL. */
   filtered: number;
+  /**
+   * Left out by the sweep because the tenant's Log Stream (or an earlier push) already delivered
+   * them; always 0 without a stream.
+   */
+  streamed: number;
   /** Refused by the sink for good and kept as dead letters. */
   rejected: number;
   batches: number;
 }
 
-export const NO_COUNTS: RunCounts = { read: 0, sent: 0, filtered: 0, rejected: 0, batches: 0 };
+export const NO_COUNTS: RunCounts = {
+  read: 0,
+  sent: 0,
+  filtered: 0,
+  streamed: 0,
+  rejected: 0,
+  batches: 0,
+};
 
 /** What a sink sends: documents shaped for it, and the Auth0 id of each (a document id, where the sink has them). */
 export interface SinkBatch {
@@ -478,10 +490,20 @@ export interface Notifier {
    * per destination (`channel`) rather than once per tenant.
    */
   storeStatus(change: { down: true; error: string } | { down: false; forMs: number }): void;
+  /**
+   * The tenant's Log Stream left `active` (one message per episode, whatever the sweeps read until
+   * it is active again), or is active again after `forMs`. Never throws, never waits.
+   */
+  logStreamChanged(change: LogStreamChange): void;
   /** Where messages go, to tell destinations apart (no secret: a digest); null: nowhere. */
   readonly channel: string | null;
   idle(): Promise<void>;
 }
+
+/** A Log Stream's episode, as Slack is told it (runner/stream-health.ts decides). */
+export type LogStreamChange =
+  | { active: false; id: string; status: string; resumed: boolean; warning: string }
+  | { active: true; id: string; forMs: number };
 
 /** A move of the checkpoint other than a delivery, as the store records it. */
 export interface CheckpointMoveRecord {

@@ -264,7 +264,57 @@ for (const variant of variants) {
       // Probes and Prometheus reach the pod on its own address: not a loopback listener.
       assert.ok(!["127.0.0.1", "localhost", "::1"].includes(loaded.process.http.host));
       const ports = (container.ports ?? []).map((p) => p.containerPort);
-      assert.deepEqual(ports, [loaded.process.http.port], "containerPort is HTTP_PORT");
+      assert.deepEqual(
+        ports,
+        [loaded.process.http.port, loaded.process.intake.port],
+        "containerPorts are HTTP_PORT, then INTAKE_PORT",
+      );
+      // The Ingress reaches the intake on the pod's address too.
+      assert.ok(!["127.0.0.1", "localhost", "::1"].includes(loaded.process.intake.host));
+    });
+
+    it("publishes the intake's /log-stream paths, and only those, over TLS to its port", async () => {
+      const ingress = only(objects, "Ingress");
+      const service = only(objects, "Service");
+      const { http, intake } = load().process;
+      const intakePort = container.ports?.find((p) => p.containerPort === intake.port);
+      const servicePort = (
+        service.spec.ports as { name: string; port: number; targetPort: string | number }[]
+      ).find((p) => [intakePort?.name, intakePort?.containerPort].includes(p.targetPort));
+      assert.ok(servicePort, "the Service has a port for the intake");
+      const rules = ingress.spec.rules as {
+        host: string;
+        http: {
+          paths: {
+            path: string;
+            pathType: string;
+            backend: { service: { name: string; port: { name?: string; number?: number } } };
+          }[];
+        };
+      }[];
+      const tlsHosts = new Set(
+        (ingress.spec.tls as { hosts: string[] }[]).flatMap((t) => t.hosts ?? []),
+      );
+      assert.ok(rules.length > 0);
+      for (const rule of rules) {
+        assert.ok(tlsHosts.has(rule.host), `${rule.host}: Auth0 sends to https:// only`);
+        for (const path of rule.http.paths) {
+          // Prefix matches whole path elements: /log-stream and /log-stream/<tenant id> only.
+          assert.deepEqual([path.path, path.pathType], ["/log-stream", "Prefix"]);
+          const { name, port } = path.backend.service;
+          assert.equal(name, service.metadata.name);
+          assert.ok(
+            port.name === servicePort.name || port.number === servicePort.port,
+            "to the Service's intake port, never the dashboard's",
+          );
+        }
+        // The Ingress passes its host on as Host: the intake's guard must answer it, not 421.
+        const app = new Hono();
+        app.use("*", hostGuard({ listen: intake.host, names: http.allowedHosts ?? [] }));
+        app.post("/log-stream", (c) => c.body(null, 204));
+        const answer = await app.request(`https://${rule.host}/log-stream`, { method: "POST" });
+        assert.equal(answer.status, 204, `${rule.host} must be in ALLOWED_HOSTS`);
+      }
     });
 
     it("probes the service's health routes on its port", async () => {

@@ -237,6 +237,10 @@ async function scrapeService(t: TestContext) {
   search.failNext("503", 1_000);
   w.tenant.addEvents(1);
   await service.tick("manual");
+  // The intake's pushes (src/intake/) and a stream's status as a sweep with LOG_STREAM_ID reads it
+  // (runner/stream-health.ts), told through the same ports.
+  metrics.pushed("default", { delivered: 3, duplicates: 1, filtered: 0, rejected: 0 }, Date.now());
+  metrics.logStreamStatus("default", "active");
   const text = await (await app.request("/metrics")).text();
   // `run` also exports Node's process metrics (the helper leaves them out): the same collector.
   const defaults = new Registry();

@@ -428,11 +428,14 @@ describe("the Dockerfile", () => {
     assert.ok(data?.args.includes("--chown=65532:65532"), "/data belongs to 65532");
   });
 
-  it("listens on every address, and exposes the port it sets", () => {
+  it("listens on every address, and exposes the ports it sets (the dashboard's, the intake's)", () => {
     assert.equal(env.HTTP_HOST, "0.0.0.0");
+    assert.equal(env.INTAKE_HOST, "0.0.0.0");
     const exposed = of(final, "EXPOSE").flatMap((i) => i.args.split(/\s+/));
-    assert.deepEqual(exposed, [env.HTTP_PORT]);
-    assert.equal(settingsByName.get("HTTP_PORT")?.schema.safeParse(env.HTTP_PORT).success, true);
+    assert.deepEqual(exposed, [env.HTTP_PORT, env.INTAKE_PORT]);
+    for (const name of ["HTTP_PORT", "INTAKE_PORT"]) {
+      assert.equal(settingsByName.get(name)?.schema.safeParse(env[name]).success, true, name);
+    }
   });
 
   it("sets only settings and Node's own variables, and the launcher's memory limits", () => {

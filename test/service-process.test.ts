@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { request } from "undici";
+import { indexOfId } from "../simulator/events.ts";
 import { spawnCli } from "./helpers/cli.ts";
 import { until } from "./helpers/poll.ts";
 import { world } from "./helpers/world.ts";
@@ -52,6 +53,60 @@ describe("run (the service process)", () => {
     assert.equal(result.code, 1);
     assert.ok(
       result.stderr.includes(`cannot listen on 127.0.0.1:${port} (HTTP_HOST, HTTP_PORT)`),
+      result.stderr,
+    );
+  });
+
+  it("opens the Log Streams intake when the tenant has LOG_STREAM_TOKEN, delivers pushes, and stops on SIGTERM", async (t) => {
+    const w = await world(t, { tenant: { backlog: 0 } });
+    const token = "Bearer intake-process-test-0123456789";
+    const service = spawnCli(
+      ["run"],
+      { ...w.env, HTTP_PORT: "0", INTAKE_PORT: "0", SCHEDULE: "1h", LOG_STREAM_TOKEN: token },
+      w.dir,
+    );
+    let stderr = "";
+    service.child.stderr.on("data", (chunk) => (stderr += chunk));
+    const url = await until(
+      () => /"url":"(http:\/\/127\.0\.0\.1:\d+)","paths":\["\/log-stream"\]/.exec(stderr)?.[1],
+      { timeoutMs: 10_000 },
+    );
+    const ids = w.tenant.addEvents(3);
+    const body = ids
+      .map((id) => {
+        const { _id, ...data } = w.tenant.log.eventAt(indexOfId(id));
+        return JSON.stringify({ log_id: id, data });
+      })
+      .join("\n");
+    const pushed = await request(`${url}/log-stream`, {
+      method: "POST",
+      body,
+      headers: { authorization: token },
+    });
+    assert.equal(pushed.statusCode, 200, await pushed.body.text());
+    assert.deepEqual(w.missing(), []);
+    service.child.kill("SIGTERM");
+    const result = await service.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!result.stderr.includes("intake-process-test"), "the token is never logged");
+  });
+
+  it("refuses an intake port it cannot listen on, naming the settings (exit 1)", async (t) => {
+    const w = await world(t, { tenant: { backlog: 1 } });
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    t.after(() => taken.close());
+    const port = (taken.address() as AddressInfo).port;
+    const env = {
+      ...w.env,
+      HTTP_PORT: "0",
+      INTAKE_PORT: String(port),
+      LOG_STREAM_TOKEN: "Bearer intake-process-test-0123456789",
+    };
+    const result = await spawnCli(["run"], env, w.dir).done;
+    assert.equal(result.code, 1);
+    assert.ok(
+      result.stderr.includes(`cannot listen on 127.0.0.1:${port} (INTAKE_HOST, INTAKE_PORT)`),
       result.stderr,
     );
   });

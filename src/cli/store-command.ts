@@ -14,6 +14,8 @@ export interface StoredJob {
   id: string;
   schedule: string;
   auth0LogRetentionMs: number;
+  /** It has a Log Stream (LOG_STREAM_TOKEN), and its id when watched (LOG_STREAM_ID). */
+  logStream: { id: string | undefined } | undefined;
 }
 
 export interface StoreView {
@@ -38,12 +40,20 @@ export function storeView(io: Io): StoreView {
         id: job.id,
         schedule: job.schedule,
         auth0LogRetentionMs: job.auth0LogRetentionMs,
+        logStream: job.logStream ? { id: job.logStream.id } : undefined,
       })),
     };
   }
   const { values, warnings } = loadSome(
     io.env,
-    ["DATABASE_URL", "DATABASE_TIMEOUT", "SCHEDULE", "AUTH0_LOG_RETENTION"],
+    [
+      "DATABASE_URL",
+      "DATABASE_TIMEOUT",
+      "SCHEDULE",
+      "AUTH0_LOG_RETENTION",
+      "LOG_STREAM_TOKEN",
+      "LOG_STREAM_ID",
+    ],
     { cwd: io.cwd },
   );
   warn(io, warnings);
@@ -55,6 +65,10 @@ export function storeView(io: Io): StoreView {
         id: "default",
         schedule: values.SCHEDULE as string,
         auth0LogRetentionMs: values.AUTH0_LOG_RETENTION as number,
+        logStream:
+          values.LOG_STREAM_TOKEN === undefined
+            ? undefined
+            : { id: values.LOG_STREAM_ID as string | undefined },
       },
     ],
   };

@@ -24,6 +24,10 @@ export class Metrics implements JobObserver, ReplicaObserver {
     "events_filtered_total",
     "Log events left out by LOG_TYPES / LOG_LEVEL",
   );
+  private readonly eventsStreamed = this.counter(
+    "events_already_streamed_total",
+    "Log events the sweep left out because the tenant's Log Stream (or an earlier push) already delivered them",
+  );
   private readonly eventsRejected = this.counter(
     "events_rejected_total",
     "Log events the sink refused for good, kept as dead letters",
@@ -85,6 +89,24 @@ export class Metrics implements JobObserver, ReplicaObserver {
     "Auth0's api_limit (a 429) and api_limit_warning (a bucket left under 20 %) events read from the tenant's own log, by type",
     ["tenant", "type"],
   );
+  private readonly streamEvents = this.counter(
+    "stream_events_total",
+    "Log events pushed by the tenant's Log Stream, by outcome: delivered, duplicates (already delivered by either path), filtered (LOG_TYPES / LOG_LEVEL), rejected (dead letters)",
+    ["tenant", "outcome"],
+  );
+  private readonly lastPushAt = this.gauge(
+    "stream_last_push_timestamp_seconds",
+    "When the tenant's Log Stream last pushed events that were accepted (the latest known to this replica)",
+  );
+  private readonly streamStatus = this.gauge(
+    "log_stream_status",
+    "The tenant's Log Stream status as the sweep last read it (LOG_STREAM_ID): 1 for the current status, 0 for the others; status unknown when it could not be read",
+    ["tenant", "status"],
+  );
+  /** The newest push known per tenant (seconds), so that an older one told later is not shown. */
+  private readonly lastPushSeconds = new Map<string, number>();
+  /** The status series shown per tenant, to remove when it changes or the tenant goes. */
+  private readonly streamStatuses = new Map<string, Set<string>>();
   private readonly tenantsHeld = this.gauge(
     "tenants_held",
     "Jobs (tenants) this replica holds the lease of, and exports",
@@ -115,6 +137,42 @@ export class Metrics implements JobObserver, ReplicaObserver {
     ]) {
       gauge.remove({ tenant });
     }
+    // The status is read by the holder's sweep; the pushes reach every replica and stay told.
+    this.forgetStreamStatus(tenant);
+  }
+
+  private forgetStreamStatus(tenant: string): void {
+    for (const status of this.streamStatuses.get(tenant) ?? []) {
+      this.streamStatus.remove({ tenant, status });
+    }
+    this.streamStatuses.delete(tenant);
+  }
+
+  pushed(
+    tenant: string,
+    counts: { delivered: number; duplicates: number; filtered: number; rejected: number },
+    at: number,
+  ): void {
+    for (const outcome of ["delivered", "duplicates", "filtered", "rejected"] as const) {
+      this.streamEvents.inc({ tenant, outcome }, counts[outcome]);
+    }
+    // Pushes are told as they end, not in order; the sweep tells the store's latest: keep the newest.
+    const seconds = at / 1000;
+    const current = this.lastPushSeconds.get(tenant);
+    if (current === undefined || seconds > current) {
+      this.lastPushSeconds.set(tenant, seconds);
+      this.lastPushAt.set({ tenant }, seconds);
+    }
+  }
+
+  logStreamStatus(tenant: string, status: string | null): void {
+    this.forgetStreamStatus(tenant);
+    const current = status ?? "unknown";
+    const shown = new Set(["active", "paused", "suspended", current]);
+    for (const each of shown) {
+      this.streamStatus.set({ tenant, status: each }, each === current ? 1 : 0);
+    }
+    this.streamStatuses.set(tenant, shown);
   }
 
   /**
@@ -139,6 +197,7 @@ export class Metrics implements JobObserver, ReplicaObserver {
     this.eventsRead.inc(labels, progress.read - last.read);
     this.eventsSent.inc(labels, progress.sent - last.sent);
     this.eventsFiltered.inc(labels, progress.filtered - last.filtered);
+    this.eventsStreamed.inc(labels, progress.streamed - last.streamed);
     this.eventsRejected.inc(labels, progress.rejected - last.rejected);
     this.batches.inc(labels, progress.batches - last.batches);
     if (progress.lagMs !== null) this.lag.set(labels, progress.lagMs / 1000);

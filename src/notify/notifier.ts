@@ -8,7 +8,13 @@ import type { Logger } from "pino";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { JobSettings } from "../config/types.ts";
 import { describe } from "../errors.ts";
-import type { ExecutionEnd, JobStore, Notifier, RunRecord } from "../interfaces.ts";
+import type {
+  ExecutionEnd,
+  JobStore,
+  LogStreamChange,
+  Notifier,
+  RunRecord,
+} from "../interfaces.ts";
 import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
 import { runWarning } from "../util/run-warnings.ts";
@@ -23,6 +29,7 @@ export class NullNotifier implements Notifier {
   async executionEnded(): Promise<void> {}
   async dailyReport(): Promise<void> {}
   storeStatus(): void {}
+  logStreamChanged(): void {}
   async idle(): Promise<void> {}
 }
 
@@ -157,6 +164,29 @@ export class SlackNotifier implements Notifier {
     );
   }
 
+  logStreamChanged(change: LogStreamChange): void {
+    if (change.active) {
+      this.client.post(
+        layout(
+          this.title("Auth0 Log Stream active again"),
+          md`The Log Stream \`${change.id}\` is active again after ${duration(change.forMs)}: events arrive within seconds; the sweep filled what it missed.`,
+          [],
+        ),
+      );
+      return;
+    }
+    const title = change.resumed
+      ? `Auth0 Log Stream was ${change.status}: resumed`
+      : `Auth0 Log Stream ${change.status}`;
+    this.client.post(
+      layout(
+        this.title(title),
+        md`${change.warning}\nNothing is lost while the sweep runs: it reads every event from the checkpoint.`,
+        [],
+      ),
+    );
+  }
+
   /** Posts the run's warnings whose cause was not posted within ALERT_REMINDER. */
   private async warnings(end: ExecutionEnd): Promise<void> {
     const warnings = end.run?.warnings ?? [];
@@ -172,7 +202,8 @@ export class SlackNotifier implements Notifier {
     await this.store.state.set(WARNING_STATE, JSON.stringify(posted)).catch(() => {});
     const typed = fresh.map(runWarning);
     const refused = typed.filter((w) => w.kind === "dead-letters").map((w) => w.text);
-    const others = typed.filter((w) => w.kind !== "dead-letters").map((w) => w.text);
+    // The Log Stream's are told once per episode instead (logStreamChanged).
+    const others = typed.filter((w) => w.kind === "other").map((w) => w.text);
     if (refused.length > 0) {
       const text = md`${refused.join("\n")}\nNothing was lost: each is kept with the reason. Fix the cause (often: run setup), then re-send them with \`dead-letters retry --all\` or the dashboard's Dead letters page.`;
       this.client.post(

@@ -37,6 +37,19 @@ export interface JobObserver {
   lastSuccess(job: JobId, at: number): void;
   /** This replica no longer exports `job` (handed over, taken over, removed). */
   forget(job: JobId): void;
+  /**
+   * A push of the tenant's Log Stream accepted by the intake (any replica's, whoever holds the
+   * lease): its events delivered, dropped as already delivered, left out by LOG_TYPES/LOG_LEVEL,
+   * and refused (dead letters); `at`: when (epoch ms). Also told with no counts by the sweep, from
+   * the store's record, so that a replica that took no push yet knows when the last one was.
+   */
+  pushed(
+    job: JobId,
+    counts: { delivered: number; duplicates: number; filtered: number; rejected: number },
+    at: number,
+  ): void;
+  /** The Log Stream's status as the sweep read it (active, paused, suspended); null: unknown. */
+  logStreamStatus(job: JobId, status: string | null): void;
 }
 
 /** This replica's share of the jobs, told by the supervisor (runner/supervisor.ts). */

@@ -5,9 +5,10 @@
 // the lease is lost or given back.
 
 import type { Logger } from "pino";
+import { LogStreamsClient } from "../auth0/log-streams.ts";
 import type { JobSettings } from "../config/types.ts";
 import { describe, LeaseLostError } from "../errors.ts";
-import type { JobStore, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
+import type { JobStore, Notifier, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
 import type { JobObserver } from "../ports/observers.ts";
 import { newBudget } from "../util/retry.ts";
 import { assembleJob, type Job } from "./assemble.ts";
@@ -19,6 +20,7 @@ import { JobSchedule } from "./job-schedule.ts";
 import type { JobLease } from "./lease.ts";
 import { executeOnce, newStats } from "./once.ts";
 import { OneAtATime, type Turn } from "./one-at-a-time.ts";
+import { checkStreamHealth } from "./stream-health.ts";
 import { foldTarget, type TailRun } from "./tail.ts";
 
 export interface RunningInfo {
@@ -45,6 +47,9 @@ export class JobRunner {
   readonly store: JobStore;
   private readonly logger: Logger;
   private readonly observer: JobObserver;
+  private readonly notifier: Notifier;
+  /** The Management API's log streams, for the stream's health (LOG_STREAM_ID); made when first used. */
+  private logStreams: LogStreamsClient | null = null;
   private readonly report: JobReport;
   readonly schedule: JobSchedule;
   private lease: JobLease | null = null;
@@ -70,6 +75,7 @@ export class JobRunner {
     this.store = deps.store;
     this.logger = deps.logger;
     this.observer = deps.observer;
+    this.notifier = deps.notifier;
     this.report = new JobReport(deps);
     this.schedule = new JobSchedule(
       deps.config.schedule,
@@ -234,6 +240,8 @@ export class JobRunner {
         stop: stop.signal,
         abandon: abandon.signal,
         poll: poll ? { into: foldTarget(this.tailRun) } : undefined,
+        // Tail polls leave the stream to the executions on the SCHEDULE: once a period is enough.
+        notices: poll ? undefined : this.streamHealth(stop.signal),
         onProgress: (progress) => {
           if (this.currentInfo) this.currentInfo.progress = progress;
           this.observer.progress(this.id, progress, this.reported);
@@ -278,6 +286,27 @@ export class JobRunner {
       this.clearTail();
       this.tailTimer = setTimeout(() => void this.poll(), this.config.tail.intervalMs);
     }
+  }
+
+  /** The Log Stream's health read beside a sweep (stream-health.ts); undefined without LOG_STREAM_ID. */
+  private streamHealth(signal: AbortSignal): Promise<string[]> | undefined {
+    if (!this.config.logStream?.id) return undefined;
+    this.logStreams ??= new LogStreamsClient({
+      ...this.config.auth0,
+      store: this.store.tokens,
+      requestTimeoutMs: this.config.requestTimeoutMs,
+    });
+    return checkStreamHealth(
+      {
+        config: { id: this.id, logStream: this.config.logStream },
+        client: this.logStreams,
+        store: this.store,
+        observer: this.observer,
+        notifier: this.notifier,
+        logger: this.logger,
+      },
+      signal,
+    );
   }
 
   /** The pending dead letters, for the metric. */
@@ -327,6 +356,8 @@ export class JobRunner {
     }
     await (await this.job?.catch(() => null))?.close();
     this.job = null;
+    await this.logStreams?.close();
+    this.logStreams = null;
     this.observer.forget(this.id);
   }
 

@@ -1,10 +1,22 @@
-// One execution of an assembled job: a fresh retry budget and counters, then runExecution.
+// One execution of an assembled job: a fresh retry budget and counters, then runExecution. With a
+// Log Stream, the execution is the sweep: it stops LOG_STREAM_SWEEP_DELAY behind now, leaves out
+// what the record of delivered ids has, and prunes that record once it caught up.
 
 import type { Logger } from "pino";
+import { checkpointAt } from "../auth0/checkpoint.ts";
 import type { ObservedBucket } from "../auth0/pacer.ts";
 import type { JobSettings } from "../config/types.ts";
 import { describe } from "../errors.ts";
-import type { ExecutionStats, Fence, JobStore, RunTrigger } from "../interfaces.ts";
+import type {
+  Checkpoint,
+  ExecutionStats,
+  Fence,
+  JobStore,
+  Page,
+  ReadContext,
+  RunTrigger,
+  Source,
+} from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import type { Job } from "./assemble.ts";
 import {
@@ -14,6 +26,22 @@ import {
   runExecution,
 } from "./execution.ts";
 import { recordBucket } from "./job.ts";
+import { sweepSource } from "./sweep-source.ts";
+
+/**
+ * How long a stream may deliver an event again: Auth0 re-drives a failed delivery until it pauses
+ * the stream, after 7 days of failures.
+ */
+export const STREAM_REDELIVERY_MS = 7 * 86_400_000;
+
+/**
+ * Below which the record of delivered ids may forget: ids the sweep will not read again (before
+ * its checkpoint) and that a stream no longer re-delivers (older than a week).
+ */
+export function deliveredPruneBefore(checkpoint: Checkpoint, now = Date.now()): Checkpoint {
+  const redelivered = checkpointAt(new Date(now - STREAM_REDELIVERY_MS));
+  return checkpoint < redelivered ? checkpoint : redelivered;
+}
 
 export function newStats(): ExecutionStats {
   return { retries: { source: 0, sink: 0 }, rateLimited: { source: 0, sink: 0 } };
@@ -30,17 +58,50 @@ export interface OnceOptions {
   abandon?: AbortSignal | undefined;
   onProgress?: (progress: Progress) => void;
   poll?: ExecutionDeps["poll"];
+  /**
+   * Warnings found beside the execution (the Log Stream's health: stream-health.ts), which never
+   * rejects: they join the run's warnings at its first read.
+   */
+  notices?: Promise<string[]> | undefined;
+}
+
+/**
+ * The source, giving `notices` to the execution's warn with its first read: the execution keeps
+ * its warnings to itself, and its reader's context is how anything beside it adds one. Read
+ * concurrently, so that the notices cost the execution no time.
+ */
+export function withNotices(source: Source, notices: Promise<string[]>): Source {
+  let pending: Promise<string[]> | null = notices;
+  return {
+    firstRead: (from) => source.firstRead(from),
+    authenticate: (context) => source.authenticate(context),
+    close: () => source.close(),
+    async read(url: string, context: ReadContext): Promise<Page> {
+      const waiting = pending;
+      if (waiting === null) return source.read(url, context);
+      pending = null;
+      const page = source.read(url, context);
+      page.catch(() => {});
+      for (const notice of await waiting.catch(() => [])) context.warn?.(notice);
+      return page;
+    },
+  };
 }
 
 export async function executeOnce(
   options: OnceOptions,
 ): Promise<ExecutionResult & { stats: ExecutionStats; bucket: ObservedBucket | null }> {
   const { config, job, store, logger } = options;
+  const stream = config.logStream;
   const stats = newStats();
+  // A sweep source per execution: it ends its pass, not the job's.
+  const swept = stream ? sweepSource(job.source, stream.sweepDelayMs) : job.source;
+  const source = options.notices ? withNotices(swept, options.notices) : swept;
   const result = await runExecution({
     settings: config,
     store,
-    source: job.source,
+    source,
+    delivered: stream ? store.delivered : undefined,
     sink: job.sink,
     batcher: job.batcher,
     logger,
@@ -65,6 +126,13 @@ export async function executeOnce(
       ceilingPerMinute:
         refill === null ? null : Math.round(config.rateLimitShare * refill * 60 * config.batchSize),
     }).catch((error) => logger.debug(`the rate limit seen was not recorded: ${describe(error)}`));
+  }
+  if (stream && result.outcome === "success") {
+    // Not the execution's failure: the record only stays larger until the next sweep prunes it.
+    await store.delivered.prune(deliveredPruneBefore(result.checkpoint)).then(
+      (pruned) => logger.debug({ pruned }, "delivered ids pruned"),
+      (error) => logger.warn(`the record of delivered ids could not be pruned: ${describe(error)}`),
+    );
   }
   return { ...result, stats, bucket };
 }

@@ -157,7 +157,7 @@ export async function exchange(
   dispatcher: Dispatcher,
   url: string,
   options: {
-    method: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
+    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
     headers?: Record<string, string>;
     body?: string | Buffer;
     signal?: AbortSignal | undefined;

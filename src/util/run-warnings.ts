@@ -5,7 +5,7 @@
 // cannot silently break the other; anything else is "other".
 
 /** What a warning is about, for what reacts to it. */
-export type WarningKind = "dead-letters" | "other";
+export type WarningKind = "dead-letters" | "log-stream" | "other";
 
 export interface RunWarning {
   kind: WarningKind;
@@ -27,7 +27,40 @@ export function deadLettersWarning(
   };
 }
 
+/**
+ * How the Log Stream warnings begin, as logStreamWarning and logStreamResumed write them: told to
+ * Slack once per episode (runner/stream-health.ts), not with every run's warnings.
+ */
+const LOG_STREAM = /^(the Log Stream \S+ is not active: it is |resumed the Log Stream \S+ )/;
+
+/** Why a stream may be in a status, for the operator. */
+const STATUS_WHY: Record<string, string> = {
+  paused: "someone paused it (Auth0's dashboard or the Management API)",
+  suspended: "Auth0 stopped it after failing to deliver for a long time",
+};
+
+/** The tenant's Log Stream is not active: its events come only by the sweep, a SCHEDULE late. */
+export function logStreamWarning(id: string, status: string, resume: boolean): RunWarning {
+  const why = STATUS_WHY[status] ?? "a status this version does not know";
+  const fix = resume
+    ? "LOG_STREAM_RESUME could not set it back to active"
+    : "set it active in Auth0's dashboard (Monitoring > Streams), or set LOG_STREAM_RESUME=true";
+  return {
+    kind: "log-stream",
+    text: `the Log Stream ${id} is not active: it is ${status} (${why}); events arrive only by the sweep, up to a SCHEDULE late; ${fix}`,
+  };
+}
+
+/** LOG_STREAM_RESUME set the stream back to active. */
+export function logStreamResumed(id: string, was: string): RunWarning {
+  return {
+    kind: "log-stream",
+    text: `resumed the Log Stream ${id} (it was ${was}); the sweep fills what it missed`,
+  };
+}
+
 /** A warning as the run record keeps it (text), with its kind. */
 export function runWarning(text: string): RunWarning {
-  return { kind: DEAD_LETTERS.test(text) ? "dead-letters" : "other", text };
+  if (DEAD_LETTERS.test(text)) return { kind: "dead-letters", text };
+  return { kind: LOG_STREAM.test(text) ? "log-stream" : "other", text };
 }

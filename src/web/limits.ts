@@ -46,9 +46,17 @@ function lingerOnClose(socket: Socket | undefined): void {
   };
 }
 
-function tooLarge(c: Context, limit: number): Response {
+/**
+ * Answers before the request's body was read, closing the connection once the client stopped
+ * sending (a linger, not a reset: see lingerOnClose), so the rest of the body is never parsed.
+ */
+export function closeAfterAnswer(c: Context): void {
   c.header("connection", "close");
   lingerOnClose((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket);
+}
+
+function tooLarge(c: Context, limit: number): Response {
+  closeAfterAnswer(c);
   const message = `request body larger than ${limit} bytes`;
   return c.req.path.startsWith("/api/")
     ? c.json({ error: message }, 413)

@@ -4,6 +4,7 @@
 // their own. Every listener starts from `listenerApp`, so the host-name guard is first on each, and
 // `listen` opens no other.
 
+import { createServer as createHttpsServer } from "node:https";
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Logger } from "pino";
@@ -113,11 +114,15 @@ export function webApp(
   return app;
 }
 
-/** Serves an app made by listenerApp (any other lacks the host-name guard) on `host`:`port`. */
+/**
+ * Serves an app made by listenerApp (any other lacks the host-name guard) on `host`:`port`, over
+ * https when given a certificate and key (PEM).
+ */
 export function listen(
   app: Hono,
   host: string,
   port: number,
+  tls?: { cert: Buffer; key: Buffer },
 ): Promise<{ server: ServerType; url: string }> {
   if (!guarded.has(app)) {
     return Promise.reject(
@@ -125,9 +130,11 @@ export function listen(
     );
   }
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+    const options = { fetch: app.fetch, hostname: host, port };
+    const secure = tls ? { createServer: createHttpsServer, serverOptions: tls } : {};
+    const server = serve({ ...options, ...secure }, (info) => {
       const shownHost = info.address.includes(":") ? `[${info.address}]` : info.address;
-      resolve({ server, url: `http://${shownHost}:${info.port}` });
+      resolve({ server, url: `${tls ? "https" : "http"}://${shownHost}:${info.port}` });
     });
     server.once("error", reject);
   });

@@ -15,6 +15,7 @@ import {
 } from "../runner/job-actions.ts";
 import { effectiveSchedule } from "../runner/job-schedule.ts";
 import { parseReplayTarget, recordReplay, skippedSpan } from "../runner/replay.ts";
+import { streamEventsText, streamFigures, streamStatusText } from "../runner/stream-figures.ts";
 import { retentionWarning } from "../runner/warnings.ts";
 import { describeSink } from "../sinks/index.ts";
 import type { DashboardDeps, Env } from "./context.ts";
@@ -48,15 +49,23 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     const t = get(c);
     const midnight = new Date();
     midnight.setUTCHours(0, 0, 0, 0);
-    const [status, perHour, sink] = await Promise.all([
+    const [status, perHour, sink, stream] = await Promise.all([
       jobStatus(t.config, t.store, t.runner),
       t.store.runs.sentPerHour(midnight.toISOString()),
       t.runner?.sinkInfo(),
+      t.config.logStream ? streamFigures(t.store, t.config.logStream) : null,
     ]);
     return c.json({
       ...status,
       sink: sink?.target ?? describeSink(t.config.sink),
       today: { sent: perHour.reduce((a, b) => a + b, 0), perHour },
+      // Worded here, as `status` words it: the page shows the text.
+      logStream: stream && {
+        ...stream,
+        active: stream.health?.status === "active",
+        statusText: streamStatusText(stream),
+        eventsText: streamEventsText(stream),
+      },
     });
   });
 

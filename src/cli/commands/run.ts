@@ -1,5 +1,6 @@
-import type { ProcessConfig } from "../../config/types.ts";
-import { describe } from "../../errors.ts";
+import type { Deployment, ProcessConfig } from "../../config/types.ts";
+import { ConfigError, describe } from "../../errors.ts";
+import type { Intake, PushObserver } from "../../intake/intake.ts";
 import type { Store } from "../../interfaces.ts";
 import type { Supervisor } from "../../runner/supervisor.ts";
 import { addressList } from "../../util/addresses.ts";
@@ -109,6 +110,14 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       return EXIT.failed;
     }
     logger.info({ url: web.url, tenants: deployment.jobs.length, store: store.kind }, "listening");
+    let intake: OpenIntake | null = null;
+    try {
+      intake = await openIntake(deployment, { store, metrics, logger });
+    } catch (error) {
+      await stopService(supervisor, store, web.server, null);
+      io.stderr.write(`error: ${describe(error)}\n`);
+      return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
+    }
     if (password.generated) {
       // Printed once, as Grafana or Jupyter do; only its hash is kept, so it cannot be shown again.
       io.stderr.write(
@@ -122,7 +131,9 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     const reload = deployment.file
       ? () => {
           // One reload at a time: a second SIGHUP waits for the first, then reads the file anew.
-          reloading = reloading.then(() => reloadTenants(io, supervisor, logger, settings));
+          reloading = reloading.then(() =>
+            reloadTenants(io, supervisor, logger, settings, intake?.intake ?? null),
+          );
         }
       : () =>
           logger.warn(
@@ -134,7 +145,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       const stopListening = onStopSignals(
         async (signal) => {
           logger.info(`${signal}: stopping after the batches in flight (again to exit at once)`);
-          await stopService(supervisor, store, web.server);
+          await stopService(supervisor, store, web.server, intake);
           logger.info("stopped");
           stopListening();
           process.off("SIGHUP", reload);
@@ -151,10 +162,58 @@ async function stopService(
   supervisor: Supervisor,
   store: Store,
   server: { close(): unknown },
+  intake: OpenIntake | null,
 ): Promise<void> {
+  // Pushes first: no new one is taken, those in flight are answered (within PUSH_DEADLINE_MS)
+  // while the store is still open.
+  await intake?.close();
   await supervisor.stop(GRACE_MS);
   server.close();
   await store.close();
+}
+
+interface OpenIntake {
+  intake: Intake;
+  close(): Promise<void>;
+}
+
+/** The Log Streams intake's listener, when a tenant has a stream (LOG_STREAM_TOKEN). */
+async function openIntake(
+  deployment: Deployment,
+  deps: { store: Store; metrics: PushObserver; logger: ReturnType<typeof loggerFor> },
+): Promise<OpenIntake | null> {
+  if (!deployment.jobs.some((job) => job.logStream)) return null;
+  const [{ openIntakeListener }, { Intake }] = await Promise.all([
+    import("../../intake/listener.ts"),
+    import("../../intake/intake.ts"),
+  ]);
+  const logger = deps.logger.child({ component: "intake" });
+  const intake = new Intake(deployment.jobs, {
+    store: deps.store,
+    logger,
+    observer: deps.metrics,
+    single: deployment.file === undefined,
+  });
+  const listener = await openIntakeListener(intake, deployment.process, logger).catch(
+    async (error: unknown) => {
+      await intake.close();
+      throw error;
+    },
+  );
+  const tenants = deployment.jobs.filter((job) => job.logStream).map((job) => job.id);
+  const paths = deployment.file ? tenants.map((id) => `/log-stream/${id}`) : ["/log-stream"];
+  logger.info({ url: listener.url, paths }, "Log Streams intake listening");
+  return {
+    intake,
+    async close() {
+      await new Promise<void>((resolve) => {
+        listener.server.close(() => resolve());
+        // Idle keep-alive connections would hold close() open: those in flight still finish.
+        (listener.server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await intake.close();
+    },
+  };
 }
 
 /** SIGHUP: the tenants file again; a file that does not load changes nothing and says why. */
@@ -167,9 +226,16 @@ async function reloadTenants(
   supervisor: Supervisor,
   logger: ReturnType<typeof loggerFor>,
   started: ProcessConfig,
+  intake: Intake | null,
 ): Promise<void> {
   try {
     const next = loadSettings(io);
+    if (intake) intake.update(next.jobs);
+    else if (next.jobs.some((job) => job.logStream)) {
+      logger.warn(
+        "SIGHUP: a tenant now has LOG_STREAM_TOKEN, but the Log Streams intake opens at start: restart the service to accept its pushes",
+      );
+    }
     const before = new Set(supervisor.jobs().map((job) => job.id));
     for (const warning of next.process.warnings) logger.warn(warning);
     for (const job of next.jobs) {
@@ -202,6 +268,7 @@ function changedProcessSettings(before: ProcessConfig, after: ProcessConfig): st
     ["DATABASE_TIMEOUT", (p) => p.databaseTimeoutMs],
     ["EXPORTER_LOG_LEVEL", (p) => p.exporterLogLevel],
     ["HTTP_HOST/HTTP_PORT/ALLOWED_HOSTS/TRUSTED_PROXIES", (p) => p.http],
+    ["INTAKE_HOST/INTAKE_PORT/INTAKE_TLS_CERT/INTAKE_TLS_KEY", (p) => p.intake],
     ["DASHBOARD_*", (p) => p.dashboard],
     ["READY_MAX_FAILURES", (p) => p.readyMaxFailures],
     ["RUNS_RETENTION", (p) => p.runsRetentionMs],

@@ -1,20 +1,38 @@
 import { ConfigError } from "../../errors.ts";
+import type { JobStore } from "../../interfaces.ts";
 import { type RecordedBucket, recordedBucket } from "../../runner/job.ts";
 import { type JobStatus, jobStatus } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
+import {
+  type StreamFigures,
+  streamEventsText,
+  streamFigures,
+  streamStatusText,
+} from "../../runner/stream-figures.ts";
 import { duration } from "../../util/duration-text.ts";
 import { type Command, EXIT, TENANT_HELP, TENANT_OPTION } from "../command.ts";
 import { columns } from "../format.ts";
 import { runsTable } from "../runs-table.ts";
-import { storedJob, withStoreView } from "../store-command.ts";
+import { type StoredJob, storedJob, withStoreView } from "../store-command.ts";
 
 function holderText(status: JobStatus): string {
   const h = status.holder;
   return h ? `${h.command} pid ${h.pid} on ${h.host}` : "no one (not exported right now)";
 }
 
+/** A tenant's status with its Log Stream's figures, when it has a stream. */
+type TenantStatus = JobStatus & { logStream?: StreamFigures };
+
+/** The stream's column: its status as the last sweep read it. */
+function streamCell(figures: StreamFigures | undefined): string {
+  if (!figures) return "—";
+  if (figures.id === null) return "unwatched";
+  return figures.health?.status ?? "unknown";
+}
+
 /** One line per tenant: what an operator scans first. */
-function tenantsTable(statuses: JobStatus[]): string {
+function tenantsTable(statuses: TenantStatus[]): string {
+  const streams = statuses.some((s) => s.logStream !== undefined);
   const rows = statuses.map((s) => [
     s.id,
     s.enabled ? "enabled" : "disabled",
@@ -27,9 +45,10 @@ function tenantsTable(statuses: JobStatus[]): string {
     String(s.consecutiveFailures),
     String(s.deadLetters.pending),
     s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
+    ...(streams ? [streamCell(s.logStream)] : []),
   ]);
   const header = ["TENANT", "STATE", "LAST RUN (UTC)", "LAG", "FAILING", "DEAD", "HELD BY"];
-  return columns(header, rows);
+  return columns(streams ? [...header, "STREAM"] : header, rows);
 }
 
 export const status: Command = {
@@ -39,7 +58,9 @@ export const status: Command = {
 
 Reads the store (DATABASE_URL), and creates or changes nothing. For one tenant: whether the job
 is enabled, its schedule and next run, the current checkpoint and how far it is behind now, which
-process holds it, and the last runs. With several tenants and no --tenant: one line per tenant.
+process holds it, and the last runs. For a tenant with a Log Stream (LOG_STREAM_TOKEN): its status
+as the last sweep read it (LOG_STREAM_ID), and the events delivered by the stream and filled by
+the sweep in the last 24 hours, with the age of the last push. With several tenants and no --tenant: one line per tenant.
 
 Options:
 ${TENANT_HELP}
@@ -55,7 +76,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
     return withStoreView(io, "read", async (store, view) => {
       if (values.tenant === undefined && view.jobs.length > 1) {
         const statuses = await Promise.all(
-          view.jobs.map((job) => jobStatus(job, store.forJob(job.id), undefined)),
+          view.jobs.map((job) => withStream(job, store.forJob(job.id))),
         );
         io.stdout.write(
           values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${tenantsTable(statuses)}\n`,
@@ -66,7 +87,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       const jobStore = store.forJob(job.id);
       const effective = await effectiveSchedule(jobStore, job.schedule);
       if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
-      const s = await jobStatus(job, jobStore, undefined);
+      const s = await withStream(job, jobStore);
       const runs = await jobStore.runs.list({ limit });
       const rateLimit = await recordedBucket(jobStore).catch(() => null);
       if (values.json) {
@@ -90,6 +111,10 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
         );
       }
       if (rateLimit) lines.push(`Rate limit:  ${bucketText(rateLimit)}`);
+      if (s.logStream) {
+        lines.push(`Log Stream:  ${streamStatusText(s.logStream)}`);
+        lines.push(`Stream:      ${streamEventsText(s.logStream)}`);
+      }
       if (s.deadLetters.pending > 0) {
         lines.push(`Dead letters: ${s.deadLetters.pending} waiting ('dead-letters list')`);
       }
@@ -110,6 +135,14 @@ export function bucketText(b: RecordedBucket): string {
         : `refill ~${(b.refillPerSecond * 60).toFixed(0)}/min`;
   const ceiling = b.ceilingPerMinute === null ? "" : `: at most ${b.ceilingPerMinute} events/min`;
   return `bucket of ${b.limit}, ${refill}, ${b.remaining} left at ${b.at.replace("T", " ").slice(0, 19)} UTC; share ${Math.round(b.share * 100)} %${ceiling}`;
+}
+
+async function withStream(job: StoredJob, jobStore: JobStore): Promise<TenantStatus> {
+  const [status, figures] = await Promise.all([
+    jobStatus(job, jobStore, undefined),
+    job.logStream ? streamFigures(jobStore, job.logStream) : undefined,
+  ]);
+  return figures ? { ...status, logStream: figures } : status;
 }
 
 export function parseLimit(value: unknown, fallback = 10): number {

@@ -88,8 +88,9 @@ export function content(...nodes) {
 
 /** As the CLI writes them (src/util/counts-text.ts). */
 export function countsText(c) {
+  const streamed = c.streamed > 0 ? `, ${c.streamed} already streamed` : "";
   const rejected = c.rejected > 0 ? `, ${c.rejected} dead-lettered` : "";
-  return `read ${c.read}, sent ${c.sent}, filtered ${c.filtered}${rejected}`;
+  return `read ${c.read}, sent ${c.sent}, filtered ${c.filtered}${streamed}${rejected}`;
 }
 
 /** Who holds a job: "this replica", or host and pid of another one. */

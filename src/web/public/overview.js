@@ -39,6 +39,23 @@ function chart(perHour) {
   return svg;
 }
 
+/** The tenant's Log Stream: its status as the last sweep read it, and the events by path. */
+function streamCard(stream) {
+  if (!stream) return null;
+  const watched = stream.health?.status != null;
+  return h(
+    "section",
+    { class: "card", "data-stream": "" },
+    h("h2", {}, "Log Stream"),
+    h(
+      "p",
+      { class: watched && !stream.active ? "error" : watched ? "" : "muted" },
+      stream.statusText,
+    ),
+    h("p", {}, stream.eventsText),
+  );
+}
+
 export async function overview() {
   const s = await api(tenantApi("/status"));
   const toggle = h(
@@ -168,6 +185,7 @@ export async function overview() {
           h("span", { class: "muted" }, s.checkpointTime ? ` (${time(s.checkpointTime)})` : ""),
         ),
       ),
+      streamCard(s.logStream),
       h(
         "section",
         { class: "card wide" },

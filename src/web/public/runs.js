@@ -30,6 +30,8 @@ export async function runs() {
       h("option", { value, selected: value === outcome }, value || "all outcomes"),
     ),
   );
+  // Only a tenant with a Log Stream has runs that left events out as already streamed.
+  const streamed = list.some((run) => run.streamed > 0);
   const rows = list.map((run) =>
     h(
       "tr",
@@ -42,6 +44,7 @@ export async function runs() {
       h("td", { class: "num" }, run.read),
       h("td", { class: "num" }, run.sent),
       h("td", { class: "num" }, run.filtered),
+      streamed ? h("td", { class: "num" }, run.streamed) : null,
       h("td", { class: "num" }, run.rejected),
       h(
         "td",
@@ -76,9 +79,12 @@ export async function runs() {
                 "Read",
                 "Sent",
                 "Filtered",
+                streamed ? "Already streamed" : null,
                 "Dead letters",
                 "Note",
-              ].map((t) => h("th", { scope: "col" }, t)),
+              ]
+                .filter((t) => t !== null)
+                .map((t) => h("th", { scope: "col" }, t)),
             ),
           ),
           h("tbody", {}, rows),
