@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Bucket } from "../simulator/bucket.ts";
 import {
   checkpointAt,
   checkpointProblem,
@@ -183,27 +184,33 @@ describe("pacing by the rate-limit headers", () => {
     assert.ok(delay > 1100 && delay < 1500, `delay ${delay}`);
   });
 
-  it("measures the refill rate from the remaining count's trajectory", () => {
-    let now = 0;
+  it("measures the refill interval from the reset header, between two bounds", () => {
+    let now = 1_700_000_000_000;
+    const bucket = new Bucket({ burst: 50, perSecond: 16 }, () => now);
     const pacer = new Pacer(1, () => now);
-    // A bucket of 50 refilling 16 per second, read every 80 ms from 5 tokens left: the count
-    // drifts down by 0.28 per read.
-    let tokens = 5;
-    for (let i = 0; i < 30; i++) {
-      tokens = tokens - 1 + 0.08 * 16;
-      now += 80;
-      pacer.observe({ limit: 50, remaining: Math.floor(tokens), resetAt: now + 4000 });
+    // Reads about every 50 ms (faster than the refill: the bucket drains, and each answer misses
+    // more tokens), at varying phases of the second, each answer 20 ms after its request.
+    for (let i = 0; i < 180; i++) {
+      const sentAt = now;
+      now += 10 + (i % 7);
+      bucket.take();
+      const headers = parseRateLimit(bucket.headers());
+      now += 10;
+      pacer.observe(headers, true, sentAt);
+      now += 15 + ((i * 37) % 30);
     }
+    const band = pacer.band();
+    assert.ok(band && band.lo < 62.5 && band.hi >= 62.5, JSON.stringify(band));
     const interval = pacer.interval ?? 0;
-    assert.ok(Math.abs(interval - 62.5) < 8, `interval ${interval}`);
+    assert.ok(Math.abs(interval - 62.5) < 3, `interval ${interval}`);
   });
 
-  it("lengthens the interval after a 429", () => {
+  it("a 429 holds reads back until the bucket holds a token above the floor again", () => {
     const now = 0;
     const pacer = new Pacer(1, () => now);
-    pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 });
-    const before = pacer.interval ?? 0;
-    pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 }, false);
-    assert.ok((pacer.interval ?? 0) > before);
+    pacer.observe({ limit: 10, remaining: 3, resetAt: 5000 });
+    assert.equal(pacer.delay(), 0);
+    pacer.observe({ limit: 10, remaining: 0, resetAt: 6000 }, false);
+    assert.ok(pacer.delay() > 1000, `delay ${pacer.delay()}`);
   });
 });

@@ -64,6 +64,7 @@ function drain(
   };
   while (now < end) {
     advance(now + pacer.delay());
+    const sentAt = now;
     const answerIn = latency();
     advance(now + answerIn / 2);
     const granted = bucket.take();
@@ -72,7 +73,7 @@ function drain(
     else result.refused++;
     if (granted && Number(headers?.remaining) < floor) result.underFloor++;
     advance(now + answerIn / 2);
-    pacer.observe(headers, granted);
+    pacer.observe(headers, granted, sentAt);
   }
   return {
     ...result,
@@ -84,14 +85,12 @@ function drain(
 describe("the pacer takes its share of the bucket and no more (virtual clock)", () => {
   for (const [plan, limit] of Object.entries(PLANS)) {
     for (const share of [0.25, 0.5, 0.75, 1]) {
-      // Known gap (issue 20, left open): where a drain to the floor misses fewer tokens than the
-      // reset header's one-second rounding measures (a small share, a small or fast bucket), the
-      // refill estimate stays long and the pacer uses less than its share (never more).
-      const coarse = share < 0.5 || limit.perSecond / limit.burst >= 0.2;
-      const todo = coarse ? "refill estimate too coarse: uses less than its share" : undefined;
-      it(`${plan} at ${share * 100} %: its share of the allowance, no 429, never under 20 %`, {
-        todo,
-      }, () => {
+      // A bucket of 2 above 50 %: each read needs the bucket full, a full bucket read once tells
+      // its refill only to the reset header's whole second, and reads at a steady pace see that
+      // second at the same phase each time: the estimate stays coarse (never high), and the pacer
+      // uses up to 15 points less than its share (61 % at 75 %, 94 % at 100 %).
+      const slack = limit.burst <= 2 && share > 0.5 ? 0.15 : 0.05;
+      it(`${plan} at ${share * 100} %: its share of the allowance, no 429, never under 20 %`, () => {
         const d = drain(limit, share, 600);
         const used = d.granted / d.allowance;
         assert.equal(d.refused, 0, "429s");
@@ -99,21 +98,19 @@ describe("the pacer takes its share of the bucket and no more (virtual clock)", 
         assert.equal(d.underFloor, 0, "reads that left the bucket under its floor");
         assert.ok(used <= share + 0.01, `used ${(used * 100).toFixed(1)} % of the allowance`);
         // A bucket of 2 at 100 % keeps 1 token: 1 of the burst of 2 is not used, refill is.
-        assert.ok(used >= share - 0.05, `used ${(used * 100).toFixed(1)} % of the allowance`);
+        assert.ok(used >= share - slack, `used ${(used * 100).toFixed(1)} % of the allowance`);
       });
     }
   }
 
-  for (const [share, other, todo] of [
-    [0.5, 0.3, undefined],
-    // Known gap (issue 20, left open): when the two together spend more than the refill, the
-    // pacer's estimate of the bucket does not yet count the other client's reads between its own.
-    [0.5, 0.7, "the other client's reads between ours are not yet counted"],
-    [0.75, 0.5, "the other client's reads between ours are not yet counted"],
+  // Together over the refill (70 % + 50 %, 50 % + 75 %): the bucket sinks to our floor, where the
+  // pacer reads at the bucket's net gain (the other client's reads taken off) and what is left.
+  for (const [share, other] of [
+    [0.5, 0.3],
+    [0.5, 0.7],
+    [0.75, 0.5],
   ] as const) {
-    it(`leaves room for a second client at ${other * 100} % of the refill when its share is ${share * 100} %`, {
-      todo,
-    }, () => {
+    it(`leaves room for a second client at ${other * 100} % of the refill when its share is ${share * 100} %`, () => {
       const limit = PLANS["Enterprise production"] as RateLimit;
       const d = drain(limit, share, 600, { otherPerSecond: other * limit.perSecond });
       assert.equal(d.refused, 0, "our 429s");
@@ -129,6 +126,16 @@ describe("the pacer takes its share of the bucket and no more (virtual clock)", 
       );
     });
   }
+
+  it("all but stops while another client alone keeps the bucket under the floor", () => {
+    const limit = PLANS["Enterprise production"] as RateLimit;
+    const d = drain(limit, 0.5, 600, { otherPerSecond: 1.2 * limit.perSecond });
+    // The floor cannot hold: the other client alone spends more than the refill. What the pacer
+    // promises then: under the floor it reads only to see whether the bucket recovered (once per
+    // time the bucket takes to fill, or after a 429's back-off), a few % of what its share allows.
+    const allowed = 0.5 * limit.perSecond * 600;
+    assert.ok(d.granted + d.refused <= 0.1 * allowed, `${d.granted + d.refused} reads`);
+  });
 
   it("a bucket of 2 is still read at 1 % (never left empty)", () => {
     const d = drain(PLANS.Free as RateLimit, 0.01, 600);

@@ -3,16 +3,22 @@
 // deploy CLI, Actions), and Auth0 writes an api_limit event into the tenant's own log at each 429
 // and an api_limit_warning every minute a caller leaves the bucket under 20 % of its limit. So the
 // pacer takes only its share (AUTH0_RATE_LIMIT_SHARE) of what the bucket gives:
-// - its own reads go at most at `share` × the refill rate (a bucket of its own, `credit`, holding
-//   at most the burst it may use and refilled at that rate);
+// - its own reads go at most at `share` x the bucket's refill rate (a bucket of its own, `credit`,
+//   holding at most the burst it may use and earned at that rate);
 // - the bucket's remaining tokens, as the headers report them (other callers' use included), never
-//   go under max((1 - share) × limit, 20 % × limit), the `floor`: a read goes out only when the
-//   bucket is estimated to hold a token above it.
-// The refill interval is measured from the remaining count's own trajectory — tokens now = tokens
-// then - reads since + refill — which is exact up to one token over the window, and is the net
-// refill when other callers spend too (so the pacer slows down for them); the reset header (whole
-// seconds) only seeds it. The remaining count is rounded down, so the estimate of the bucket is
-// low by half a token on average: the margin that keeps a slightly short interval above the floor.
+//   go under max((1 - share) x limit, 20 % x limit), the `floor`, because of a read of ours: one
+//   goes out only when the bucket is estimated to hold a token above the floor.
+// Two rates, two sources:
+// - the bucket's own refill (what the share is a share of) from the reset header. It says when the
+//   bucket is full again, i.e. now + (limit - tokens) / refill, rounded up to a whole second, and
+//   tokens is remaining rounded down; so each answer bounds the refill interval from both sides
+//   (refillBand), and the answers' bands intersect to a narrow one whatever the bucket's fill: a
+//   full bucket read once still tells "one token short, full again in one interval". The pacer
+//   paces by the band's middle. (Reads at a steady period that is a whole number of seconds see
+//   the rounding at one phase only; the band then stays wider, its middle within ~20 %.)
+// - the bucket's net gain (its refill less every caller's reads but ours) from the remaining
+//   count's trajectory while the bucket is not full: (change of remaining + our reads) / time.
+//   With another client spending, the floor is watched at that net rate.
 
 export interface RateLimitHeaders {
   limit: number;
@@ -65,6 +71,38 @@ export function floorOf(limit: number, share: number): number {
   return Math.min(limit - 1, Math.ceil(tokens - 1e-9));
 }
 
+/** What answers tell of the bucket's refill interval, in milliseconds per token: lo < it ≤ hi. */
+export interface RefillBand {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * The band one granted read's answer allows. Auth0 computed it between `sentAt` and `answeredAt`,
+ * after our read took a token: the bucket then missed D tokens, where remaining (rounded down)
+ * gives limit - remaining - 1 < D ≤ limit - remaining, and D ≥ 1 since a whole token was taken
+ * from a bucket at most full; it is full again D intervals later, which the reset rounds up to a
+ * whole second. A full bucket read once still says "one token short, full in one interval".
+ */
+export function refillBand(rate: RateLimitHeaders, sentAt: number, answeredAt: number): RefillBand {
+  const missing = rate.limit - rate.remaining;
+  return {
+    lo: Math.max(0, rate.resetAt - 1000 - answeredAt) / Math.max(1, missing),
+    hi: Math.max(1, rate.resetAt - sentAt) / Math.max(1, missing - 1),
+  };
+}
+
+/**
+ * The narrowest band two allow; when they do not meet, the newer alone: the bucket changed (its
+ * refill, or the plan) since the older answers, or did not count as the contract says.
+ */
+export function narrow(band: RefillBand | null, newer: RefillBand): RefillBand {
+  if (!band) return newer;
+  const lo = Math.max(band.lo, newer.lo);
+  const hi = Math.min(band.hi, newer.hi);
+  return lo <= hi ? { lo, hi } : newer;
+}
+
 interface Observation {
   at: number;
   remaining: number;
@@ -72,132 +110,133 @@ interface Observation {
   granted: number;
 }
 
+/** Observations the trajectory looks back over, and the reads of ours it must span. */
 const WINDOW = 40;
-/** Granted reads a trajectory must span before it is trusted. */
 const MIN_SPAN = 10;
+/** The net gain under this share of the refill: another caller spends the bucket. */
+const OTHERS_SEEN = 0.9;
 
 export class Pacer {
-  /**
-   * Milliseconds per token the bucket gains, net of other callers' reads (the trajectory), else
-   * its refill interval by the reset headers; null until the headers allowed an estimate.
-   */
-  interval: number | null = null;
-  /** Milliseconds per token the bucket refills with, by its reset headers; null until known. */
-  refill: number | null = null;
   readonly share: number;
+  private readonly now: () => number;
   private last: (RateLimitHeaders & { at: number }) | null = null;
+  private refill: RefillBand | null = null;
+  private readonly history: Observation[] = [];
+  private granted = 0;
   /** Reads the share still allows at once, as of `creditAt`; null until the limit is known. */
   private credit: number | null = null;
   private creditAt = 0;
   /** After a 429: no read before this. */
   private backoffUntil = 0;
-  private granted = 0;
-  private readonly history: Observation[] = [];
-  private headerWeight = 0;
-  private headerSum = 0;
-  private readonly now: () => number;
 
   constructor(share = 1, now: () => number = Date.now) {
     this.share = share;
     this.now = now;
   }
 
-  /** Net refill interval from the oldest observation since which the bucket was never full. */
-  private measured(limit: number): number | null {
+  /** The band the recent answers allow for the refill interval; null before a granted read. */
+  band(): RefillBand | null {
+    return this.refill;
+  }
+
+  /**
+   * The bucket's refill interval as estimated (milliseconds per token): the middle of the band,
+   * else what the last reset header says on its own; null before any answer.
+   */
+  get interval(): number | null {
+    const band = this.band();
+    if (band) return (band.lo + band.hi) / 2;
+    const last = this.last;
+    if (!last) return null;
+    return Math.max(1, last.resetAt - last.at) / Math.max(1, last.limit - last.remaining);
+  }
+
+  /**
+   * Tokens per millisecond the bucket gained net of other callers' reads, over the newest stretch
+   * of observations in which it was never full (a full bucket wastes refill); null when too short.
+   * Zero or less: others alone spend what it gains.
+   */
+  private netGain(limit: number): number | null {
     const latest = this.history[this.history.length - 1];
     if (!latest) return null;
     let oldest: Observation | null = null;
     for (let i = this.history.length - 1; i >= 0; i--) {
       const candidate = this.history[i] as Observation;
-      // Remaining ≤ limit - 2 proves the bucket was not full before that read: a full bucket
-      // wastes refill, which would make the rate look lower than it is.
+      // Remaining ≤ limit - 2 proves the bucket was not full before that read.
       if (candidate.remaining > limit - 2) break;
       oldest = candidate;
     }
-    if (!oldest || latest.granted - oldest.granted < MIN_SPAN) return null;
-    const refilled = latest.remaining - oldest.remaining + (latest.granted - oldest.granted);
-    if (refilled <= 0) return null;
-    return (latest.at - oldest.at) / refilled;
+    if (!oldest || latest.granted - oldest.granted < MIN_SPAN || latest.at <= oldest.at)
+      return null;
+    const gained = latest.remaining - oldest.remaining + (latest.granted - oldest.granted);
+    return gained / (latest.at - oldest.at);
+  }
+
+  /** The credit now, earned at the share of the refill rate since it was last counted. */
+  private creditNow(now: number, limit: number, interval: number): number {
+    const capacity = Math.max(1, limit - floorOf(limit, this.share));
+    const credit = this.credit ?? capacity;
+    return Math.min(capacity, credit + (Math.max(0, now - this.creditAt) * this.share) / interval);
   }
 
   /**
-   * The bucket's own refill interval by its reset headers: each answer's time to full over the
-   * tokens missing, corrected for their rounding (the reset up to a whole second, half a second
-   * on average; remaining down to a whole token, half a token on average) and weighted by the
-   * square of the tokens missing (the rounding weighs less on a longer time to full). A bucket read
-   * under its refill rate stays full and says little: the estimate from its last drain stands.
+   * An answer to a read sent at `sentAt` (the reset header is read against the time the bucket
+   * answered: between sending and now). `granted` false: a 429.
    */
-  private headerEstimate(rate: RateLimitHeaders, now: number): void {
-    const deficit = rate.limit - rate.remaining - 0.5;
-    if (deficit < 1 || rate.resetAt <= now) return;
-    const estimate = Math.max(0, rate.resetAt - 500 - now) / deficit;
-    this.headerWeight += deficit * deficit;
-    this.headerSum += deficit * deficit * estimate;
-    this.refill = this.headerSum / this.headerWeight;
-  }
-
-  /** The interval to pace the bucket by: the estimate, else what the last reset header says. */
-  private pace(): number {
-    if (this.interval !== null) return this.interval;
-    const last = this.last;
-    if (!last) return 1000;
-    const missing = Math.max(1, last.limit - last.remaining);
-    return Math.max(1, last.resetAt - last.at) / missing;
-  }
-
-  /** The interval our share is earned by: the bucket's own refill, else the pacing interval. */
-  private refillInterval(): number {
-    return this.refill ?? this.pace();
-  }
-
-  /** The credit now, refilled at the share of the refill rate since it was last counted. */
-  private creditNow(now: number, limit: number): number {
-    const capacity = Math.max(1, limit - floorOf(limit, this.share));
-    const credit = this.credit ?? capacity;
-    const earned = (Math.max(0, now - this.creditAt) * this.share) / this.refillInterval();
-    return Math.min(capacity, credit + earned);
-  }
-
-  observe(rate: RateLimitHeaders | null, granted = true): void {
+  observe(rate: RateLimitHeaders | null, granted = true, sentAt?: number): void {
     if (!rate) return;
     const now = this.now();
-    if (!granted) {
-      // Our estimate was too high (or another caller drained the bucket): back off before
-      // trusting it again.
-      this.interval = this.pace() * 1.5;
+    if (this.last && this.last.limit !== rate.limit) {
+      // Another bucket (the tenant's plan changed): what was learnt of the old one is void.
+      this.refill = null;
       this.history.length = 0;
-      this.headerWeight = 0;
-      this.headerSum = 0;
+      this.credit = null;
+    }
+    if (!granted) {
+      // Another caller drained the bucket (or our estimate was off): wait until it holds a
+      // token above the floor again at the slowest refill the answers allow, and half as long
+      // again, before trusting the trajectory again.
+      const interval = this.band()?.hi ?? this.interval ?? 1000;
+      this.history.length = 0;
       this.last = { ...rate, at: now };
-      this.backoffUntil = now + this.interval * (floorOf(rate.limit, this.share) + 1);
+      this.backoffUntil = now + 1.5 * interval * (floorOf(rate.limit, this.share) + 1);
       return;
     }
-    // One read of ours went out: it spent a unit of the share.
-    this.credit = this.creditNow(now, rate.limit) - 1;
+    this.credit = this.creditNow(now, rate.limit, this.interval ?? 1000) - 1;
     this.creditAt = now;
     this.granted++;
-    this.last = { ...rate, at: now };
-    this.history.push({ at: now, remaining: rate.remaining, granted: this.granted });
+    // The bucket answered between sending and now: its count is dated halfway.
+    const at = sentAt === undefined ? now : (sentAt + now) / 2;
+    this.last = { ...rate, at };
+    this.refill = narrow(this.refill, refillBand(rate, sentAt ?? now, now));
+    this.history.push({ at, remaining: rate.remaining, granted: this.granted });
     if (this.history.length > WINDOW) this.history.shift();
-    this.headerEstimate(rate, now);
-    const measured = this.measured(rate.limit);
-    // The trajectory, exact up to a token over its window, is the bucket's net gain (other
-    // callers' reads taken off): it paces the bucket when known, the reset headers otherwise.
-    const net = measured ?? this.refill;
-    if (net !== null) this.interval = net;
   }
 
   /** Milliseconds to wait before the next read. */
   delay(): number {
     const last = this.last;
+    const interval = this.interval;
+    if (!last || interval === null) return 0;
     const now = this.now();
-    if (!last) return 0;
-    // The bucket: one token above the floor before the read, so that it leaves the floor.
-    const missing = floorOf(last.limit, this.share) + 1 - last.remaining;
-    const bucketAt = missing > 0 ? last.at + missing * this.pace() : now;
+    // The bucket, watched at its refill, or at its net gain when others spend it (counted from
+    // the last remaining seen, rounded down: half a token of margin on average); with others,
+    // one token more, as one of their reads may land between our decision and our read.
+    const gross = 1 / interval;
+    const net = this.netGain(last.limit);
+    const gain = net === null ? gross : Math.min(gross, net);
+    const others = net !== null && net < OTHERS_SEEN / interval;
+    const needed = Math.min(last.limit, floorOf(last.limit, this.share) + (others ? 2 : 1));
+    const tokens = last.remaining + Math.max(0, now - last.at) * Math.max(0, gain);
+    let bucketAt = now;
+    if (tokens < needed) {
+      // Others alone keep it from regaining: probe again once the bucket could have filled.
+      bucketAt =
+        gain > 0 ? now + (needed - tokens) / gain : last.at + Math.max(1000, last.limit * interval);
+    }
     // Our share: a whole read's worth of credit, earned at the share of the bucket's own refill.
-    const credit = this.creditNow(now, last.limit);
-    const shareAt = credit >= 1 ? now : now + ((1 - credit) * this.refillInterval()) / this.share;
+    const credit = this.creditNow(now, last.limit, interval);
+    const shareAt = credit >= 1 ? now : now + ((1 - credit) * interval) / this.share;
     return Math.max(0, bucketAt - now, shareAt - now, this.backoffUntil - now);
   }
 
@@ -205,7 +244,7 @@ export class Pacer {
   observed(): ObservedBucket | null {
     const last = this.last;
     if (!last) return null;
-    const interval = this.refill ?? this.interval;
+    const interval = this.interval;
     return {
       limit: last.limit,
       remaining: last.remaining,

@@ -227,6 +227,7 @@ export class Auth0Source implements Source {
   }
 
   private async get(url: string, token: string, signal?: AbortSignal): Promise<HttpAnswer> {
+    const sentAt = Date.now();
     const answer = await exchange(this.agent, url, {
       method: "GET",
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
@@ -235,7 +236,7 @@ export class Auth0Source implements Source {
       errorClass: SourceError,
       maxBytes: MAX_PAGE_BYTES,
     });
-    this.pacer.observe(parseRateLimit(answer.headers), answer.status !== 429);
+    this.pacer.observe(parseRateLimit(answer.headers), answer.status !== 429, sentAt);
     return answer;
   }
 
