@@ -74,8 +74,28 @@ describe("check", () => {
     assert.match(result.stdout, /^ok {4}Auth0 token/m);
     assert.match(result.stdout, /^ok {4}Auth0 logs \(one page\)/m);
     assert.match(result.stdout, /^ok {4}Logstash \(POST \[\] accepted\)/m);
+    assert.doesNotMatch(result.stdout, /WARN {2}the rate limit's share/);
     assert.equal(w.logstash.requests[0]?.events, 0);
     assert.equal((await w.stored()).checkpoint, null);
+  });
+
+  it("says which rate-limit bucket the logs come from, and warns when the share cannot keep up", async (t) => {
+    // 30 000 events in the last hour (500 a minute); a Read Logs bucket (10, 100/min) at the
+    // default share with pages of 5: at most 0.5 × 100 × 5 = 250 events a minute (as one answer
+    // tells the refill: a full bucket read once says it to a second, so roughly).
+    const w = await world(t, {
+      tenant: { backlog: 30_000, rateLimit: { burst: 10, perSecond: 100 / 60 } },
+    });
+    const result = await runCli(["check"], { ...w.env, BATCH_SIZE: "5" }, w.dir);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(
+      result.stdout,
+      /^ok {4}Auth0 rate limit \(bucket of 10, refill ~[\d.]+\/(min|s), .*share 50 %: at most \d+ events\/min\)/m,
+    );
+    assert.match(
+      result.stdout,
+      /^WARN {2}the rate limit's share allows at most \d+ events\/min, under the tenant's recent \d+ events\/min/m,
+    );
   });
 
   it("reports the exact reason a step failed and exits 1", async (t) => {

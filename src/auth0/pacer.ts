@@ -193,13 +193,14 @@ export class Pacer {
       this.credit = null;
     }
     if (!granted) {
-      // Another caller drained the bucket (or our estimate was off): wait until it holds a
-      // token above the floor again at the slowest refill the answers allow, and half as long
-      // again, before trusting the trajectory again.
-      const interval = this.band()?.hi ?? this.interval ?? 1000;
+      // Another caller drained the bucket (or our estimate was off): wait until it holds a token
+      // above the floor again, half as long again to be sure, and never past the reset it names
+      // (the bucket is full by then); the trajectory starts again.
+      const missing = Math.max(1, floorOf(rate.limit, this.share) + 1 - rate.remaining);
+      const wait = 1.5 * (this.interval ?? 1000) * missing;
       this.history.length = 0;
       this.last = { ...rate, at: now };
-      this.backoffUntil = now + 1.5 * interval * (floorOf(rate.limit, this.share) + 1);
+      this.backoffUntil = Math.min(now + wait, Math.max(now, rate.resetAt));
       return;
     }
     this.credit = this.creditNow(now, rate.limit, this.interval ?? 1000) - 1;

@@ -2,6 +2,7 @@
 // the dashboard and a running service agree on them. Every read and write of these values goes
 // through here, so that their keys and encodings are written down once.
 
+import type { ObservedBucket } from "../auth0/pacer.ts";
 import type { JobStore } from "../interfaces.ts";
 
 const JOB_ENABLED = "enabled";
@@ -54,6 +55,21 @@ export interface RecordedBucket {
   share: number;
   /** share × refill × BATCH_SIZE: the most events a minute the exporter reads; null if unknown. */
   ceilingPerMinute: number | null;
+}
+
+/** The bucket a pacer saw, with the share in force and the most events a minute that allows. */
+export function bucketRecord(
+  bucket: ObservedBucket,
+  share: number,
+  pageSize: number,
+): RecordedBucket {
+  const refill = bucket.refillPerSecond;
+  return {
+    ...bucket,
+    at: new Date(bucket.at).toISOString(),
+    share,
+    ceilingPerMinute: refill === null ? null : Math.round(share * refill * 60 * pageSize),
+  };
 }
 
 export async function recordBucket(store: JobStore, bucket: RecordedBucket): Promise<void> {

@@ -25,7 +25,7 @@ import {
   type Progress,
   runExecution,
 } from "./execution.ts";
-import { recordBucket } from "./job.ts";
+import { bucketRecord, recordBucket } from "./job.ts";
 import { sweepSource } from "./sweep-source.ts";
 
 /**
@@ -118,14 +118,9 @@ export async function executeOnce(
   });
   const bucket = job.source.pacer.observed();
   if (bucket) {
-    const refill = bucket.refillPerSecond;
-    await recordBucket(store, {
-      ...bucket,
-      at: new Date(bucket.at).toISOString(),
-      share: config.rateLimitShare,
-      ceilingPerMinute:
-        refill === null ? null : Math.round(config.rateLimitShare * refill * 60 * config.batchSize),
-    }).catch((error) => logger.debug(`the rate limit seen was not recorded: ${describe(error)}`));
+    await recordBucket(store, bucketRecord(bucket, config.rateLimitShare, config.batchSize)).catch(
+      (error) => logger.debug(`the rate limit seen was not recorded: ${describe(error)}`),
+    );
   }
   if (stream && result.outcome === "success") {
     // Not the execution's failure: the record only stays larger until the next sweep prunes it.
