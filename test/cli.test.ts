@@ -5,6 +5,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import pg from "pg";
+import { bucketText } from "../src/cli/commands/status.ts";
 import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
 import { postgresUrl, TEST_DATABASE } from "./helpers/postgres.ts";
 import { world } from "./helpers/world.ts";
@@ -242,5 +243,31 @@ describe("a name in .env or the environment that is not a setting", () => {
       result.stderr,
       /^error: LOGSTASH_URL: required but not set \(LOGSTASH_URLL is set: a typo\?\), unless/m,
     );
+  });
+});
+
+describe("status: the rate limit line", () => {
+  it("says the bucket, its refill, the share in force and the ceiling in events a minute", () => {
+    const line = bucketText({
+      limit: 10,
+      remaining: 7,
+      refillPerSecond: 100 / 60,
+      at: "2026-12-08T03:00:00.000Z",
+      share: 0.5,
+      ceilingPerMinute: 5000,
+    });
+    assert.equal(
+      line,
+      "bucket of 10, refill ~1.7/s, 7 left at 2026-12-08 03:00:00 UTC; share 50 %: at most 5000 events/min",
+    );
+    const slow = bucketText({
+      limit: 10,
+      remaining: 9,
+      refillPerSecond: 0.5,
+      at: "2026-12-08T03:00:00.000Z",
+      share: 0.75,
+      ceilingPerMinute: null,
+    });
+    assert.match(slow, /refill ~30\/min, .*share 75 %$/);
   });
 });
