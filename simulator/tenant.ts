@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { LogEvent } from "../src/interfaces.ts";
+import { Bucket, type RateLimit, SecondClient } from "./bucket.ts";
 import { EventLog } from "./events.ts";
 import { type FaultPlan, Faults } from "./faults.ts";
 import { LogStreamRegistry } from "./log-streams.ts";
@@ -35,6 +36,8 @@ export type TenantFault =
    */
   | "echo-400";
 
+export type { RateLimit };
+
 /** The client the simulator accepts unless told otherwise: not a secret of anyone's. */
 export const SIMULATED_CLIENT = { id: "test-client-id", secret: "test-client-secret-4f1c9a" };
 
@@ -46,11 +49,6 @@ export const DEFAULT_SCOPES = [
   "create:log_streams",
   "update:log_streams",
 ];
-
-export interface RateLimit {
-  burst: number;
-  perSecond: number;
-}
 
 export interface TenantOptions {
   clientId?: string;
@@ -70,7 +68,12 @@ export interface TenantOptions {
   tokenRateLimit?: RateLimit | null;
   /** Send Retry-After with 429s (UNCONFIRMED for Auth0; off by default). */
   retryAfter?: boolean;
-  /** Write seccft / api_limit events into the log, as Auth0 does (default true). */
+  /**
+   * Another client spending the logs endpoint's bucket, in requests per second (the Dashboard,
+   * Terraform on an Enterprise tenant's global Management API bucket).
+   */
+  secondClient?: number;
+  /** Write seccft / api_limit / api_limit_warning events into the log, as Auth0 does (default true). */
   recordOwnEvents?: boolean;
   faults?: FaultPlan<TenantFault> | null;
   slowMs?: number;
@@ -85,43 +88,6 @@ export interface TenantOptions {
   scopes?: string[];
   /** Events whose details vary in type and keys from one to the next, as real tenants' do. */
   variedDetails?: boolean;
-}
-
-class Bucket {
-  private tokens: number;
-  private last = Date.now();
-  readonly limit: RateLimit;
-
-  constructor(limit: RateLimit) {
-    this.limit = limit;
-    this.tokens = limit.burst;
-  }
-
-  private refill(now: number): void {
-    this.tokens = Math.min(
-      this.limit.burst,
-      this.tokens + ((now - this.last) / 1000) * this.limit.perSecond,
-    );
-    this.last = now;
-  }
-
-  take(): boolean {
-    this.refill(Date.now());
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  headers(): Record<string, string> {
-    const now = Date.now();
-    this.refill(now);
-    const fullIn = (this.limit.burst - this.tokens) / this.limit.perSecond;
-    return {
-      "x-ratelimit-limit": String(this.limit.burst),
-      "x-ratelimit-remaining": String(Math.floor(this.tokens)),
-      "x-ratelimit-reset": String(Math.ceil(now / 1000 + fullIn)),
-    };
-  }
 }
 
 const UNLIMITED = { burst: 1_000_000, perSecond: 1_000_000 };
@@ -165,6 +131,7 @@ export class TenantSimulator {
       | "latencyMs"
       | "variedDetails"
       | "expiresIn"
+      | "secondClient"
       | "scopes"
     >
   > &
@@ -176,6 +143,8 @@ export class TenantSimulator {
   /** The tenant's Log Streams and their API (log-streams.ts). */
   readonly logStreams = new LogStreamRegistry();
   private logsBucket: Bucket;
+  /** The other client of the logs bucket, when `secondClient` asked for one. */
+  readonly secondClient: SecondClient | null;
   private tokenBucket: Bucket;
   private stream: NodeJS.Timeout | null = null;
   private readonly server = createServer((req, res) => this.handle(req, res));
@@ -195,7 +164,10 @@ export class TenantSimulator {
     };
     this.scopes = options.scopes ?? DEFAULT_SCOPES;
     this.log = new EventLog(this.options.name, options.variedDetails === true);
-    this.logsBucket = new Bucket(options.rateLimit ?? UNLIMITED);
+    this.logsBucket = this.newLogsBucket(options.rateLimit ?? UNLIMITED);
+    this.secondClient = options.secondClient
+      ? new SecondClient(() => this.logsBucket, options.secondClient)
+      : null;
     this.tokenBucket = new Bucket(options.tokenRateLimit ?? UNLIMITED);
     this.logFaults.set(options.faults ?? null);
     this.addBacklog(this.options.backlog, this.options.backlogSpanMs);
@@ -238,7 +210,24 @@ export class TenantSimulator {
   }
 
   setRateLimit(limit: RateLimit | null): void {
-    this.logsBucket = new Bucket(limit ?? UNLIMITED);
+    this.logsBucket = this.newLogsBucket(limit ?? UNLIMITED);
+  }
+
+  /** The logs endpoint's bucket: its minutes under 20 % and its lowest point. */
+  get logsRateLimit(): Bucket {
+    return this.logsBucket;
+  }
+
+  private newLogsBucket(limit: RateLimit): Bucket {
+    const bucket = new Bucket(limit);
+    bucket.onWarning = () => {
+      if (this.options.recordOwnEvents)
+        this.addEvent({
+          type: "api_limit_warning",
+          description: "Rate limit warning threshold exceeded",
+        });
+    };
+    return bucket;
   }
 
   setFaults(plan: FaultPlan<TenantFault> | null): void {
@@ -273,6 +262,7 @@ export class TenantSimulator {
 
   async close(): Promise<void> {
     this.stopStream();
+    this.secondClient?.stop();
     await closeServer(this.server);
   }
 

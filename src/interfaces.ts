@@ -34,6 +34,11 @@ export interface Page {
 export interface ExecutionStats {
   retries: { source: number; sink: number };
   rateLimited: { source: number; sink: number };
+  /**
+   * Auth0's own rate-limit events among those read (api_limit: a 429, api_limit_warning: a bucket
+   * left under 20 %), by type: other clients, or this one, at the tenant's limits.
+   */
+  limitEvents?: Record<string, number>;
 }
 
 /** What each read carries: the execution's retry budget, counters and signal, and its warnings. */
@@ -93,6 +98,8 @@ export interface PageBatch {
   checkpoint: Checkpoint;
   read: number;
   filtered: number;
+  /** api_limit and api_limit_warning events of the page, by type, filtered or not. */
+  limitEvents?: Record<string, number>;
 }
 
 /** A document the sink refused for good (a mapping conflict, say), with the sink's reason. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Bucket } from "../simulator/bucket.ts";
 import {
   checkpointAt,
   checkpointProblem,
@@ -166,43 +167,50 @@ describe("pacing by the rate-limit headers", () => {
     assert.equal(parseRateLimit({}), null);
   });
 
-  it("goes at once while the bucket holds more than the reserve", () => {
+  it("goes at once while the bucket holds more than the floor", () => {
     const now = 1_000_000;
-    const pacer = new Pacer(() => now);
+    const pacer = new Pacer(1, () => now);
     pacer.observe({ limit: 50, remaining: 40, resetAt: now + 1000 });
     assert.equal(pacer.delay(), 0);
   });
 
-  it("spaces reads by the refill interval near the bottom of the bucket", () => {
+  it("waits near the bottom of the bucket until it holds a token above the 20 % floor", () => {
     const now = 1_000_000;
-    const pacer = new Pacer(() => now);
-    // 10 tokens, 100 per minute: full again 6 s after being drained (rounded up to 7 s).
+    const pacer = new Pacer(1, () => now);
+    // 10 tokens, 100 per minute: full again 6 s after being drained (rounded up to 7 s). One token
+    // left, the floor is 2 (20 %): two refills, about 0.65 s each by the reset header.
     pacer.observe({ limit: 10, remaining: 1, resetAt: now + 6_000 });
     const delay = pacer.delay();
-    assert.ok(delay > 600 && delay < 1100, `delay ${delay}`);
+    assert.ok(delay > 1100 && delay < 1500, `delay ${delay}`);
   });
 
-  it("measures the refill rate from the remaining count's trajectory", () => {
-    let now = 0;
-    const pacer = new Pacer(() => now);
-    // A bucket of 50 refilling 16 per second, read every 80 ms from 5 tokens left: the count
-    // drifts down by 0.28 per read.
-    let tokens = 5;
-    for (let i = 0; i < 30; i++) {
-      tokens = tokens - 1 + 0.08 * 16;
-      now += 80;
-      pacer.observe({ limit: 50, remaining: Math.floor(tokens), resetAt: now + 4000 });
+  it("measures the refill interval from the reset header, between two bounds", () => {
+    let now = 1_700_000_000_000;
+    const bucket = new Bucket({ burst: 50, perSecond: 16 }, () => now);
+    const pacer = new Pacer(1, () => now);
+    // Reads about every 50 ms (faster than the refill: the bucket drains, and each answer misses
+    // more tokens), at varying phases of the second, each answer 20 ms after its request.
+    for (let i = 0; i < 180; i++) {
+      const sentAt = now;
+      now += 10 + (i % 7);
+      bucket.take();
+      const headers = parseRateLimit(bucket.headers());
+      now += 10;
+      pacer.observe(headers, true, sentAt);
+      now += 15 + ((i * 37) % 30);
     }
+    const band = pacer.band();
+    assert.ok(band && band.lo < 62.5 && band.hi >= 62.5, JSON.stringify(band));
     const interval = pacer.interval ?? 0;
-    assert.ok(Math.abs(interval - 62.5) < 8, `interval ${interval}`);
+    assert.ok(Math.abs(interval - 62.5) < 3, `interval ${interval}`);
   });
 
-  it("lengthens the interval after a 429", () => {
+  it("a 429 holds reads back until the bucket holds a token above the floor again", () => {
     const now = 0;
-    const pacer = new Pacer(() => now);
-    pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 });
-    const before = pacer.interval ?? 0;
-    pacer.observe({ limit: 10, remaining: 0, resetAt: 1000 }, false);
-    assert.ok((pacer.interval ?? 0) > before);
+    const pacer = new Pacer(1, () => now);
+    pacer.observe({ limit: 10, remaining: 3, resetAt: 5000 });
+    assert.equal(pacer.delay(), 0);
+    pacer.observe({ limit: 10, remaining: 0, resetAt: 6000 }, false);
+    assert.ok(pacer.delay() > 1000, `delay ${pacer.delay()}`);
   });
 });

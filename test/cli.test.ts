@@ -5,6 +5,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import pg from "pg";
+import { bucketText } from "../src/cli/commands/status.ts";
 import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
 import { postgresUrl, TEST_DATABASE } from "./helpers/postgres.ts";
 import { world } from "./helpers/world.ts";
@@ -74,8 +75,28 @@ describe("check", () => {
     assert.match(result.stdout, /^ok {4}Auth0 token/m);
     assert.match(result.stdout, /^ok {4}Auth0 logs \(one page\)/m);
     assert.match(result.stdout, /^ok {4}Logstash \(POST \[\] accepted\)/m);
+    assert.doesNotMatch(result.stdout, /WARN {2}the rate limit's share/);
     assert.equal(w.logstash.requests[0]?.events, 0);
     assert.equal((await w.stored()).checkpoint, null);
+  });
+
+  it("says which rate-limit bucket the logs come from, and warns when the share cannot keep up", async (t) => {
+    // 30 000 events in the last hour (500 a minute); a Read Logs bucket (10, 100/min) at the
+    // default share with pages of 5: at most 0.5 × 100 × 5 = 250 events a minute (as one answer
+    // tells the refill: a full bucket read once says it to a second, so roughly).
+    const w = await world(t, {
+      tenant: { backlog: 30_000, rateLimit: { burst: 10, perSecond: 100 / 60 } },
+    });
+    const result = await runCli(["check"], { ...w.env, BATCH_SIZE: "5" }, w.dir);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(
+      result.stdout,
+      /^ok {4}Auth0 rate limit \(bucket of 10, refill ~[\d.]+\/(min|s), .*share 50 %: at most \d+ events\/min\)/m,
+    );
+    assert.match(
+      result.stdout,
+      /^WARN {2}the rate limit's share allows at most \d+ events\/min, under the tenant's recent \d+ events\/min/m,
+    );
   });
 
   it("reports the exact reason a step failed and exits 1", async (t) => {
@@ -222,5 +243,31 @@ describe("a name in .env or the environment that is not a setting", () => {
       result.stderr,
       /^error: LOGSTASH_URL: required but not set \(LOGSTASH_URLL is set: a typo\?\), unless/m,
     );
+  });
+});
+
+describe("status: the rate limit line", () => {
+  it("says the bucket, its refill, the share in force and the ceiling in events a minute", () => {
+    const line = bucketText({
+      limit: 10,
+      remaining: 7,
+      refillPerSecond: 100 / 60,
+      at: "2026-12-08T03:00:00.000Z",
+      share: 0.5,
+      ceilingPerMinute: 5000,
+    });
+    assert.equal(
+      line,
+      "bucket of 10, refill ~1.7/s, 7 left at 2026-12-08 03:00:00 UTC; share 50 %: at most 5000 events/min",
+    );
+    const slow = bucketText({
+      limit: 10,
+      remaining: 9,
+      refillPerSecond: 0.5,
+      at: "2026-12-08T03:00:00.000Z",
+      share: 0.75,
+      ceilingPerMinute: null,
+    });
+    assert.match(slow, /refill ~30\/min, .*share 75 %$/);
   });
 });

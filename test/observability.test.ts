@@ -16,6 +16,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { parseCommandArgs } from "../src/cli/command.ts";
 import { commands } from "../src/cli/main.ts";
+import { Metrics } from "../src/metrics/prometheus.ts";
 import { tempDir } from "./helpers/cli.ts";
 import { postgresUrl } from "./helpers/postgres.ts";
 import { serviceFor } from "./helpers/service.ts";
@@ -517,5 +518,36 @@ describe("the dashboard", () => {
     );
     const { code, output } = promtool(["check", "rules", file]);
     assert.equal(code, 0, `${output}\n${queries.map((q) => `${q.where}: ${q.expr}`).join("\n")}`);
+  });
+});
+
+describe("rate-limit metrics (issue 20)", () => {
+  it("show the bucket as last seen, the share in force, and Auth0's limit events by type", async () => {
+    const metrics = new Metrics({ defaults: false });
+    metrics.ended("acme", {
+      outcome: "success",
+      durationMs: 1000,
+      lagMs: 0,
+      sink: "logstash",
+      stats: {
+        retries: { source: 0, sink: 0 },
+        rateLimited: { source: 0, sink: 0 },
+        limitEvents: { api_limit: 2, api_limit_warning: 3 },
+      },
+      bucket: { limit: 50, remaining: 31, refillPerSecond: 16 },
+      share: 0.5,
+    });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^auth0_logs_exporter_rate_limit_remaining\{tenant="acme"\} 31$/m);
+    assert.match(text, /^auth0_logs_exporter_rate_limit_limit\{tenant="acme"\} 50$/m);
+    assert.match(text, /^auth0_logs_exporter_rate_limit_share\{tenant="acme"\} 0.5$/m);
+    assert.match(
+      text,
+      /^auth0_logs_exporter_auth0_limit_events_total\{tenant="acme",type="api_limit"\} 2$/m,
+    );
+    assert.match(
+      text,
+      /^auth0_logs_exporter_auth0_limit_events_total\{tenant="acme",type="api_limit_warning"\} 3$/m,
+    );
   });
 });

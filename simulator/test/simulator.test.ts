@@ -124,6 +124,35 @@ describe("tenant simulator (contracts §1-3)", () => {
   });
 });
 
+describe("tenant simulator: a second client of the bucket (issue 20)", () => {
+  it("spends the same bucket, which the headers report, and a bucket left under 20 % writes api_limit_warning once a minute", async (t) => {
+    // Another client at 6 requests a second against a bucket of 10 refilling 2 a second: it
+    // drains the bucket in about 2.5 s on its own.
+    const tenant = await startTenant({
+      backlog: 5,
+      rateLimit: { burst: 10, perSecond: 2 },
+      secondClient: 6,
+    });
+    t.after(() => tenant.close());
+    const bearer = (await token(tenant)).body.access_token as string;
+    const url = `${tenant.url}/api/v2/logs?from=${"9".repeat(3)}${"0".repeat(53)}&take=1`;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const answer = await logs(url, bearer);
+    // One read of ours, yet the bucket is near empty: remaining counts every client's use.
+    assert.ok(
+      Number(answer.headers["x-ratelimit-remaining"]) <= 2,
+      String(answer.headers["x-ratelimit-remaining"]),
+    );
+    assert.ok((tenant.secondClient?.granted ?? 0) >= 10);
+    const warnings = tenant
+      .eventIds()
+      .filter((_, i) => tenant.log.eventAt(i).type === "api_limit_warning");
+    // One a minute: the 3 s may straddle a minute's end.
+    assert.ok(warnings.length >= 1 && warnings.length <= 2, `${warnings.length} api_limit_warning`);
+    assert.ok(tenant.logsRateLimit.warningMinutes.size >= 1);
+  });
+});
+
 describe("Logstash http input fake (contracts §6)", () => {
   let logstash: LogstashFake;
   before(async () => {

@@ -17,7 +17,7 @@ import {
 import { retryFor, withRetry } from "../util/retry.ts";
 import type { Agent } from "../util/undici.ts";
 import { CHECKPOINT_PATTERN, checkpointProblem } from "./checkpoint.ts";
-import { Pacer, parseRateLimit } from "./pacer.ts";
+import { DEFAULT_SHARE, Pacer, parseRateLimit } from "./pacer.ts";
 import { TokenProvider } from "./token.ts";
 
 /**
@@ -41,6 +41,8 @@ export interface Auth0SourceOptions {
   /** The token cache. */
   store: TokenCache;
   requestTimeoutMs: number;
+  /** AUTH0_RATE_LIMIT_SHARE as a fraction; the default share when not given. */
+  rateLimitShare?: number | undefined;
 }
 
 /** The URL in a Link header whose rel is "next", or null. */
@@ -105,10 +107,11 @@ export class Auth0Source implements Source {
   private readonly options: Auth0SourceOptions;
   private readonly tokens: TokenProvider;
   private readonly agent: Agent;
-  readonly pacer = new Pacer();
+  readonly pacer: Pacer;
 
   constructor(options: Auth0SourceOptions) {
     this.options = options;
+    this.pacer = new Pacer(options.rateLimitShare ?? DEFAULT_SHARE);
     this.agent = newAgent(options.requestTimeoutMs);
     this.tokens = new TokenProvider(options, options.store, this.agent);
   }
@@ -224,6 +227,7 @@ export class Auth0Source implements Source {
   }
 
   private async get(url: string, token: string, signal?: AbortSignal): Promise<HttpAnswer> {
+    const sentAt = Date.now();
     const answer = await exchange(this.agent, url, {
       method: "GET",
       headers: { authorization: `Bearer ${token}`, accept: "application/json" },
@@ -232,7 +236,7 @@ export class Auth0Source implements Source {
       errorClass: SourceError,
       maxBytes: MAX_PAGE_BYTES,
     });
-    this.pacer.observe(parseRateLimit(answer.headers), answer.status !== 429);
+    this.pacer.observe(parseRateLimit(answer.headers), answer.status !== 429, sentAt);
     return answer;
   }
 

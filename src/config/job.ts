@@ -96,6 +96,7 @@ export function buildConfig(raw: RawSettings): {
       clientId: parsed.AUTH0_CLIENT_ID as string,
       clientSecret: parsed.AUTH0_CLIENT_SECRET as string,
     },
+    rateLimitShare: parsed.AUTH0_RATE_LIMIT_SHARE as number,
     sink: chosen.sink,
     batchSize: parsed.BATCH_SIZE as number,
     startFrom: parsed.START_FROM as string | undefined,

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { checkpointProblem } from "../auth0/checkpoint.ts";
+import { DEFAULT_SHARE } from "../auth0/pacer.ts";
 import { logTypes, parseLevel } from "../pipeline/log-types.ts";
 import { scheduleProblem } from "../settings-kit/schedule.ts";
 import {
@@ -93,6 +94,23 @@ const logTypeList = commaList().superRefine((codes, ctx) => {
   }
 });
 
+/** A share written as a percentage, "50%" or "12.5%", from 1 % to 100 %: a fraction (0.5). */
+const percentage = z
+  .string()
+  .trim()
+  .transform((v, ctx) => {
+    const match = /^(\d{1,3}(?:\.\d{1,2})?)\s*%$/.exec(v);
+    const share = match ? Number(match[1]) : Number.NaN;
+    if (!(share >= 1 && share <= 100)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a percentage from 1% to 100%, such as 50%",
+      });
+      return z.NEVER;
+    }
+    return share / 100;
+  });
+
 /** Where the sinks' rows go in the table. */
 const SINKS_MARK = {} as SettingDefinition;
 
@@ -125,6 +143,17 @@ const core: SettingDefinition[] = [
     example: "(the application's client secret)",
     description: "That application's client secret.",
     schema: text,
+  },
+  {
+    name: "AUTH0_RATE_LIMIT_SHARE",
+    group: "Auth0",
+    scope: "job",
+    default: `${DEFAULT_SHARE * 100}%`,
+    example: "75%",
+    description:
+      "The share of the tenant's Management API rate limit the exporter may use (1% to 100%): its reads go at most at that share of the bucket's refill rate, and never leave the bucket (other clients' use included) under the rest of it, nor ever under 20 % of its limit, where Auth0 writes api_limit_warning into the tenant's logs. On Enterprise the logs come out of the bucket the Dashboard, Terraform and the deploy CLI share; `check` shows the resulting ceiling in events per minute.",
+    range: "1% to 100%",
+    schema: percentage,
   },
   {
     name: "BATCH_SIZE",

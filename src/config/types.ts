@@ -15,6 +15,11 @@ export interface JobSettings {
   };
   /** Where the documents go: the one sink its settings chose (sinks/index.ts). */
   sink: SinkConfig;
+  /**
+   * The share of the Management API bucket's refill the reads may use, 0.01..1
+   * (AUTH0_RATE_LIMIT_SHARE): the pacer never leaves the bucket under the rest of it.
+   */
+  rateLimitShare: number;
   /** Logs per read, 1..100. */
   batchSize: number;
   startFrom: string | undefined;

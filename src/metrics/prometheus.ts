@@ -72,6 +72,23 @@ export class Metrics implements JobObserver, ReplicaObserver {
     "log_retention_seconds",
     "The tenant's Auth0 log retention (AUTH0_LOG_RETENTION): events older than this may already be deleted by Auth0",
   );
+  private readonly bucketRemaining = this.gauge(
+    "rate_limit_remaining",
+    "Tokens left in the tenant's Management API bucket as last seen (x-ratelimit-remaining, other clients' use included)",
+  );
+  private readonly bucketLimit = this.gauge(
+    "rate_limit_limit",
+    "The tenant's Management API bucket size as last seen (x-ratelimit-limit)",
+  );
+  private readonly rateLimitShare = this.gauge(
+    "rate_limit_share",
+    "The share of the bucket's refill the exporter may use (AUTH0_RATE_LIMIT_SHARE, 0-1)",
+  );
+  private readonly limitEvents = this.counter(
+    "auth0_limit_events_total",
+    "Auth0's api_limit (a 429) and api_limit_warning (a bucket left under 20 %) events read from the tenant's own log, by type",
+    ["tenant", "type"],
+  );
   private readonly streamEvents = this.counter(
     "stream_events_total",
     "Log events pushed by the tenant's Log Stream, by outcome: delivered, duplicates (already delivered by either path), filtered (LOG_TYPES / LOG_LEVEL), rejected (dead letters)",
@@ -110,7 +127,14 @@ export class Metrics implements JobObserver, ReplicaObserver {
    * tenant's lag (counters stay: they only ever add).
    */
   forget(tenant: string): void {
-    for (const gauge of [this.lag, this.lastSuccessAt, this.deadLettersPending]) {
+    for (const gauge of [
+      this.lag,
+      this.lastSuccessAt,
+      this.deadLettersPending,
+      this.bucketRemaining,
+      this.bucketLimit,
+      this.rateLimitShare,
+    ]) {
       gauge.remove({ tenant });
     }
     // The status is read by the holder's sweep; the pushes reach every replica and stay told.
@@ -179,7 +203,10 @@ export class Metrics implements JobObserver, ReplicaObserver {
     if (progress.lagMs !== null) this.lag.set(labels, progress.lagMs / 1000);
   }
 
-  ended(tenant: string, { outcome, durationMs, stats, lagMs, sink }: MeasuredExecution): void {
+  ended(
+    tenant: string,
+    { outcome, durationMs, stats, lagMs, sink, bucket, share }: MeasuredExecution,
+  ): void {
     this.executions.inc({ tenant, outcome });
     this.duration.observe({ tenant, outcome }, durationMs / 1000);
     for (const side of ["source", "sink"] as const) {
@@ -188,6 +215,14 @@ export class Metrics implements JobObserver, ReplicaObserver {
       this.rateLimited.inc(labels, stats.rateLimited[side]);
     }
     if (lagMs !== null) this.lag.set({ tenant }, lagMs / 1000);
+    for (const [type, count] of Object.entries(stats.limitEvents ?? {})) {
+      this.limitEvents.inc({ tenant, type }, count);
+    }
+    if (bucket) {
+      this.bucketRemaining.set({ tenant }, bucket.remaining);
+      this.bucketLimit.set({ tenant }, bucket.limit);
+    }
+    if (share !== undefined) this.rateLimitShare.set({ tenant }, share);
     if (outcome === "success") this.lastSuccessAt.set({ tenant }, Date.now() / 1000);
   }
 

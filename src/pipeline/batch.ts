@@ -14,6 +14,21 @@ export interface PipelineOptions {
   ecs: EcsOptions;
 }
 
+/** Auth0's events about its rate limits, counted as they pass whatever LOG_TYPES keeps. */
+export const LIMIT_EVENT_TYPES = new Set(["api_limit", "api_limit_warning"]);
+
+export function countLimitEvents(events: LogEvent[]): Record<string, number> | undefined {
+  let counts: Record<string, number> | undefined;
+  for (const event of events) {
+    const type = event.type;
+    if (typeof type === "string" && LIMIT_EVENT_TYPES.has(type)) {
+      counts ??= {};
+      counts[type] = (counts[type] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
 export type Batcher = (events: LogEvent[]) => PageBatch;
 
 export function makeBatcher(options: PipelineOptions): Batcher {
@@ -25,7 +40,9 @@ export function makeBatcher(options: PipelineOptions): Batcher {
   });
   return (events) => {
     const passed = events.filter(keep);
+    const limitEvents = countLimitEvents(events);
     return {
+      ...(limitEvents ? { limitEvents } : {}),
       payload: { documents: shape(passed), ids: passed.map((event) => event.log_id) },
       checkpoint: (events[events.length - 1] as LogEvent).log_id,
       read: events.length,

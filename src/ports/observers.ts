@@ -13,6 +13,9 @@ export interface MeasuredExecution {
   lagMs: number | null;
   /** The sink's side in labels: logstash or elasticsearch. */
   sink: string;
+  /** The Management API bucket as the execution last saw it, and the share in force. */
+  bucket?: { limit: number; remaining: number; refillPerSecond: number | null } | null;
+  share?: number;
 }
 
 /** One job's executions, told by its runner (runner/job-runner.ts, runner/job-report.ts). */

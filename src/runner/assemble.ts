@@ -31,6 +31,7 @@ export async function assembleJob(
     batchSize: deps.batchSize ?? config.batchSize,
     store: deps.store.tokens,
     requestTimeoutMs: config.requestTimeoutMs,
+    rateLimitShare: config.rateLimitShare,
   });
   const sink = await openSink(config, { logger: deps.logger });
   const batcher = makeBatcher({

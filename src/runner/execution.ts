@@ -196,6 +196,10 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       },
       deps.fence,
     );
+    for (const [type, count] of Object.entries(batch.limitEvents ?? {})) {
+      stats.limitEvents ??= {};
+      stats.limitEvents[type] = (stats.limitEvents[type] ?? 0) + count;
+    }
     for (const key of ["read", "sent", "filtered", "streamed", "rejected", "batches"] as const) {
       progress[key] += counts[key];
     }

@@ -2,6 +2,7 @@
 // skipped ticks in the run history, and the pruning of old runs after each execution.
 
 import type { Logger } from "pino";
+import type { ObservedBucket } from "../auth0/pacer.ts";
 import type { JobConfig } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type { ExecutionStats, JobStore, Notifier, RunTrigger } from "../interfaces.ts";
@@ -9,7 +10,10 @@ import type { JobObserver } from "../ports/observers.ts";
 import type { ExecutionResult } from "./execution.ts";
 import { instantRun } from "./replay.ts";
 
-export type EndedExecution = ExecutionResult & { stats: ExecutionStats };
+export type EndedExecution = ExecutionResult & {
+  stats: ExecutionStats;
+  bucket?: ObservedBucket | null;
+};
 
 export interface JobReportDeps {
   config: JobConfig;
@@ -63,6 +67,8 @@ export class JobReport {
       stats: result.stats,
       lagMs: result.lagMs,
       sink: config.sink.kind,
+      bucket: result.bucket ?? null,
+      share: config.rateLimitShare,
     });
     this.consecutiveFailures = result.outcome === "failed" ? this.consecutiveFailures + 1 : 0;
     const line = {

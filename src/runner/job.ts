@@ -2,6 +2,7 @@
 // the dashboard and a running service agree on them. Every read and write of these values goes
 // through here, so that their keys and encodings are written down once.
 
+import type { ObservedBucket } from "../auth0/pacer.ts";
 import type { JobStore } from "../interfaces.ts";
 
 const JOB_ENABLED = "enabled";
@@ -38,4 +39,51 @@ export async function takeRunNowRequest(store: JobStore): Promise<boolean> {
   if (!(await store.state.get(JOB_RUN_NOW))) return false;
   await store.state.delete(JOB_RUN_NOW);
   return true;
+}
+
+const JOB_RATE_LIMIT = "rate_limit";
+
+/** The Management API bucket as an execution last saw it, for `status` and the dashboard. */
+export interface RecordedBucket {
+  limit: number;
+  remaining: number;
+  /** Tokens per second, as estimated from the headers; null when they did not allow it. */
+  refillPerSecond: number | null;
+  /** When the answer that said so came (ISO 8601). */
+  at: string;
+  /** AUTH0_RATE_LIMIT_SHARE in force then (0-1). */
+  share: number;
+  /** share × refill × BATCH_SIZE: the most events a minute the exporter reads; null if unknown. */
+  ceilingPerMinute: number | null;
+}
+
+/** The bucket a pacer saw, with the share in force and the most events a minute that allows. */
+export function bucketRecord(
+  bucket: ObservedBucket,
+  share: number,
+  pageSize: number,
+): RecordedBucket {
+  const refill = bucket.refillPerSecond;
+  return {
+    ...bucket,
+    at: new Date(bucket.at).toISOString(),
+    share,
+    ceilingPerMinute: refill === null ? null : Math.round(share * refill * 60 * pageSize),
+  };
+}
+
+export async function recordBucket(store: JobStore, bucket: RecordedBucket): Promise<void> {
+  await store.state.set(JOB_RATE_LIMIT, JSON.stringify(bucket));
+}
+
+/** The bucket last recorded, or null (none yet, or a value this version cannot read). */
+export async function recordedBucket(store: JobStore): Promise<RecordedBucket | null> {
+  const raw = await store.state.get(JOB_RATE_LIMIT);
+  if (raw === null || raw.length > 4096) return null;
+  try {
+    const value = JSON.parse(raw) as RecordedBucket;
+    return typeof value?.limit === "number" && typeof value.remaining === "number" ? value : null;
+  } catch {
+    return null;
+  }
 }

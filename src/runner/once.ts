@@ -4,6 +4,7 @@
 
 import type { Logger } from "pino";
 import { checkpointAt } from "../auth0/checkpoint.ts";
+import type { ObservedBucket } from "../auth0/pacer.ts";
 import type { JobSettings } from "../config/types.ts";
 import { describe } from "../errors.ts";
 import type {
@@ -24,6 +25,7 @@ import {
   type Progress,
   runExecution,
 } from "./execution.ts";
+import { bucketRecord, recordBucket } from "./job.ts";
 import { sweepSource } from "./sweep-source.ts";
 
 /**
@@ -88,7 +90,7 @@ export function withNotices(source: Source, notices: Promise<string[]>): Source 
 
 export async function executeOnce(
   options: OnceOptions,
-): Promise<ExecutionResult & { stats: ExecutionStats }> {
+): Promise<ExecutionResult & { stats: ExecutionStats; bucket: ObservedBucket | null }> {
   const { config, job, store, logger } = options;
   const stream = config.logStream;
   const stats = newStats();
@@ -114,6 +116,12 @@ export async function executeOnce(
     onRetry: (side, message, delayMs) =>
       logger.warn({ side, delayMs }, `${message}; retrying in ${(delayMs / 1000).toFixed(1)}s`),
   });
+  const bucket = job.source.pacer.observed();
+  if (bucket) {
+    await recordBucket(store, bucketRecord(bucket, config.rateLimitShare, config.batchSize)).catch(
+      (error) => logger.debug(`the rate limit seen was not recorded: ${describe(error)}`),
+    );
+  }
   if (stream && result.outcome === "success") {
     // Not the execution's failure: the record only stays larger until the next sweep prunes it.
     await store.delivered.prune(deliveredPruneBefore(result.checkpoint)).then(
@@ -121,5 +129,5 @@ export async function executeOnce(
       (error) => logger.warn(`the record of delivered ids could not be pruned: ${describe(error)}`),
     );
   }
-  return { ...result, stats };
+  return { ...result, stats, bucket };
 }

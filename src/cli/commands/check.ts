@@ -2,8 +2,9 @@ import { checkpointAt } from "../../auth0/checkpoint.ts";
 import { LogStreamsClient } from "../../auth0/log-streams.ts";
 import type { JobConfig } from "../../config/types.ts";
 import { describe } from "../../errors.ts";
-import type { Store } from "../../interfaces.ts";
+import type { LogEvent, Store } from "../../interfaces.ts";
 import { assembleJob } from "../../runner/assemble.ts";
+import { bucketRecord, type RecordedBucket } from "../../runner/job.ts";
 import { newStats } from "../../runner/once.ts";
 import { sinkModule } from "../../sinks/index.ts";
 import { newBudget } from "../../util/retry.ts";
@@ -20,6 +21,7 @@ import {
   withStore,
 } from "../command.ts";
 import { memoryTokens } from "./setup-log-stream.ts";
+import { bucketText } from "./status.ts";
 
 /** Every step for one tenant, each printed as ok or FAIL with the reason; true when all were ok. */
 async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean) {
@@ -28,7 +30,6 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
   const job = await assembleJob(config, {
     store: jobStore,
     logger: loggerFor({ exporterLogLevel: "silent" }, io),
-    batchSize: 1,
   });
   io.stdout.write(
     `${prefix}ok    settings (Auth0 ${config.auth0.origin}, ${job.sink.info.target})\n`,
@@ -57,14 +58,26 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
       return "a new token issued for the configured AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET, and cached";
     });
     let logs = false;
+    let rate: number | null = null;
     if (token) {
       logs = await step("Auth0 logs (one page)", async () => {
         const state = await jobStore.checkpoints.get();
         const from =
           state.checkpoint ?? checkpointAt(new Date(Date.now() - config.initialLookbackMs));
         const page = await job.source.read(job.source.firstRead(from), context);
-        return page.caughtUp ? "no event after the checkpoint" : `read ${page.events.length} event`;
+        rate = eventsPerMinute(page.events, page.next !== null);
+        // A page as the export reads it (BATCH_SIZE): its dates tell the tenant's event rate.
+        return page.caughtUp
+          ? "no event after the checkpoint"
+          : `read ${page.events.length} events`;
       });
+    }
+    const seen = job.source.pacer.observed();
+    if (seen) {
+      const bucket = bucketRecord(seen, config.rateLimitShare, config.batchSize);
+      io.stdout.write(`${prefix}ok    Auth0 rate limit (${bucketText(bucket)})\n`);
+      const warning = ceilingWarning(bucket, rate);
+      if (warning) io.stdout.write(`${prefix}WARN  ${warning}\n`);
     }
     const module = sinkModule(config.sink);
     const name = module.label;
@@ -135,6 +148,31 @@ async function checkLogStream(
   }
 }
 
+/**
+ * The tenant's event rate as a page of its log shows it, per minute: over the page's span when
+ * more follows (a full page), else over the time since its first event (all there is since); null
+ * when the page says too little.
+ */
+export function eventsPerMinute(
+  events: readonly LogEvent[],
+  more: boolean,
+  now = Date.now(),
+): number | null {
+  const dates = events.map((e) => Date.parse(String(e.date))).filter(Number.isFinite);
+  if (dates.length < 2) return null;
+  const first = Math.min(...dates);
+  const span = (more ? Math.max(...dates) : now) - first;
+  return span > 0 ? ((more ? dates.length - 1 : dates.length) * 60_000) / span : null;
+}
+
+/** A warning when the share's ceiling is under the tenant's event rate: it would never catch up. */
+export function ceilingWarning(bucket: RecordedBucket, rate: number | null): string | null {
+  if (rate === null || bucket.ceilingPerMinute === null || bucket.ceilingPerMinute >= rate) {
+    return null;
+  }
+  return `the rate limit's share allows at most ${bucket.ceilingPerMinute} events/min, under the tenant's recent ${Math.round(rate)} events/min: the export would fall further behind; raise AUTH0_RATE_LIMIT_SHARE (now ${Math.round(bucket.share * 100)} %) or add a Log Stream`;
+}
+
 export const check: Command = {
   name: "check",
   summary: "Check the settings, Auth0 access and the sink, step by step",
@@ -142,7 +180,9 @@ export const check: Command = {
 
 Validates the settings, asks Auth0 for a new token with the configured client id and secret
 (never the cached one, so that a wrong or rotated secret fails here; each token counts against the
-tenant's machine-to-machine quota), reads one page of logs, and checks the sink: Logstash gets
+tenant's machine-to-machine quota), reads one page of logs (and says which rate-limit bucket it came from, as far as the headers tell:
+its limit and refill, the AUTH0_RATE_LIMIT_SHARE in force and the ceiling in events per minute
+that makes, with a WARN when that is under the tenant's recent event rate), and checks the sink: Logstash gets
 an empty array; Elasticsearch or OpenSearch says what it is (GET /), whether the index template
 and lifecycle policy are installed, whether the target is the data stream it should be, and what
 the user may do. With LOG_STREAM_ID, reads the tenant's Log Stream (scope read:log_streams): its

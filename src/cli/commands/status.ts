@@ -1,5 +1,6 @@
 import { ConfigError } from "../../errors.ts";
 import type { JobStore } from "../../interfaces.ts";
+import { type RecordedBucket, recordedBucket } from "../../runner/job.ts";
 import { type JobStatus, jobStatus } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
 import {
@@ -88,8 +89,9 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       if (effective.ignored) io.stderr.write(`warning: ${effective.ignored}\n`);
       const s = await withStream(job, jobStore);
       const runs = await jobStore.runs.list({ limit });
+      const rateLimit = await recordedBucket(jobStore).catch(() => null);
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ ...s, runs }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ ...s, rateLimit, runs }, null, 2)}\n`);
         return EXIT.ok;
       }
       const lines = [
@@ -108,6 +110,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
           `Lag:         ${duration(s.lagSeconds * 1000)} behind (checkpoint time ${s.checkpointTime})`,
         );
       }
+      if (rateLimit) lines.push(`Rate limit:  ${bucketText(rateLimit)}`);
       if (s.logStream) {
         lines.push(`Log Stream:  ${streamStatusText(s.logStream)}`);
         lines.push(`Stream:      ${streamEventsText(s.logStream)}`);
@@ -121,6 +124,18 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
     });
   },
 };
+
+/** The bucket an execution saw, its share in force and the ceiling that makes, in one line. */
+export function bucketText(b: RecordedBucket): string {
+  const refill =
+    b.refillPerSecond === null
+      ? "refill unknown"
+      : b.refillPerSecond >= 1
+        ? `refill ~${b.refillPerSecond.toFixed(1)}/s`
+        : `refill ~${(b.refillPerSecond * 60).toFixed(0)}/min`;
+  const ceiling = b.ceilingPerMinute === null ? "" : `: at most ${b.ceilingPerMinute} events/min`;
+  return `bucket of ${b.limit}, ${refill}, ${b.remaining} left at ${b.at.replace("T", " ").slice(0, 19)} UTC; share ${Math.round(b.share * 100)} %${ceiling}`;
+}
 
 async function withStream(job: StoredJob, jobStore: JobStore): Promise<TenantStatus> {
   const [status, figures] = await Promise.all([
