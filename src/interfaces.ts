@@ -61,12 +61,24 @@ export interface RunCounts {
   sent: number;
   /** Left out by LOG_TYPES / LOG_LEVEL. */
   filtered: number;
+  /**
+   * Left out by the sweep because the tenant's Log Stream (or an earlier push) already delivered
+   * them; always 0 without a stream.
+   */
+  streamed: number;
   /** Refused by the sink for good and kept as dead letters. */
   rejected: number;
   batches: number;
 }
 
-export const NO_COUNTS: RunCounts = { read: 0, sent: 0, filtered: 0, rejected: 0, batches: 0 };
+export const NO_COUNTS: RunCounts = {
+  read: 0,
+  sent: 0,
+  filtered: 0,
+  streamed: 0,
+  rejected: 0,
+  batches: 0,
+};
 
 /** What a sink sends: documents shaped for it, and the Auth0 id of each (a document id, where the sink has them). */
 export interface SinkBatch {

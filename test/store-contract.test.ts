@@ -18,7 +18,7 @@ const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
 function step(checkpoint: string, counts: Partial<CommitStep["counts"]> = {}): CommitStep {
   return {
     checkpoint,
-    counts: { read: 0, sent: 0, filtered: 0, rejected: 0, batches: 1, ...counts },
+    counts: { read: 0, sent: 0, filtered: 0, streamed: 0, rejected: 0, batches: 1, ...counts },
     deadLetters: [],
     sink: "test sink",
   };
@@ -62,6 +62,7 @@ for (const driver of STORE_DRIVERS) {
           read: 8,
           sent: 7,
           filtered: 1,
+          streamed: 0,
           rejected: 0,
           batches: 2,
           retries: 2,
@@ -297,7 +298,7 @@ for (const driver of STORE_DRIVERS) {
         warnings: [],
         error: null,
       };
-      const counts = { read: 0, filtered: 0, rejected: 0, batches: 1 };
+      const counts = { read: 0, filtered: 0, streamed: 0, rejected: 0, batches: 1 };
       await job.runs.record({
         ...base,
         ...counts,

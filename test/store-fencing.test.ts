@@ -15,7 +15,7 @@ const id = (n: number) => `90020261124100000${String(n).padStart(39, "0")}`;
 function step(checkpoint: string): CommitStep {
   return {
     checkpoint,
-    counts: { read: 1, sent: 1, filtered: 0, rejected: 0, batches: 1 },
+    counts: { read: 1, sent: 1, filtered: 0, streamed: 0, rejected: 0, batches: 1 },
     deadLetters: [],
     sink: "test sink",
   };

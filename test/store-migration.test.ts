@@ -111,6 +111,11 @@ describe("a store from the single-tenant release", () => {
         ],
       );
       assert.deepEqual(runs[0]?.warnings, ["old"]);
+      assert.deepEqual(
+        runs.map((r) => r.streamed),
+        [0, 0],
+        "none left out for a Log Stream",
+      );
       assert.equal(runs[0]?.lastCheckpoint, checkpoint);
       assert.equal(await job.state.get("enabled"), "false");
       assert.equal(await job.state.get("schedule"), "*/10 * * * *");

@@ -22,7 +22,7 @@ async function plantDeadLetter(store: Store, job: string, logId: string): Promis
   const run = await s.runs.start("manual", from, null);
   const step = {
     checkpoint: logId,
-    counts: { read: 1, sent: 0, filtered: 0, rejected: 1, batches: 1 },
+    counts: { read: 1, sent: 0, filtered: 0, streamed: 0, rejected: 1, batches: 1 },
     deadLetters: [
       { id: logId, status: 400, reason: "mapper_parsing_exception", document: { log_id: logId } },
     ],

@@ -47,7 +47,7 @@ async function holdJob(store: Store, id: string) {
         expected,
         {
           checkpoint: logId(page * PAGE - 1, base),
-          counts: { read: PAGE, sent: PAGE, filtered: 0, rejected: 0, batches: 1 },
+          counts: { read: PAGE, sent: PAGE, filtered: 0, streamed: 0, rejected: 0, batches: 1 },
           deadLetters: [],
           sink: "Logstash http://127.0.0.1:8080/",
         },

@@ -3,6 +3,8 @@ import { duration } from "../util/duration-text.ts";
 import { columns } from "./format.ts";
 
 export function runsTable(runs: RunRecord[]): string {
+  // Only a tenant with a Log Stream has events the sweep left out for it: the column shows then.
+  const streamed = runs.some((run) => run.streamed > 0);
   const rows = runs.map((run) => [
     String(run.id),
     run.trigger,
@@ -12,6 +14,7 @@ export function runsTable(runs: RunRecord[]): string {
     String(run.read),
     String(run.sent),
     String(run.filtered),
+    ...(streamed ? [String(run.streamed)] : []),
     String(run.rejected),
     run.error
       ? run.error.slice(0, 60)
@@ -30,6 +33,7 @@ export function runsTable(runs: RunRecord[]): string {
     "READ",
     "SENT",
     "FILTERED",
+    ...(streamed ? ["STREAMED"] : []),
     "DEAD",
     "NOTE",
   ];

@@ -24,6 +24,10 @@ export class Metrics implements JobObserver, ReplicaObserver {
     "events_filtered_total",
     "Log events left out by LOG_TYPES / LOG_LEVEL",
   );
+  private readonly eventsStreamed = this.counter(
+    "events_already_streamed_total",
+    "Log events the sweep left out because the tenant's Log Stream (or an earlier push) already delivered them",
+  );
   private readonly eventsRejected = this.counter(
     "events_rejected_total",
     "Log events the sink refused for good, kept as dead letters",
@@ -169,6 +173,7 @@ export class Metrics implements JobObserver, ReplicaObserver {
     this.eventsRead.inc(labels, progress.read - last.read);
     this.eventsSent.inc(labels, progress.sent - last.sent);
     this.eventsFiltered.inc(labels, progress.filtered - last.filtered);
+    this.eventsStreamed.inc(labels, progress.streamed - last.streamed);
     this.eventsRejected.inc(labels, progress.rejected - last.rejected);
     this.batches.inc(labels, progress.batches - last.batches);
     if (progress.lagMs !== null) this.lag.set(labels, progress.lagMs / 1000);

@@ -3,17 +3,19 @@
 // refused for good and stored as a dead letter in the same transaction. This is the one place that
 // orders read, send and commit. Pages are read ahead (at most READ_AHEAD) while batches are sent;
 // up to the sink's concurrency are in flight (Logstash 1, Elasticsearch 2); commits in page order.
+// With a Log Stream, each batch leaves out what the record of delivered ids has, and its commit
+// records what it delivered.
 
 import type { Logger } from "pino";
 import { checkpointAt, timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import { AbortedError, CheckpointMovedError, describe, LeaseLostError } from "../errors.ts";
 import type {
   Checkpoint,
+  DeliveredIds,
   DeliveryReport,
   ExecutionStats,
   Fence,
   JobStore,
-  PageBatch,
   RunCounts,
   RunOutcome,
   RunTrigger,
@@ -27,6 +29,7 @@ import { mask } from "../util/secrets.ts";
 import { deliver } from "./deliver.ts";
 import { InFlight } from "./in-flight.ts";
 import { ReadAhead } from "./read-ahead.ts";
+import { acknowledgedIds, type SweepBatch, withoutDelivered } from "./sweep-batch.ts";
 import { finishPoll, pollRecorded, type TailRun } from "./tail.ts";
 import { retentionWarning, staleWarning } from "./warnings.ts";
 
@@ -84,6 +87,11 @@ export interface ExecutionDeps {
   onRetry?: (side: "auth0" | "sink", message: string, delayMs: number) => void;
   /** A tail poll, and the tail run it folds into: recorded only when worth it (tail.ts). */
   poll?: { into: TailRun | null } | undefined;
+  /**
+   * The record of delivered ids, for a tenant with a Log Stream (none otherwise, and then no call
+   * to it): what it has is not sent again, and what a commit delivered is recorded by the commit.
+   */
+  delivered?: DeliveredIds | undefined;
 }
 
 /**
@@ -159,18 +167,20 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     read: 0,
     sent: 0,
     filtered: 0,
+    streamed: 0,
     rejected: 0,
     batches: 0,
     checkpoint: startCheckpoint,
     lagMs: lagOf(startCheckpoint),
   };
 
-  const commit = async (batch: PageBatch, report: DeliveryReport) => {
+  const commit = async (batch: SweepBatch, report: DeliveryReport) => {
     committed = true;
     const counts: RunCounts = {
       read: batch.read,
       sent: report.delivered,
       filtered: batch.filtered,
+      streamed: batch.streamed,
       rejected: report.rejected.length,
       batches: 1,
     };
@@ -182,10 +192,11 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         counts,
         deadLetters: report.rejected,
         sink: deps.sink.info.target,
+        delivered: deps.delivered ? acknowledgedIds(batch.payload, report) : undefined,
       },
       deps.fence,
     );
-    for (const key of ["read", "sent", "filtered", "rejected", "batches"] as const) {
+    for (const key of ["read", "sent", "filtered", "streamed", "rejected", "batches"] as const) {
       progress[key] += counts[key];
     }
     progress.checkpoint = batch.checkpoint;
@@ -213,7 +224,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
       warn,
     },
   });
-  const window = new InFlight(deps.sink.info.concurrency ?? 1, commit);
+  const window = new InFlight<SweepBatch>(deps.sink.info.concurrency ?? 1, commit);
   let caught: unknown = null;
   try {
     for (let first = true; ; first = false) {
@@ -227,7 +238,11 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         if (!poll) warn(staleWarning(progress.checkpoint, settings.staleAfterMs));
         break;
       }
-      const batch = deps.batcher(page.events);
+      const pageBatch = deps.batcher(page.events);
+      // Asked before each send, not once: the stream keeps delivering while the sweep reads.
+      const batch = deps.delivered
+        ? withoutDelivered(pageBatch, await deps.delivered.known(pageBatch.payload.ids))
+        : { ...pageBatch, streamed: 0 };
       await window.add(batch, () =>
         deliver(deps.sink, batch.payload, {
           signal: abandon,

@@ -5,25 +5,25 @@
 
 import type { DeliveryReport, PageBatch } from "../interfaces.ts";
 
-interface Sent {
-  batch: PageBatch;
+interface Sent<B> {
+  batch: B;
   report: Promise<DeliveryReport>;
 }
 
-export class InFlight {
-  private readonly queue: Sent[] = [];
+export class InFlight<B extends PageBatch = PageBatch> {
+  private readonly queue: Sent<B>[] = [];
   private readonly limit: number;
-  private readonly commit: (batch: PageBatch, report: DeliveryReport) => Promise<void>;
+  private readonly commit: (batch: B, report: DeliveryReport) => Promise<void>;
   /** A send or commit failed: no later batch may be committed. */
   private failed = false;
 
-  constructor(limit: number, commit: (batch: PageBatch, report: DeliveryReport) => Promise<void>) {
+  constructor(limit: number, commit: (batch: B, report: DeliveryReport) => Promise<void>) {
     this.limit = Math.max(1, limit);
     this.commit = commit;
   }
 
   /** Sends a batch, then commits the oldest ones while the window is full. */
-  async add(batch: PageBatch, send: () => Promise<DeliveryReport>): Promise<void> {
+  async add(batch: B, send: () => Promise<DeliveryReport>): Promise<void> {
     const report = send();
     // Awaited in order later; a rejection before then must not count as unhandled.
     report.catch(() => {});
@@ -32,7 +32,7 @@ export class InFlight {
   }
 
   private async settleOldest(): Promise<void> {
-    const oldest = this.queue.shift() as Sent;
+    const oldest = this.queue.shift() as Sent<B>;
     try {
       await this.commit(oldest.batch, await oldest.report);
     } catch (error) {

@@ -72,6 +72,7 @@ export class JobReport {
       read: result.read,
       sent: result.sent,
       filtered: result.filtered,
+      streamed: result.streamed,
       rejected: result.rejected,
       checkpoint: result.checkpoint,
       durationMs: result.durationMs,

@@ -13,6 +13,7 @@ import type { JobId, JobStore, ProcessState, Replicas } from "../interfaces.ts";
 import type { Db } from "./db.ts";
 import { commitBatch, type LastMove } from "./sql/commit-batch.ts";
 import * as deadLetters from "./sql/dead-letters.ts";
+import * as delivered from "./sql/delivered-ids.ts";
 import { getCheckpoint } from "./sql/get-checkpoint.ts";
 import * as leases from "./sql/leases.ts";
 import { lastMove, listMoves, moveCheckpoint } from "./sql/move-checkpoint.ts";
@@ -200,15 +201,17 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
       },
       ["add", "retried", "delete"],
     ),
-    // TODO(issue 19, store helper): sql/delivered-ids.ts on both drivers, migrations, contract suite.
-    delivered: {
-      known: async () => new Set<string>(),
-      record: async () => {
-        throw new StoreError("the delivered-ids record is not built yet", { retryable: false });
+    delivered: guarded(
+      shown,
+      {
+        known: (ids: string[]) => delivered.knownIds(db, job, ids),
+        record: (...a: Parameters<JobStore["delivered"]["record"]>) =>
+          delivered.recordDelivered(db, job, a[0], a[1], a[2], now()),
+        summary: (since: string) => delivered.deliveredSummary(db, job, since),
+        prune: (before: string) => delivered.pruneDelivered(db, job, before),
       },
-      summary: async () => ({ stream: 0, sweep: 0, lastPushAt: null }),
-      prune: async () => 0,
-    },
+      ["record", "prune"],
+    ),
     leases: guarded(
       shown,
       {

@@ -5,10 +5,13 @@ export interface CountsForText {
   read: number;
   sent: number;
   filtered: number;
+  streamed: number;
   rejected: number;
 }
 
 export function countsText(counts: CountsForText): string {
+  // Only a tenant with a Log Stream has any: the others' texts stay as they were.
+  const streamed = counts.streamed > 0 ? `, ${counts.streamed} already streamed` : "";
   const rejected = counts.rejected > 0 ? `, ${counts.rejected} dead-lettered` : "";
-  return `read ${counts.read}, sent ${counts.sent}, filtered ${counts.filtered}${rejected}`;
+  return `read ${counts.read}, sent ${counts.sent}, filtered ${counts.filtered}${streamed}${rejected}`;
 }

@@ -101,6 +101,7 @@ it("markup in events is shown as text on every dashboard page, and runs nothing"
       read: 0,
       sent: 0,
       filtered: 0,
+      streamed: 0,
       rejected: 0,
       batches: 0,
       retries: 0,

@@ -102,6 +102,7 @@ acknowledged and exits; a second signal exits at once (safe: the checkpoint only
         read: result.read,
         sent: result.sent,
         filtered: result.filtered,
+        streamed: result.streamed,
         rejected: result.rejected,
         batches: result.batches,
         retries: result.retries,

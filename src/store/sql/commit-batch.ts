@@ -1,11 +1,12 @@
 // The commit of one acknowledged page, in one transaction: fenced by the lease (a process that
 // lost the job may not commit), compare-and-set on the checkpoint (a replay made meanwhile is not
 // overwritten), the run's counts with the lease epoch the database had at the commit, and the
-// page's dead letters.
+// page's dead letters (and, with a Log Stream, the ids it delivered).
 
 import type { Checkpoint, CommitStep, Fence, JobId } from "../../interfaces.ts";
 import { type Db, int } from "../db.ts";
 import { insertDeadLetters } from "./dead-letters.ts";
+import { insertDeliveredIds } from "./delivered-ids.ts";
 import { isHeld, readLease } from "./fence.ts";
 
 /** What left the checkpoint where it is, when a commit's compare-and-set failed. */
@@ -82,12 +83,13 @@ export async function commitBatch(
     const { counts } = step;
     await tx.run(
       `UPDATE runs SET read = read + ?, sent = sent + ?, filtered = filtered + ?,
-         rejected = rejected + ?, batches = batches + ?, last_checkpoint = ?, ${COMMITTED_EPOCHS}
+         streamed = streamed + ?, rejected = rejected + ?, batches = batches + ?, last_checkpoint = ?, ${COMMITTED_EPOCHS}
        WHERE id = ? AND job = ?`,
       [
         counts.read,
         counts.sent,
         counts.filtered,
+        counts.streamed,
         counts.rejected,
         counts.batches,
         step.checkpoint,
@@ -97,6 +99,7 @@ export async function commitBatch(
       ],
     );
     await insertDeadLetters(tx, job, runId, step.sink, step.deadLetters, now);
+    if (step.delivered) await insertDeliveredIds(tx, job, step.delivered, "sweep", now);
     return null;
   });
 }

@@ -24,6 +24,7 @@ interface RunRow {
   read: number | string;
   sent: number | string;
   filtered: number | string;
+  streamed: number | string;
   rejected: number | string;
   batches: number | string;
   retries: number | string;
@@ -37,9 +38,9 @@ interface RunRow {
   committed_epoch_high: number | string | null;
 }
 
-const COLUMNS = `id, trigger, started_at, ended_at, outcome, read, sent, filtered, rejected, batches,
-  retries, first_checkpoint, last_checkpoint, warnings, error, holder, epoch, committed_epoch_low,
-  committed_epoch_high`;
+const COLUMNS = `id, trigger, started_at, ended_at, outcome, read, sent, filtered, streamed, rejected,
+  batches, retries, first_checkpoint, last_checkpoint, warnings, error, holder, epoch,
+  committed_epoch_low, committed_epoch_high`;
 
 function toRun(row: RunRow): RunRecord {
   return {
@@ -51,6 +52,7 @@ function toRun(row: RunRow): RunRecord {
     read: int(row.read),
     sent: int(row.sent),
     filtered: int(row.filtered),
+    streamed: int(row.streamed),
     rejected: int(row.rejected),
     batches: int(row.batches),
     retries: int(row.retries),
@@ -142,9 +144,9 @@ export async function finishRun(
 
 export async function recordRun(db: Db, job: JobId, run: RecordedRun): Promise<number> {
   const row = await db.get<{ id: number | string }>(
-    `INSERT INTO runs (job, trigger, started_at, ended_at, outcome, read, sent, filtered, rejected,
-       batches, retries, first_checkpoint, last_checkpoint, warnings, error)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    `INSERT INTO runs (job, trigger, started_at, ended_at, outcome, read, sent, filtered, streamed,
+       rejected, batches, retries, first_checkpoint, last_checkpoint, warnings, error)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [
       job,
       run.trigger,
@@ -154,6 +156,7 @@ export async function recordRun(db: Db, job: JobId, run: RecordedRun): Promise<n
       run.read,
       run.sent,
       run.filtered,
+      run.streamed,
       run.rejected,
       run.batches,
       run.retries,
