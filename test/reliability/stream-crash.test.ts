@@ -51,7 +51,7 @@ describe("Log Streams: the service killed while the stream pushes and the sweep 
       // A sweep every second, so that the kills catch sweeps too. It stops 10 s behind now, longer
       // than an outage here (as the default minute is longer than a restart): a push that lags the
       // sweep's delay can meet the sweep carrying the same events, and both send them (at
-      // Logstash a duplicate that is not the crash's: with a 2 s delay, 0.2 to 1.1 % more).
+      // Logstash a duplicate that is not the crash's: with a 2 s delay, 0.2 to 1.1 % in all).
       const env = { SCHEDULE: "1s", LOG_STREAM_SWEEP_DELAY: "10s" };
       let service: ServiceProcess = await startService(w, at, env);
       t.after(() => service.child.kill("SIGKILL"));
