@@ -356,6 +356,13 @@ export interface DeliveredIds {
   summary(since: string): Promise<{ stream: number; sweep: number; lastPushAt: string | null }>;
   /** Forgets the ids lower than `before` (a log id); returns how many. */
   prune(before: Checkpoint): Promise<number>;
+  /**
+   * Holds `ids` for this process's delivery of them, once no other delivery here holds any: from
+   * before `known` until recorded, so that two copies of an event on their way at the same instant
+   * (a push and the sweep, two pushes) are sent once. Resolves with the release; rejects
+   * (AbortedError) when `signal` aborts first. Across replicas, the record alone decides.
+   */
+  claim(ids: readonly string[], signal?: AbortSignal): Promise<() => void>;
 }
 
 /** The job's lease: one process exports the job at a time; commits are fenced by its epoch. */

@@ -73,6 +73,27 @@ export async function deliverPush(
   }
   const passed = events.filter(target.keep);
   const filtered = events.length - passed.length;
+  const release = await target.delivered.claim(
+    passed.map((event) => event.log_id),
+    context.signal,
+  );
+  try {
+    return await deliverClaimed(target, body, context, passed, { duplicates, filtered });
+  } finally {
+    release();
+  }
+}
+
+/** The push's events that passed the filters, held (claimed) by this delivery. */
+async function deliverClaimed(
+  target: PushTarget,
+  body: StreamBody,
+  context: RetryContext,
+  passed: LogEvent[],
+  counted: { duplicates: number; filtered: number },
+): Promise<PushCounts> {
+  let { duplicates } = counted;
+  const { filtered } = counted;
   const known =
     passed.length === 0
       ? new Set<string>()

@@ -174,6 +174,8 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     lagMs: lagOf(startCheckpoint),
   };
 
+  /** The sweep's claims on ids not committed yet: released by their commit, or at the end. */
+  const held = new Set<() => void>();
   const commit = async (batch: SweepBatch, report: DeliveryReport) => {
     committed = true;
     const counts: RunCounts = {
@@ -202,6 +204,10 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     }
     for (const key of ["read", "sent", "filtered", "streamed", "rejected", "batches"] as const) {
       progress[key] += counts[key];
+    }
+    if (batch.release) {
+      batch.release();
+      held.delete(batch.release);
     }
     progress.checkpoint = batch.checkpoint;
     progress.lagMs = lagOf(batch.checkpoint);
@@ -243,10 +249,18 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
         break;
       }
       const pageBatch = deps.batcher(page.events);
-      // Asked before each send, not once: the stream keeps delivering while the sweep reads.
-      const batch = deps.delivered
-        ? withoutDelivered(pageBatch, await deps.delivered.known(pageBatch.payload.ids))
-        : { ...pageBatch, streamed: 0 };
+      // Asked before each send, not once: the stream keeps delivering while the sweep reads. Held
+      // from the question until the commit recorded them, so that a push carrying the same events
+      // meanwhile waits and then finds them recorded, rather than sending them too.
+      let batch: SweepBatch;
+      if (deps.delivered) {
+        const release = await deps.delivered.claim(pageBatch.payload.ids, abandon);
+        held.add(release);
+        batch = {
+          ...withoutDelivered(pageBatch, await deps.delivered.known(pageBatch.payload.ids)),
+          release,
+        };
+      } else batch = { ...pageBatch, streamed: 0 };
       await window.add(batch, () =>
         deliver(deps.sink, batch.payload, {
           signal: abandon,
@@ -264,6 +278,7 @@ export async function runExecution(deps: ExecutionDeps): Promise<ExecutionResult
     await window.abandon();
   } finally {
     reader.close();
+    for (const release of held) release();
   }
   if (caught !== null) {
     // A lost lease aborts the batch in flight; the abort's reason says so.

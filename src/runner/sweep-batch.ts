@@ -8,6 +8,8 @@ import type { DeliveryReport, PageBatch, SinkBatch } from "../interfaces.ts";
 export interface SweepBatch extends PageBatch {
   /** Left out because already delivered (0 without a stream). */
   streamed: number;
+  /** Releases this process's claim on its ids (DeliveredIds.claim), once committed. */
+  release?: (() => void) | undefined;
 }
 
 /** `batch` without the documents whose id is `known` (already delivered). */

@@ -10,6 +10,7 @@ import {
   StoreError,
 } from "../errors.ts";
 import type { JobId, JobStore, ProcessState, Replicas } from "../interfaces.ts";
+import { IdClaims } from "../util/id-claims.ts";
 import type { Db } from "./db.ts";
 import { commitBatch, type LastMove } from "./sql/commit-batch.ts";
 import * as deadLetters from "./sql/dead-letters.ts";
@@ -113,6 +114,17 @@ function movedError(moved: LastMove & { current: string | null }): Error {
   return new CheckpointConflictError(`another execution's commit${run}${epoch}`);
 }
 
+/** Each job's ids being delivered by this process, per database (every JobStore of it). */
+const claims = new WeakMap<Db, Map<JobId, IdClaims>>();
+
+function claimsOf(db: Db, job: JobId): IdClaims {
+  const jobs = claims.get(db) ?? new Map<JobId, IdClaims>();
+  claims.set(db, jobs);
+  const held = jobs.get(job) ?? new IdClaims();
+  jobs.set(job, held);
+  return held;
+}
+
 export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promise<void>): JobStore {
   const checkpoints = {
     get: () => getCheckpoint(db, job),
@@ -201,17 +213,21 @@ export function jobStore(db: Db, job: JobId, shown: string, verify: () => Promis
       },
       ["add", "retried", "delete"],
     ),
-    delivered: guarded(
-      shown,
-      {
-        known: (ids: string[]) => delivered.knownIds(db, job, ids),
-        record: (...a: Parameters<JobStore["delivered"]["record"]>) =>
-          delivered.recordDelivered(db, job, a[0], a[1], a[2], now()),
-        summary: (since: string) => delivered.deliveredSummary(db, job, since),
-        prune: (before: string) => delivered.pruneDelivered(db, job, before),
-      },
-      ["record", "prune"],
-    ),
+    delivered: {
+      ...guarded(
+        shown,
+        {
+          known: (ids: string[]) => delivered.knownIds(db, job, ids),
+          record: (...a: Parameters<JobStore["delivered"]["record"]>) =>
+            delivered.recordDelivered(db, job, a[0], a[1], a[2], now()),
+          summary: (since: string) => delivered.deliveredSummary(db, job, since),
+          prune: (before: string) => delivered.pruneDelivered(db, job, before),
+        },
+        ["record", "prune"],
+      ),
+      // In memory, not in the database: every JobStore of this Db shares the job's claims.
+      claim: (ids: readonly string[], signal?: AbortSignal) => claimsOf(db, job).claim(ids, signal),
+    },
     leases: guarded(
       shown,
       {
