@@ -141,10 +141,19 @@ export interface Sink {
   send(batch: SinkBatch, context: SendContext): Promise<DeliveryReport>;
   /** Proves reachability and credentials without writing a document; returns a detail to show. */
   check(context: SendContext): Promise<string | undefined>;
+  /**
+   * Those of `ids` (Auth0 log ids) the destination's index holds, for `verify`; absent when the
+   * sink cannot tell (Logstash without VERIFY_ELASTICSEARCH_URL).
+   */
+  readonly lookup?: ((ids: string[], context: SendContext) => Promise<Set<string>>) | undefined;
   close(): Promise<void>;
 }
 
-export type RunTrigger = "manual" | "schedule" | "replay" | "tail";
+/**
+ * What started a run. "verify": `verify` compared a period with the index (moves nothing);
+ * "repair": `verify --repair` re-sent what the index lacked (never moves the checkpoint either).
+ */
+export type RunTrigger = "manual" | "schedule" | "replay" | "tail" | "verify" | "repair";
 /**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
  * it ended, and the process that took the job over next closed it. "skipped": a tick that fell
