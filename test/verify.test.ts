@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { startLogstash } from "../simulator/logstash.ts";
 import { type SearchFake, startSearch } from "../simulator/search/index.ts";
 import { runCli } from "./helpers/cli.ts";
+import { dashboardFor } from "./helpers/dashboard.ts";
 import { world } from "./helpers/world.ts";
 
 const TARGET = "logs-auth0.export-default";
@@ -75,6 +76,8 @@ describe("verify against the sink's cluster", () => {
       const second = await runCli(["verify", "--since", "2h"], w.env, w.dir);
       assert.equal(second.code, 0, second.stdout);
       assert.match(second.stdout, /Nothing is missing\./);
+      const status = await runCli(["status"], w.env, w.dir);
+      assert.match(status.stdout, /Verified: +.* events at Auth0, nothing missing/);
       const { runs, checkpoint } = await w.stored();
       assert.deepEqual(
         runs.slice(0, 4).map((run) => [run.trigger, run.outcome]),
@@ -112,6 +115,17 @@ describe("verify against the sink's cluster", () => {
       store.forJob("default").deadLetters.list({ state: "pending", limit: 1000 }),
     );
     assert.deepEqual(found.deadLettered.sort(), letters.map((l) => l.logId).sort());
+    // The dashboard's tenant overview shows the last verification.
+    const d = await dashboardFor(t, w);
+    await d.signIn();
+    const status = (await (await d.request("/api/tenants/default/status")).json()) as {
+      verification: { missing: number; text: string };
+    };
+    assert.equal(status.verification.missing, removed.length);
+    assert.match(
+      status.verification.text,
+      new RegExp(`${removed.length} missing .*${rejected} dead letters`),
+    );
   });
 
   it("a writer without the read privilege: exit 1 and the reason", async (t) => {
@@ -178,6 +192,8 @@ describe("verify with Logstash: the index the pipeline writes to", () => {
     const first = await runCli(["verify", "--json"], w.env, w.dir);
     assert.equal(first.code, 1, first.stderr);
     assert.deepEqual(json(first.stdout).missing, removed);
+    const status = await runCli(["status", "--json"], w.env, w.dir);
+    assert.equal(JSON.parse(status.stdout).verification.missing, removed.length);
     const repair = await runCli(["verify", "--repair"], w.env, w.dir);
     assert.equal(repair.code, 0, repair.stdout + repair.stderr);
     assert.match(repair.stdout, /re-sent 6 events; every one is in the index now/);

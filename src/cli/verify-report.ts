@@ -39,6 +39,8 @@ function cells(label: string, counts: Totals): string[] {
 
 const SHOWN_IDS = 20;
 
+const clock = (iso: string) => iso.replace("T", " ").slice(0, 19);
+
 export function verificationText(
   found: Verification,
   where: { tenant: string; target: string; runId: number },
@@ -46,7 +48,7 @@ export function verificationText(
 ): string {
   const lines = [
     `Verified tenant ${where.tenant} against ${where.target} (run ${where.runId})`,
-    `Period: ${found.from} (${found.hours[0]?.hour ?? "no event"}) up to ${found.until}`,
+    `Period: ${clock(found.start)} up to ${clock(found.until)} UTC (after ${found.from})`,
     "",
     columns(HEADER, [
       ...found.hours.map((h: HourCounts) => cells(h.hour.slice(0, 16).replace("T", " "), h)),

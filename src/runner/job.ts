@@ -125,3 +125,15 @@ export async function lastVerification(store: JobStore): Promise<RecordedVerific
     return null;
   }
 }
+
+/** The last verification for people, as `status` and the dashboard word it. */
+export function verificationText(v: RecordedVerification): string {
+  const when = (iso: string) => iso.replace("T", " ").slice(0, 16);
+  const result =
+    v.missing === 0
+      ? "nothing missing"
+      : `${v.missing} missing (${v.repaired === null ? "'verify --repair' re-sends them" : "still, after a repair"})`;
+  const letters = v.deadLettered > 0 ? `, ${v.deadLettered} dead letters` : "";
+  const repaired = v.repaired ? `, ${v.repaired} re-sent` : "";
+  return `${when(v.at)} UTC (run ${v.runId}), ${when(v.from)} to ${when(v.until)}: ${v.atAuth0} events at Auth0, ${result}${letters}${repaired}`;
+}

@@ -40,6 +40,8 @@ export type Totals = Omit<HourCounts, "hour">;
 
 export interface Verification {
   from: Checkpoint;
+  /** The start of the period, ISO 8601 (the time of `from`). */
+  start: string;
   until: string;
   /** The last event of the period read (null: none). */
   last: Checkpoint | null;
@@ -108,6 +110,7 @@ export async function verifyPeriod(
   };
   const result: Verification = {
     from: period.from,
+    start: (timeOfLogId(period.from) ?? new Date(0)).toISOString(),
     until: period.until.toISOString(),
     last: null,
     hours: [],

@@ -239,7 +239,7 @@ async function remember(
 ): Promise<void> {
   await recordVerification(store, {
     at: new Date().toISOString(),
-    from: found.hours[0]?.hour ?? found.until,
+    from: found.start,
     until: found.until,
     atAuth0: found.totals.atAuth0,
     present: found.totals.present + (repair ? repair.sent - repair.stillMissing.length : 0),
