@@ -1,17 +1,8 @@
 // What `verify` prints: per hour, for people, or as JSON (with the missing ids) for scripts.
 
+import type { RepairOutcome } from "../runner/verification.ts";
 import type { HourCounts, Totals, Verification } from "../runner/verify.ts";
 import { columns } from "./format.ts";
-
-/** What a repair did, as both forms report it. */
-export interface RepairOutcome {
-  sent: number;
-  /** Refused for good by the sink: kept as dead letters. */
-  rejected: string[];
-  /** Re-sent, yet still not in the index when verify stopped looking. */
-  stillMissing: string[];
-  runId: number;
-}
 
 const HEADER = [
   "Hour (UTC)",

@@ -1,17 +1,7 @@
 import { ConfigError } from "../../errors.ts";
-import type { JobStore, RecordedRun, RunTrigger } from "../../interfaces.ts";
-import { makeFilter } from "../../pipeline/filter.ts";
 import { assembleJob } from "../../runner/assemble.ts";
-import { recordVerification } from "../../runner/job.ts";
-import { newStats } from "../../runner/once.ts";
-import {
-  awaitIndexed,
-  repairMissing,
-  type Verification,
-  verifyPeriod,
-} from "../../runner/verify.ts";
+import { runVerification } from "../../runner/verification.ts";
 import { verifyPeriod as parsePeriod } from "../../runner/verify-period.ts";
-import { newBudget } from "../../util/retry.ts";
 import {
   type Command,
   chooseJob,
@@ -23,14 +13,7 @@ import {
   withStore,
 } from "../command.ts";
 import { onStopSignals } from "../signals.ts";
-import { type RepairOutcome, verificationJson, verificationText } from "../verify-report.ts";
-
-/** Pending dead letters read to tell "refused and kept" from "missing". */
-const MAX_DEAD_LETTERS = 100_000;
-/** Before a second look at the missing: the index's refresh (1 s by default) and a margin. */
-const SETTLE_FIRST_MS = 2_000;
-/** How long a repair waits for the re-sent events to show in the index (refresh, Logstash). */
-const SETTLE_MS = 60_000;
+import { verificationJson, verificationText } from "../verify-report.ts";
 
 export const verify: Command = {
   name: "verify",
@@ -97,89 +80,24 @@ the comparison failed; 2 bad arguments or settings.`,
         const jobStore = store.forJob(config.id);
         const job = await assembleJob(config, { store: jobStore, logger });
         try {
-          const lookup = job.sink.lookup;
-          if (!lookup) {
-            throw new ConfigError([
-              `verify: ${job.sink.info.target} cannot say what it indexed: set VERIFY_ELASTICSEARCH_URL (and VERIFY_INDEX, VERIFY_ID_FIELD) to the cluster your Logstash pipeline writes to`,
-            ]);
-          }
-          const context = {
-            budget: newBudget(config.retryMaxTimeMs),
-            stats: newStats(),
-            signal: stop.signal,
-          };
-          const letters = await jobStore.deadLetters.list({
-            state: "pending",
-            limit: MAX_DEAD_LETTERS,
-          });
-          const started = new Date();
           let lastDraw = 0;
-          const found = await verifyPeriod(
-            {
-              source: job.source,
-              lookup,
-              keep: makeFilter({ logTypes: config.logTypes, logLevel: config.logLevel }),
-              deadLetters: new Set(letters.map((letter) => letter.logId)),
-              checkpoint: (await jobStore.checkpoints.get()).checkpoint,
-              context,
-              keepMissing: values.repair === true,
-              settleMs: SETTLE_FIRST_MS,
-              progress: (read, at) => {
-                const now = Date.now();
-                if (!tty || now - lastDraw < 200) return;
-                lastDraw = now;
-                io.stderr.write(
-                  `\r\x1b[2Kverifying: ${read} events read, up to ${at.toISOString().slice(0, 19)}Z`,
-                );
-              },
+          const { found, runId, repair, missing } = await runVerification({
+            config,
+            job,
+            store: jobStore,
+            period: { from: period.from, until: period.until },
+            repair: values.repair === true,
+            signal: stop.signal,
+            progress: (read, at) => {
+              const now = Date.now();
+              if (!tty || now - lastDraw < 200) return;
+              lastDraw = now;
+              io.stderr.write(
+                `\r\x1b[2Kverifying: ${read} events read, up to ${at.toISOString().slice(0, 19)}Z`,
+              );
             },
-            { from: period.from, until: period.until },
-          );
+          });
           if (tty) io.stderr.write("\r\x1b[2K");
-          const retries = () => context.stats.retries.source + context.stats.retries.sink;
-          const runId = await jobStore.runs.record(
-            runOf("verify", started, found, {
-              sent: 0,
-              rejected: 0,
-              retries: retries(),
-              missing: found.totals.missing,
-              target: job.sink.info.target,
-            }),
-          );
-          let repair: RepairOutcome | null = null;
-          if (values.repair === true && found.missingEvents.length > 0) {
-            const repairStarted = new Date();
-            const { sent, rejected } = await repairMissing(
-              { sink: job.sink, batcher: job.batcher, context, batchSize: config.batchSize },
-              found.missingEvents,
-            );
-            const refused = new Set(rejected.map((rejection) => rejection.id));
-            const stillMissing = await awaitIndexed(
-              lookup,
-              found.missing.filter((id) => !refused.has(id)),
-              context,
-              SETTLE_MS,
-            );
-            const repairRun = await jobStore.runs.record(
-              runOf("repair", repairStarted, found, {
-                sent,
-                rejected: rejected.length,
-                retries: retries(),
-                missing: stillMissing.length,
-                target: job.sink.info.target,
-              }),
-            );
-            // After the run exists, so that each letter names it.
-            if (rejected.length > 0) {
-              await jobStore.deadLetters.add(rejected, {
-                sink: job.sink.info.target,
-                runId: repairRun,
-              });
-            }
-            repair = { sent, rejected: [...refused], stillMissing, runId: repairRun };
-          }
-          const missing = repair ? repair.stillMissing.length : found.totals.missing;
-          await remember(jobStore, found, runId, repair, missing);
           const where = { tenant: config.id, target: job.sink.info.target, runId };
           io.stdout.write(
             values.json
@@ -196,56 +114,3 @@ the comparison failed; 2 bad arguments or settings.`,
     }
   },
 };
-
-/** A verify or repair run, recorded whole: it moves no checkpoint and holds no lease. */
-function runOf(
-  trigger: RunTrigger,
-  started: Date,
-  found: Verification,
-  done: { sent: number; rejected: number; retries: number; missing: number; target: string },
-): RecordedRun {
-  const { totals } = found;
-  const verb = trigger === "repair" ? "still missing after the repair" : "missing";
-  return {
-    trigger,
-    startedAt: started.toISOString(),
-    endedAt: new Date().toISOString(),
-    outcome: done.missing === 0 ? "success" : "failed",
-    read: totals.atAuth0,
-    sent: done.sent,
-    filtered: totals.filtered,
-    streamed: 0,
-    rejected: done.rejected,
-    batches: 0,
-    retries: done.retries,
-    firstCheckpoint: found.from,
-    lastCheckpoint: found.last,
-    warnings:
-      trigger === "verify"
-        ? [
-            `verified ${found.from} up to ${found.until}: ${totals.present} present, ${totals.missing} missing, ${totals.deadLettered} dead letters, ${totals.unsent} not sent yet`,
-          ]
-        : [],
-    error: done.missing === 0 ? null : `${done.missing} events ${verb} from ${done.target}`,
-  };
-}
-
-async function remember(
-  store: JobStore,
-  found: Verification,
-  runId: number,
-  repair: RepairOutcome | null,
-  missing: number,
-): Promise<void> {
-  await recordVerification(store, {
-    at: new Date().toISOString(),
-    from: found.start,
-    until: found.until,
-    atAuth0: found.totals.atAuth0,
-    present: found.totals.present + (repair ? repair.sent - repair.stillMissing.length : 0),
-    missing,
-    deadLettered: found.totals.deadLettered + (repair?.rejected.length ?? 0),
-    repaired: repair ? repair.sent : null,
-    runId,
-  });
-}
