@@ -504,9 +504,27 @@ export interface Notifier {
    * it is active again), or is active again after `forMs`. Never throws, never waits.
    */
   logStreamChanged(change: LogStreamChange): void;
+  /**
+   * A scheduled verification found events missing from the index (after its repair, with
+   * VERIFY_REPAIR) where the one before found none: told once per episode. Never throws, never waits.
+   */
+  eventsMissing(found: MissingEvents): void;
   /** Where messages go, to tell destinations apart (no secret: a digest); null: nowhere. */
   readonly channel: string | null;
   idle(): Promise<void>;
+}
+
+/** What a scheduled verification found missing, as Slack is told it. */
+export interface MissingEvents {
+  missing: number;
+  /** The period verified (ISO 8601). */
+  from: string;
+  until: string;
+  /** Re-sent by VERIFY_REPAIR; null without it. */
+  repaired: number | null;
+  /** The index, for people. */
+  target: string;
+  runId: number;
 }
 
 /** A Log Stream's episode, as Slack is told it (runner/stream-health.ts decides). */
