@@ -202,6 +202,21 @@ describe("verify with Logstash: the index the pipeline writes to", () => {
     assert.equal(second.code, 0, second.stdout);
   });
 
+  it("a cluster that does not answer: exit 1 naming it, its credentials never shown", async (t) => {
+    const w = await world(t, {
+      tenant: { backlog: 20 },
+      env: {
+        VERIFY_ELASTICSEARCH_URL: "http://reader:s3cret-pw-9@127.0.0.1:1",
+        RETRY_MAX_TIME: "1s",
+      },
+    });
+    assert.equal((await w.once()).code, 0);
+    const result = await runCli(["verify"], w.env, w.dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /127\.0\.0\.1:1/);
+    assert.doesNotMatch(result.stderr + result.stdout, /s3cret-pw-9/);
+  });
+
   it("without VERIFY_ELASTICSEARCH_URL: exit 2, saying what to set", async (t) => {
     const w = await world(t, { tenant: { backlog: 5 } });
     const result = await runCli(["verify"], w.env, w.dir);
