@@ -22,6 +22,7 @@ const LABELS: Record<string, string> = {
   "opensearch-node": "real OpenSearch node",
   tenants: "tenants",
   store: "store commits",
+  verify: "verify",
   footprint: "footprint",
 };
 
@@ -111,6 +112,14 @@ export function renderTable(output: Any): string {
         : `, AUTH0_RATE_LIMIT_SHARE ${pct(share)}${r.isDefault ? " (default)" : ""}`;
     lines.push(
       `| Rate limit: ${r.plan}${at} (1 run) | ${num(r.eventsPerSecond)} events/s over ${r.seconds.toFixed(0)} s, ${r.requests} requests, ${r.rateLimited} × 429, ${under} minutes under 20 % | within 5 % of ${pct(share)} of the allowance, 0 × 429, 0 minutes under 20 % | ${pct(r.shareOfAllowance)} ${ok ? "✅" : "❌"} |`,
+    );
+  }
+  const v = results.verify;
+  if (v) {
+    const ok = Math.abs(v.shareOfAllowance - v.share) <= 0.05 && v.rateLimited === 0;
+    lines.push(
+      `| \`verify\` of ${num(v.events)} events in a fake cluster, ${v.missing} removed (1 run) | ${num(v.eventsPerSecond)} events verified/s unthrottled, ${v.cpuMsPer1000.toFixed(0)} ms CPU per 1 000, peak RSS ${num(v.peakRssMb)} MB; exactly the ${v.missing} removed reported missing | — | — |`,
+      `| \`verify\` under ${v.plan}, AUTH0_RATE_LIMIT_SHARE ${pct(v.share)} (1 run) | ${num(v.pacedEventsPerSecond)} events verified/s over ${v.pacedSeconds.toFixed(0)} s, ${v.requests} requests, ${v.rateLimited} × 429 | within 5 % of ${pct(v.share)} of the allowance, 0 × 429 | ${pct(v.shareOfAllowance)} ${ok ? "✅" : "❌"} |`,
     );
   }
   const t = results.tail;

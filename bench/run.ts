@@ -21,6 +21,7 @@ import * as store from "./scenarios/store.ts";
 import * as stream from "./scenarios/stream.ts";
 import * as tail from "./scenarios/tail.ts";
 import * as tenants from "./scenarios/tenants.ts";
+import * as verify from "./scenarios/verify.ts";
 import type { ScenarioOptions } from "./world.ts";
 
 interface Scenario {
@@ -41,6 +42,7 @@ const scenarios: Scenario[] = [
   opensearchNode,
   tenants,
   store,
+  verify,
   footprint,
 ];
 

@@ -141,10 +141,19 @@ export interface Sink {
   send(batch: SinkBatch, context: SendContext): Promise<DeliveryReport>;
   /** Proves reachability and credentials without writing a document; returns a detail to show. */
   check(context: SendContext): Promise<string | undefined>;
+  /**
+   * Those of `ids` (Auth0 log ids) the destination's index holds, for `verify`; absent when the
+   * sink cannot tell (Logstash without VERIFY_ELASTICSEARCH_URL).
+   */
+  readonly lookup?: ((ids: string[], context: SendContext) => Promise<Set<string>>) | undefined;
   close(): Promise<void>;
 }
 
-export type RunTrigger = "manual" | "schedule" | "replay" | "tail";
+/**
+ * What started a run. "verify": `verify` compared a period with the index (moves nothing);
+ * "repair": `verify --repair` re-sent what the index lacked (never moves the checkpoint either).
+ */
+export type RunTrigger = "manual" | "schedule" | "replay" | "tail" | "verify" | "repair";
 /**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
  * it ended, and the process that took the job over next closed it. "skipped": a tick that fell
@@ -502,9 +511,27 @@ export interface Notifier {
    * it is active again), or is active again after `forMs`. Never throws, never waits.
    */
   logStreamChanged(change: LogStreamChange): void;
+  /**
+   * A scheduled verification found events missing from the index (after its repair, with
+   * VERIFY_REPAIR) where the one before found none: told once per episode. Never throws, never waits.
+   */
+  eventsMissing(found: MissingEvents): void;
   /** Where messages go, to tell destinations apart (no secret: a digest); null: nowhere. */
   readonly channel: string | null;
   idle(): Promise<void>;
+}
+
+/** What a scheduled verification found missing, as Slack is told it. */
+export interface MissingEvents {
+  missing: number;
+  /** The period verified (ISO 8601). */
+  from: string;
+  until: string;
+  /** Re-sent by VERIFY_REPAIR; null without it. */
+  repaired: number | null;
+  /** The index, for people. */
+  target: string;
+  runId: number;
 }
 
 /** A Log Stream's episode, as Slack is told it (runner/stream-health.ts decides). */

@@ -174,6 +174,7 @@ export function runBulk(input: BulkInput, text: string): BulkResult {
       source: input.options.keepDocuments === false ? EMPTY : (source as Json),
       version: (existing?.version ?? 0) + 1,
       seqNo: index.seqNo++,
+      at: Date.now(),
     };
     index.docs.set(id, stored);
     if (!existing) {

@@ -15,6 +15,8 @@ export interface StoredDoc {
   source: Json;
   version: number;
   seqNo: number;
+  /** When it was written (epoch ms): a search finds it after the next refresh. */
+  at?: number;
 }
 
 export interface IndexState {
@@ -27,6 +29,8 @@ export interface IndexState {
   /** Creation time of each new document, in order: what the periodic refresh exposes. */
   writeTimes: number[];
   refreshedCount: number;
+  /** When the index was last refreshed explicitly (epoch ms). */
+  refreshedAt?: number;
   settings: Record<string, string>;
 }
 
@@ -222,7 +226,10 @@ export class Cluster {
   }
 
   refresh(indices: IndexState[]): void {
-    for (const index of indices) index.refreshedCount = index.writeTimes.length;
+    for (const index of indices) {
+      index.refreshedCount = index.writeTimes.length;
+      index.refreshedAt = Date.now();
+    }
   }
 
   /** Documents a search would see now: refreshed explicitly, or before the last periodic tick. */
@@ -272,6 +279,24 @@ export class Cluster {
       replicated: false,
       rollover_on_write: false,
     };
+  }
+
+  /**
+   * Deletes documents behind the writer's back (a test's lost events: a lifecycle step, a restore
+   * from an old snapshot); returns how many were there. The id counts forget them too.
+   */
+  removeDocuments(target: string, ids: Iterable<string>): number {
+    let removed = 0;
+    for (const id of ids) {
+      for (const index of this.resolve(target)) {
+        if (!index.docs.delete(id)) continue;
+        removed++;
+        const left = (this.idCounts.get(id) ?? 1) - 1;
+        if (left > 0) this.idCounts.set(id, left);
+        else this.idCounts.delete(id);
+      }
+    }
+    return removed;
   }
 
   /** An auto-generated _id: 20 URL-safe base64 characters, like ES's time-based ids. */

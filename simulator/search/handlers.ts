@@ -9,6 +9,7 @@ import { errorBody, fail, HttpError, type Json, notFoundIndex } from "./errors.t
 import { globMatch } from "./http.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { type Flavor, nodesInfo, rootInfo, type SearchOptions } from "./options.ts";
+import { search as runSearch } from "./search.ts";
 import type { TemplateStore } from "./templates.ts";
 
 export interface Reply {
@@ -279,6 +280,8 @@ export const count: Handler = (ctx) => {
   const total = found.reduce((sum, one) => sum + ctx.cluster.visibleCount(one), 0);
   return ok({ count: total, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 } });
 };
+
+export const search: Handler = (ctx) => ok(runSearch(ctx.cluster, ctx.args[0] ?? "", json(ctx)));
 
 export const mapping: Handler = (ctx) => {
   const out: Json = {};

@@ -144,6 +144,15 @@ function table(flavor: Flavor): [string, Route][] {
       route("count", { GET: undefined, POST: undefined }, ["q", ...WILDCARDS], handlers.count),
     ],
     [
+      "*/_search",
+      route(
+        "search",
+        { GET: "indices:data/read/search", POST: "indices:data/read/search" },
+        [...WILDCARDS, "size", "track_total_hits"],
+        handlers.search,
+      ),
+    ],
+    [
       "*/_mapping",
       route(
         "mapping",

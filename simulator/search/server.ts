@@ -145,6 +145,11 @@ export class SearchFake {
     return out;
   }
 
+  /** Deletes documents behind the writer's back (Cluster.removeDocuments). */
+  removeDocuments(target: string, ids: Iterable<string>): number {
+    return this.cluster.removeDocuments(target, ids);
+  }
+
   /** How many times each _id was created, over all targets. */
   idCounts(): Map<string, number> {
     return this.cluster.idCounts;

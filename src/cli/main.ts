@@ -14,6 +14,7 @@ import { runs } from "./commands/runs.ts";
 import { schedule } from "./commands/schedule.ts";
 import { setup } from "./commands/setup.ts";
 import { status } from "./commands/status.ts";
+import { verify } from "./commands/verify.ts";
 
 export const commands: Command[] = [
   run,
@@ -27,6 +28,7 @@ export const commands: Command[] = [
   enable,
   disable,
   deadLetters,
+  verify,
 ];
 
 function version(): string {

@@ -3,6 +3,7 @@
 // registered, and every problem collected rather than thrown.
 
 import type { DocumentFormat } from "../interfaces.ts";
+import { durationText } from "../settings-kit/duration.ts";
 import { SINKS, type SinkModule } from "../sinks/index.ts";
 import { registerSecrets, urlSecrets } from "../util/secrets.ts";
 import type { RawSettings } from "./gather.ts";
@@ -82,6 +83,18 @@ export function buildConfig(raw: RawSettings): {
   if (chosen?.sink) registerSecrets(...chosen.module.secretForms(chosen.sink));
   if (chosen?.sink) problems.push(...(chosen.module.refuses?.(parsed) ?? []));
   problems.push(...logStreamProblems(parsed));
+  const window = parsed.VERIFY_WINDOW as number | undefined;
+  const retention = parsed.AUTH0_LOG_RETENTION as number | undefined;
+  if (
+    parsed.VERIFY_SCHEDULE !== undefined &&
+    window !== undefined &&
+    retention !== undefined &&
+    window > retention
+  ) {
+    problems.push(
+      `VERIFY_WINDOW: ${durationText(window)} reaches further back than AUTH0_LOG_RETENTION (${durationText(retention)}): Auth0 no longer has the oldest events to compare with (example: VERIFY_WINDOW=${durationText(retention)})`,
+    );
+  }
   if (parsed.LOG_STREAM_TOKEN !== undefined && parsed.TAIL === true) {
     warnings.push(
       "TAIL=true with a Log Stream (LOG_STREAM_TOKEN) spends Management API requests for nothing: the stream delivers within seconds and the sweep on SCHEDULE fills its gaps; set TAIL=false",
@@ -110,6 +123,11 @@ export function buildConfig(raw: RawSettings): {
     retryMaxTimeMs: parsed.RETRY_MAX_TIME as number,
     requestTimeoutMs: parsed.REQUEST_TIMEOUT as number,
     schedule: parsed.SCHEDULE as string,
+    verify: {
+      schedule: parsed.VERIFY_SCHEDULE as string | undefined,
+      windowMs: parsed.VERIFY_WINDOW as number,
+      repair: parsed.VERIFY_REPAIR as boolean,
+    },
     tail: { enabled: parsed.TAIL as boolean, intervalMs: parsed.TAIL_INTERVAL as number },
     auth0LogRetentionMs: parsed.AUTH0_LOG_RETENTION as number,
     staleAfterMs: parsed.STALE_AFTER as number,

@@ -226,6 +226,36 @@ const core: SettingDefinition[] = [
     schema: schedule,
   },
   {
+    name: "VERIFY_SCHEDULE",
+    group: "Service",
+    scope: "job",
+    example: "30 6 * * *",
+    description:
+      "When the service runs `verify` over the last VERIFY_WINDOW (a cron expression or an interval, as SCHEDULE), between executions and by the replica holding the tenant; the missing count goes to the metric verify_missing_events and Slack is told once when events go missing. Unset: never.",
+    schema: schedule,
+  },
+  {
+    name: "VERIFY_WINDOW",
+    group: "Service",
+    scope: "job",
+    default: "24h",
+    example: "6h",
+    description:
+      "The period each scheduled verification covers, back from now; at most AUTH0_LOG_RETENTION (Auth0 has nothing older to compare with).",
+    range: "1h to 365d",
+    schema: duration("1h", "365d"),
+  },
+  {
+    name: "VERIFY_REPAIR",
+    group: "Service",
+    scope: "job",
+    default: "false",
+    example: "true",
+    description:
+      "A scheduled verification also re-sends what is missing, as `verify --repair` does.",
+    schema: boolean,
+  },
+  {
     name: "SLACK_INCOMING_WEBHOOK",
     group: "Slack",
     scope: "job",

@@ -34,6 +34,8 @@ export interface JobSettings {
   retryMaxTimeMs: number;
   requestTimeoutMs: number;
   schedule: string;
+  /** Verification by the service (VERIFY_SCHEDULE, VERIFY_WINDOW, VERIFY_REPAIR). */
+  verify: { schedule: string | undefined; windowMs: number; repair: boolean };
   tail: { enabled: boolean; intervalMs: number };
   auth0LogRetentionMs: number;
   staleAfterMs: number;

@@ -107,6 +107,14 @@ export class Metrics implements JobObserver, ReplicaObserver {
   private readonly lastPushSeconds = new Map<string, number>();
   /** The status series shown per tenant, to remove when it changes or the tenant goes. */
   private readonly streamStatuses = new Map<string, Set<string>>();
+  private readonly verifyMissing = this.gauge(
+    "verify_missing_events",
+    "Events of the last scheduled verification's period (VERIFY_SCHEDULE, VERIFY_WINDOW) that the index lacks, after its repair with VERIFY_REPAIR",
+  );
+  private readonly verifiedAt = this.gauge(
+    "verify_last_timestamp_seconds",
+    "When the last scheduled verification ended",
+  );
   private readonly tenantsHeld = this.gauge(
     "tenants_held",
     "Jobs (tenants) this replica holds the lease of, and exports",
@@ -134,6 +142,8 @@ export class Metrics implements JobObserver, ReplicaObserver {
       this.bucketRemaining,
       this.bucketLimit,
       this.rateLimitShare,
+      this.verifyMissing,
+      this.verifiedAt,
     ]) {
       gauge.remove({ tenant });
     }
@@ -232,6 +242,11 @@ export class Metrics implements JobObserver, ReplicaObserver {
 
   couldNotRun(tenant: string): void {
     this.executions.inc({ tenant, outcome: "failed" });
+  }
+
+  verified(tenant: string, missing: number, at: number): void {
+    this.verifyMissing.set({ tenant }, missing);
+    this.verifiedAt.set({ tenant }, Math.floor(at / 1000));
   }
 
   deadLetters(tenant: string, pending: number): void {

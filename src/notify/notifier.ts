@@ -12,6 +12,7 @@ import type {
   ExecutionEnd,
   JobStore,
   LogStreamChange,
+  MissingEvents,
   Notifier,
   RunRecord,
 } from "../interfaces.ts";
@@ -30,6 +31,7 @@ export class NullNotifier implements Notifier {
   async dailyReport(): Promise<void> {}
   storeStatus(): void {}
   logStreamChanged(): void {}
+  eventsMissing(): void {}
   async idle(): Promise<void> {}
 }
 
@@ -161,6 +163,20 @@ export class SlackNotifier implements Notifier {
             `After ${duration(change.forMs)}, the exporter on ${where} exports again; nothing was skipped.`,
             [],
           ),
+    );
+  }
+
+  eventsMissing(found: MissingEvents): void {
+    const repaired =
+      found.repaired === null
+        ? "`verify --repair` (or VERIFY_REPAIR=true) re-sends them."
+        : `${found.repaired} were re-sent; these are still missing.`;
+    this.client.post(
+      layout(
+        this.title("Auth0 log export: events missing from the index"),
+        md`${String(found.missing)} events of ${found.from} to ${found.until} are in Auth0 but not in ${found.target} (run #${String(found.runId)}). ${repaired}`,
+        [],
+      ),
     );
   }
 

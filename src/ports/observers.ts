@@ -50,6 +50,8 @@ export interface JobObserver {
   ): void;
   /** The Log Stream's status as the sweep read it (active, paused, suspended); null: unknown. */
   logStreamStatus(job: JobId, status: string | null): void;
+  /** A scheduled verification ended (VERIFY_SCHEDULE): events missing at its end, and when (epoch ms). */
+  verified(job: JobId, missing: number, at: number): void;
 }
 
 /** This replica's share of the jobs, told by the supervisor (runner/supervisor.ts). */

@@ -22,6 +22,7 @@ import { executeOnce, newStats } from "./once.ts";
 import { OneAtATime, type Turn } from "./one-at-a-time.ts";
 import { checkStreamHealth } from "./stream-health.ts";
 import { foldTarget, type TailRun } from "./tail.ts";
+import { ScheduledVerification } from "./verify-schedule.ts";
 
 export interface RunningInfo {
   trigger: RunTrigger;
@@ -52,6 +53,8 @@ export class JobRunner {
   private logStreams: LogStreamsClient | null = null;
   private readonly report: JobReport;
   readonly schedule: JobSchedule;
+  /** VERIFY_SCHEDULE's verifications, beside the executions (verify-schedule.ts). */
+  readonly verification: ScheduledVerification;
   private lease: JobLease | null = null;
   private job: Promise<Job> | null = null;
   /** The one execution (or the tick deciding whether to start one). */
@@ -77,6 +80,7 @@ export class JobRunner {
     this.observer = deps.observer;
     this.notifier = deps.notifier;
     this.report = new JobReport(deps);
+    this.verification = new ScheduledVerification({ ...deps, job: () => this.assembled() });
     this.schedule = new JobSchedule(
       deps.config.schedule,
       deps.store,
@@ -101,6 +105,7 @@ export class JobRunner {
     }
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.watchTimer.unref();
+    this.verification.start(lease.lost);
     this.logger.info(
       {
         schedule: this.schedule.expression,
@@ -347,6 +352,7 @@ export class JobRunner {
     this.schedule.stop();
     if (this.watchTimer) clearInterval(this.watchTimer);
     this.clearTail();
+    const verifying = this.verification.stop();
     const current = this.turns.current;
     if (current) {
       current.stop.abort();
@@ -354,6 +360,7 @@ export class JobRunner {
       await current.done;
       clearTimeout(timer);
     }
+    await verifying;
     await (await this.job?.catch(() => null))?.close();
     this.job = null;
     await this.logStreams?.close();

@@ -87,3 +87,53 @@ export async function recordedBucket(store: JobStore): Promise<RecordedBucket | 
     return null;
   }
 }
+
+const JOB_VERIFIED = "last_verification";
+
+/** The last `verify` of the tenant, for `status` and the dashboard. */
+export interface RecordedVerification {
+  /** When it ended (ISO 8601). */
+  at: string;
+  /** The period compared (ISO 8601). */
+  from: string;
+  until: string;
+  atAuth0: number;
+  present: number;
+  /** Missing at the end (after a repair, what it could not fix). */
+  missing: number;
+  deadLettered: number;
+  /** Re-sent by --repair; null without it. */
+  repaired: number | null;
+  runId: number;
+}
+
+export async function recordVerification(
+  store: JobStore,
+  verification: RecordedVerification,
+): Promise<void> {
+  await store.state.set(JOB_VERIFIED, JSON.stringify(verification));
+}
+
+/** The last verification recorded, or null (none yet, or a value this version cannot read). */
+export async function lastVerification(store: JobStore): Promise<RecordedVerification | null> {
+  const raw = await store.state.get(JOB_VERIFIED);
+  if (raw === null || raw.length > 4096) return null;
+  try {
+    const value = JSON.parse(raw) as RecordedVerification;
+    return typeof value?.at === "string" && typeof value.missing === "number" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The last verification for people, as `status` and the dashboard word it. */
+export function verificationText(v: RecordedVerification): string {
+  const when = (iso: string) => iso.replace("T", " ").slice(0, 16);
+  const result =
+    v.missing === 0
+      ? "nothing missing"
+      : `${v.missing} missing (${v.repaired === null ? "'verify --repair' re-sends them" : "still, after a repair"})`;
+  const letters = v.deadLettered > 0 ? `, ${v.deadLettered} dead letters` : "";
+  const repaired = v.repaired ? `, ${v.repaired} re-sent` : "";
+  return `${when(v.at)} UTC (run ${v.runId}), ${when(v.from)} to ${when(v.until)}: ${v.atAuth0} events at Auth0, ${result}${letters}${repaired}`;
+}

@@ -6,6 +6,7 @@ import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import { describeSettings } from "../config/describe.ts";
 import { schedule } from "../config/settings.ts";
 import { RUN_OUTCOMES, type RunOutcome } from "../interfaces.ts";
+import { lastVerification, verificationText } from "../runner/job.ts";
 import {
   changeSchedule,
   jobStatus,
@@ -49,11 +50,12 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
     const t = get(c);
     const midnight = new Date();
     midnight.setUTCHours(0, 0, 0, 0);
-    const [status, perHour, sink, stream] = await Promise.all([
+    const [status, perHour, sink, stream, verified] = await Promise.all([
       jobStatus(t.config, t.store, t.runner),
       t.store.runs.sentPerHour(midnight.toISOString()),
       t.runner?.sinkInfo(),
       t.config.logStream ? streamFigures(t.store, t.config.logStream) : null,
+      lastVerification(t.store).catch(() => null),
     ]);
     return c.json({
       ...status,
@@ -66,6 +68,7 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
         statusText: streamStatusText(stream),
         eventsText: streamEventsText(stream),
       },
+      verification: verified && { ...verified, text: verificationText(verified) },
     });
   });
 

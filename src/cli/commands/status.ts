@@ -1,6 +1,11 @@
 import { ConfigError } from "../../errors.ts";
 import type { JobStore } from "../../interfaces.ts";
-import { type RecordedBucket, recordedBucket } from "../../runner/job.ts";
+import {
+  lastVerification,
+  type RecordedBucket,
+  recordedBucket,
+  verificationText,
+} from "../../runner/job.ts";
 import { type JobStatus, jobStatus } from "../../runner/job-actions.ts";
 import { effectiveSchedule } from "../../runner/job-schedule.ts";
 import {
@@ -90,8 +95,9 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       const s = await withStream(job, jobStore);
       const runs = await jobStore.runs.list({ limit });
       const rateLimit = await recordedBucket(jobStore).catch(() => null);
+      const verification = await lastVerification(jobStore).catch(() => null);
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ ...s, rateLimit, runs }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ ...s, rateLimit, verification, runs }, null, 2)}\n`);
         return EXIT.ok;
       }
       const lines = [
@@ -115,6 +121,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
         lines.push(`Log Stream:  ${streamStatusText(s.logStream)}`);
         lines.push(`Stream:      ${streamEventsText(s.logStream)}`);
       }
+      if (verification) lines.push(`Verified:    ${verificationText(verification)}`);
       if (s.deadLetters.pending > 0) {
         lines.push(`Dead letters: ${s.deadLetters.pending} waiting ('dead-letters list')`);
       }

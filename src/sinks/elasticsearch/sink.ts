@@ -22,6 +22,7 @@ import { retryFor, withRetry } from "../../util/retry.ts";
 import type { ElasticsearchConfig } from "./config.ts";
 import { type Diagnosis, diagnose } from "./diagnose.ts";
 import { encodeDocument } from "./encoder.ts";
+import { IndexLookup } from "./lookup.ts";
 import { type ClusterProduct, describeProduct, detectProduct, SERVERLESS } from "./product.ts";
 import { type BulkItem, bulkBody, chunkItems } from "./request-builder.ts";
 import { answerItems, verdictOf } from "./retry.ts";
@@ -46,11 +47,14 @@ export class ElasticsearchSink implements Sink {
   private readonly config: ElasticsearchSinkConfig;
   private readonly logger: Logger;
   private ready: Promise<ClusterProduct> | null = null;
+  private readonly index: IndexLookup;
 
   constructor(config: ElasticsearchSinkConfig, logger: Logger) {
     this.config = config;
     this.logger = logger;
     this.client = new ClusterClient(config, config.timeoutMs);
+    // Every document's id is its log_id (`create` actions): an ids query finds it.
+    this.index = new IndexLookup(this.client, config.index);
     // Two bulks in flight hide the cluster's latency; a re-send cannot duplicate (ids are log_ids).
     this.info = {
       kind: "elasticsearch",
@@ -202,6 +206,10 @@ export class ElasticsearchSink implements Sink {
       retryFor("sink", context),
     );
   }
+
+  /** Those of `ids` the data stream or index holds (verify). */
+  readonly lookup = (ids: string[], context: SendContext): Promise<Set<string>> =>
+    this.index.present(ids, context);
 
   /** GET /, the index template, the target and the user's privileges; writes nothing. */
   async check(context: SendContext): Promise<string | undefined> {

@@ -1,14 +1,29 @@
 // The Logstash sink's settings (its rows of the settings table) and what the sink needs from them:
 // where to POST, how to authenticate, and the fields the original extension added.
 
+import { z } from "zod";
 import type { DocumentFormat } from "../../interfaces.ts";
 import {
   httpUrl,
+  httpUrls,
   plainHttpCheck,
   type SettingDefinition,
   splitCredentials,
   text,
 } from "../../settings-kit/schemas.ts";
+import { registerSecrets, urlSecrets } from "../../util/secrets.ts";
+import type { ElasticsearchAuth } from "../elasticsearch/config.ts";
+
+/** Where `verify` looks for the events Logstash indexed (VERIFY_ELASTICSEARCH_URL and the rest). */
+export interface VerifyIndex {
+  /** Without credentials; tried in turn. */
+  urls: string[];
+  auth: ElasticsearchAuth;
+  /** Data stream, index or pattern (comma-separated). */
+  index: string;
+  /** `_id`, or the field holding the log id. */
+  idField: string;
+}
 
 export interface LogstashConfig {
   kind: "logstash";
@@ -18,6 +33,8 @@ export interface LogstashConfig {
   token: string | undefined;
   user: string | undefined;
   password: string | undefined;
+  /** Set with VERIFY_ELASTICSEARCH_URL: `verify` reads the index the pipeline writes to. */
+  verify?: VerifyIndex | undefined;
 }
 
 export const logstashSettings: SettingDefinition[] = [
@@ -67,7 +84,99 @@ export const logstashSettings: SettingDefinition[] = [
     description: "Basic-auth password; needs LOGSTASH_USER.",
     schema: text,
   },
+  {
+    name: "VERIFY_ELASTICSEARCH_URL",
+    group: "Logstash",
+    scope: "job",
+    example: "https://es.example.com:9200",
+    description:
+      "The cluster your Logstash pipeline writes to, for `verify` (with LOGSTASH_URL): it looks each event up there and `--repair` re-sends through Logstash. Several comma-separated are tried in turn; credentials in it are sent as basic auth, and never shown. The user needs the read privilege on VERIFY_INDEX.",
+    list: true,
+    schema: httpUrls,
+  },
+  {
+    name: "VERIFY_ELASTICSEARCH_API_KEY",
+    group: "Logstash",
+    scope: "job",
+    secret: true,
+    example: "(base64 of id:api_key)",
+    description:
+      "An API key for VERIFY_ELASTICSEARCH_URL instead of credentials in the URL (base64 of id:api_key, or id:api_key).",
+    schema: text,
+  },
+  {
+    name: "VERIFY_INDEX",
+    group: "Logstash",
+    scope: "job",
+    default: "logs-auth0.export-default",
+    example: "auth0-logs-*",
+    description:
+      "Data stream, index or pattern (comma-separated) your Logstash pipeline writes to, searched by `verify`. The default is the data stream of the pipeline in docs/logstash/.",
+    schema: text.regex(
+      /^[^\\/?"<>|\s#]+$/,
+      'must be index names or patterns, comma-separated, without \\ / ? " < > | # or spaces',
+    ),
+  },
+  {
+    name: "VERIFY_ID_FIELD",
+    group: "Logstash",
+    scope: "job",
+    default: "_id",
+    example: "log_id",
+    description:
+      "Where the Auth0 log id is in VERIFY_INDEX: _id when the pipeline sets document_id from it (docs/logstash/ does), otherwise the keyword field holding it (log_id, event.id).",
+    schema: z
+      .string()
+      .trim()
+      .regex(/^(_id|[A-Za-z@][\w.@-]{0,200})$/, "must be _id or a field name such as log_id"),
+  },
 ];
+
+/** VERIFY_ELASTICSEARCH_URL and the rest, or undefined (unset, or the problems pushed). */
+function verifyIndex(
+  parsed: Record<string, unknown>,
+  problems: string[],
+  warnings: string[],
+): VerifyIndex | undefined {
+  const raw = parsed.VERIFY_ELASTICSEARCH_URL as string[] | undefined;
+  if (raw === undefined) return undefined;
+  const split = raw.map(splitCredentials);
+  registerSecrets(...raw.flatMap(urlSecrets));
+  const apiKey = parsed.VERIFY_ELASTICSEARCH_API_KEY as string | undefined;
+  const inUrl = split.find((part) => part.user !== undefined);
+  if (inUrl && apiKey !== undefined) {
+    problems.push(
+      "VERIFY_ELASTICSEARCH_API_KEY: VERIFY_ELASTICSEARCH_URL carries credentials too; keep only one of the two",
+    );
+  }
+  const auth: ElasticsearchAuth =
+    apiKey !== undefined
+      ? {
+          kind: "api-key",
+          key: apiKey.includes(":") ? Buffer.from(apiKey).toString("base64") : apiKey,
+        }
+      : inUrl?.user !== undefined && inUrl.password !== undefined
+        ? { kind: "basic", user: inUrl.user, password: inUrl.password }
+        : { kind: "none" };
+  const secret =
+    auth.kind === "none" ? null : auth.kind === "basic" ? "the password" : "the API key";
+  for (const { url } of split) {
+    plainHttpCheck(
+      "VERIFY_ELASTICSEARCH_URL",
+      url,
+      secret,
+      parsed.ALLOW_INSECURE_HTTP === true,
+      problems,
+      warnings,
+    );
+  }
+  return {
+    urls: split.map(({ url }) => url.toString().replace(/\/$/, "")),
+    auth,
+    index: parsed.VERIFY_INDEX as string,
+    idField: parsed.VERIFY_ID_FIELD as string,
+  };
+}
 
 /**
  * The Logstash sink's settings, or the problems with them. Credentials in LOGSTASH_URL become basic
@@ -112,8 +221,9 @@ export function logstashConfig(
     warnings,
   );
   if (token !== undefined) url.searchParams.append("token", token);
+  const verify = verifyIndex(parsed, problems, warnings);
   if (index === undefined) return undefined;
-  return { kind: "logstash", url: url.toString(), index, token, user, password };
+  return { kind: "logstash", url: url.toString(), index, token, user, password, verify };
 }
 
 /** What the Logstash sink needs at run time. */
@@ -125,6 +235,7 @@ export interface LogstashSinkConfig {
   /** The original extension's fields (index, post_date) go with its document format only. */
   format: DocumentFormat;
   index: string;
+  verify?: VerifyIndex | undefined;
 }
 
 export function logstashSinkConfig(
@@ -141,5 +252,6 @@ export function logstashSinkConfig(
     timeoutMs: job.requestTimeoutMs,
     format: job.documentFormat,
     index: config.index,
+    verify: config.verify,
   };
 }

@@ -33,6 +33,12 @@ export const logstash: SinkModule<LogstashConfig> = {
     ...urlSecrets(sink.url),
     sink.password,
     sink.password && `${sink.user}:${sink.password}`,
+    ...(sink.verify?.urls.flatMap(urlSecrets) ?? []),
+    ...(sink.verify?.auth.kind === "basic"
+      ? [sink.verify.auth.password, `${sink.verify.auth.user}:${sink.verify.auth.password}`]
+      : sink.verify?.auth.kind === "api-key"
+        ? [sink.verify.auth.key]
+        : []),
   ],
   describe: (sink) => `Logstash ${redactUrl(sink.url)}`,
   place: (sink) => `Logstash ${redactUrl(sink.url)} index ${sink.index}`,

@@ -7,6 +7,7 @@ import { newAgent } from "../../util/http.ts";
 import { retryFor, withRetry } from "../../util/retry.ts";
 import { redactUrl } from "../../util/secrets.ts";
 import type { Agent } from "../../util/undici.ts";
+import type { IndexLookup } from "../elasticsearch/lookup.ts";
 import type { LogstashSinkConfig } from "./config.ts";
 import { encodeBatch } from "./encoder.ts";
 import { buildRequest } from "./request-builder.ts";
@@ -17,10 +18,32 @@ export class LogstashSink implements Sink {
   private readonly config: LogstashSinkConfig;
   private readonly agent: Agent;
 
+  readonly lookup: ((ids: string[], context: SendContext) => Promise<Set<string>>) | undefined;
+  private index: Promise<IndexLookup> | null = null;
+
   constructor(config: LogstashSinkConfig) {
     this.config = config;
     this.agent = newAgent(config.timeoutMs);
     this.info = { kind: "logstash", target: `Logstash ${redactUrl(config.url)}` };
+    const verify = config.verify;
+    // Logstash answers for a batch, not for what its pipeline indexed: only the index can say.
+    this.lookup = verify
+      ? async (ids, context) => {
+          // The cluster client is loaded only by `verify`, never by an export.
+          this.index ??= import("../elasticsearch/lookup.ts").then(
+            async ({ IndexLookup }) =>
+              new IndexLookup(
+                new (await import("../elasticsearch/service.ts")).ClusterClient(
+                  { urls: verify.urls, auth: verify.auth, caFile: undefined },
+                  this.config.timeoutMs,
+                ),
+                verify.index,
+                verify.idField,
+              ),
+          );
+          return (await this.index).present(ids, context);
+        }
+      : undefined;
   }
 
   async send(batch: SinkBatch, context: SendContext): Promise<DeliveryReport> {
@@ -39,5 +62,6 @@ export class LogstashSink implements Sink {
 
   async close(): Promise<void> {
     await this.agent.close();
+    await (await this.index)?.close();
   }
 }

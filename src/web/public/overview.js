@@ -186,6 +186,14 @@ export async function overview() {
         ),
       ),
       streamCard(s.logStream),
+      s.verification
+        ? h(
+            "section",
+            { class: "card", "data-verified": "" },
+            h("h2", {}, "Last verified"),
+            h("p", { class: s.verification.missing > 0 ? "error" : "" }, s.verification.text),
+          )
+        : null,
       h(
         "section",
         { class: "card wide" },
