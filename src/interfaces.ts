@@ -155,6 +155,13 @@ export interface Sink {
  */
 export type RunTrigger = "manual" | "schedule" | "replay" | "tail" | "verify" | "repair";
 /**
+ * Whether a run is an execution (read, send, commit on the checkpoint): a replay, a verification
+ * or a repair is recorded beside them, and counts neither as a success nor as a failure of one.
+ */
+export function isExecution(run: { trigger: RunTrigger }): boolean {
+  return run.trigger === "manual" || run.trigger === "schedule" || run.trigger === "tail";
+}
+/**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
  * it ended, and the process that took the job over next closed it. "skipped": a tick that fell
  * during an execution. "skipped-events": a replay that moved the checkpoint forward, on purpose

@@ -8,13 +8,14 @@ import type { Logger } from "pino";
 import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { JobSettings } from "../config/types.ts";
 import { describe } from "../errors.ts";
-import type {
-  ExecutionEnd,
-  JobStore,
-  LogStreamChange,
-  MissingEvents,
-  Notifier,
-  RunRecord,
+import {
+  type ExecutionEnd,
+  isExecution,
+  type JobStore,
+  type LogStreamChange,
+  type MissingEvents,
+  type Notifier,
+  type RunRecord,
 } from "../interfaces.ts";
 import { countsText } from "../util/counts-text.ts";
 import { duration } from "../util/duration-text.ts";
@@ -238,14 +239,14 @@ export class SlackNotifier implements Notifier {
       const since = new Date(Date.now() - 86_400_000).toISOString();
       const runs = await this.store.runs.list({ since, limit: 10_000 });
       const sent = runs.reduce((sum, run) => sum + run.sent, 0);
-      const failures = runs.filter((run) => run.outcome === "failed").length;
+      const failures = runs.filter((run) => isExecution(run) && run.outcome === "failed").length;
       const warnings = runs.reduce((sum, run) => sum + run.warnings.length, 0);
       const checkpoint = (await this.store.checkpoints.get()).checkpoint;
       const time = checkpoint ? timeOfCheckpoint(checkpoint) : null;
       this.client.post(
         layout(
           this.title("Auth0 log export: daily report"),
-          `Last 24 hours: ${runs.length} executions.`,
+          `Last 24 hours: ${runs.filter(isExecution).length} executions.`,
           [
             { label: "Logs exported", value: String(sent) },
             { label: "Failed executions", value: String(failures) },

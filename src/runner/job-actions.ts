@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import { checkpointProblem, timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import type { JobConfig } from "../config/types.ts";
-import type { JobStore, LeaseHolder, RunRecord } from "../interfaces.ts";
+import { isExecution, type JobStore, type LeaseHolder, type RunRecord } from "../interfaces.ts";
 import { newBudget } from "../util/retry.ts";
 import { assembleJob } from "./assemble.ts";
 import { type RetryOutcome, retryDeadLetters } from "./dead-letters.ts";
@@ -35,12 +35,11 @@ export interface JobStatus extends JobRunnerStatus {
   deadLetters: { pending: number; resolved: number };
 }
 
-/** Failed executions in a row, from the run history (skipped ticks and replays do not count). */
+/** Failed executions in a row, from the run history (skipped ticks, replays, verifications do not count). */
 function failuresInARow(runs: RunRecord[]): number {
   let count = 0;
   for (const run of runs) {
-    if (run.outcome === "skipped" || run.trigger === "replay" || run.outcome === "running")
-      continue;
+    if (run.outcome === "skipped" || !isExecution(run) || run.outcome === "running") continue;
     if (run.outcome !== "failed") break;
     count++;
   }

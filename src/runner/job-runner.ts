@@ -8,7 +8,14 @@ import type { Logger } from "pino";
 import { LogStreamsClient } from "../auth0/log-streams.ts";
 import type { JobSettings } from "../config/types.ts";
 import { describe, LeaseLostError } from "../errors.ts";
-import type { JobStore, Notifier, RunRecord, RunTrigger, SinkInfo } from "../interfaces.ts";
+import {
+  isExecution,
+  type JobStore,
+  type Notifier,
+  type RunRecord,
+  type RunTrigger,
+  type SinkInfo,
+} from "../interfaces.ts";
 import type { JobObserver } from "../ports/observers.ts";
 import { newBudget } from "../util/retry.ts";
 import { assembleJob, type Job } from "./assemble.ts";
@@ -98,8 +105,8 @@ export class JobRunner {
     this.seenMove = (await this.store.checkpoints.lastMove().catch(() => null))?.id ?? null;
     // A replica taking the job over reports when it last caught up, wherever that was.
     const success = (
-      await this.store.runs.list({ limit: 1, outcome: "success" }).catch(() => [])
-    )[0];
+      await this.store.runs.list({ limit: 20, outcome: "success" }).catch(() => [])
+    ).find(isExecution);
     if (success?.endedAt) {
       this.observer.lastSuccess(this.id, Date.parse(success.endedAt));
     }
