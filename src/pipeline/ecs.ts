@@ -1,7 +1,8 @@
 // An Auth0 event as an Elastic Common Schema (ECS 9) document, the shape Kibana's Security app,
 // Elastic's detection rules and OpenSearch Security Analytics read without any mapping of ours.
 // The ECS fields are derived; the event itself stays whole, as Auth0 sent it, under
-// auth0.logs.data (like Elastic's Auth0 integration), so nothing is lost to the translation.
+// auth0.logs.data, verbatim (the field Elastic's Auth0 integration uses, but Elastic rewrites what it
+// keeps there: docs/ecs.md), so nothing is lost to the translation.
 //
 // It runs on every event: it builds a few small objects per document and never copies the
 // event deeply. The event is owned by the caller and used by nobody else, so the document keeps
