@@ -101,7 +101,8 @@ export function tenantHealth(input: HealthInput, limits: HealthLimits, now: numb
   }
   const period = schedulePeriodMs(limits.schedule, now);
   const lagAfter = Math.min(limits.staleAfterMs, period === null ? Infinity : period * PERIODS);
-  if (behindMs !== null && behindMs > lagAfter) {
+  // At risk says how far behind already: lagging would only repeat it.
+  if (behindMs !== null && behindMs > lagAfter && !reasons["at-risk"]) {
     reasons.lagging =
       lagAfter === limits.staleAfterMs
         ? `${behind} behind, over STALE_AFTER (${duration(limits.staleAfterMs)})`
