@@ -57,6 +57,14 @@ export interface HealthLimits {
   schedule: string;
 }
 
+/** The limits of a tenant's settings, with the schedule in effect (it may be changed at run time). */
+export function healthLimits(
+  job: { staleAfterMs: number; auth0LogRetentionMs: number },
+  schedule: string,
+): HealthLimits {
+  return { staleAfterMs: job.staleAfterMs, retentionMs: job.auth0LogRetentionMs, schedule };
+}
+
 /** Lagging from this many SCHEDULE periods behind (one period is normal between two ticks). */
 const PERIODS = 3;
 /** At risk from this share of AUTH0_LOG_RETENTION behind. */

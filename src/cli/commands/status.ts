@@ -1,6 +1,6 @@
 import { ConfigError } from "../../errors.ts";
 import type { JobStore } from "../../interfaces.ts";
-import { type Health, needsAttention, readHealth } from "../../runner/health.ts";
+import { type Health, healthLimits, needsAttention, readHealth } from "../../runner/health.ts";
 import {
   lastVerification,
   type RecordedBucket,
@@ -167,11 +167,7 @@ async function withStream(job: StoredJob, jobStore: JobStore): Promise<TenantSta
     jobStatus(job, jobStore, undefined),
     job.logStream ? streamFigures(jobStore, job.logStream) : undefined,
   ]);
-  const health = await readHealth(status, jobStore, {
-    staleAfterMs: job.staleAfterMs,
-    retentionMs: job.auth0LogRetentionMs,
-    schedule: status.schedule,
-  });
+  const health = await readHealth(status, jobStore, healthLimits(job, status.schedule));
   return figures ? { ...status, health, logStream: figures } : { ...status, health };
 }
 
