@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { runsTable } from "../src/cli/runs-table.ts";
 import { NO_COUNTS, type RunRecord } from "../src/interfaces.ts";
 import {
   caughtUpAt,
@@ -165,5 +166,13 @@ describe("tenant health", () => {
     assert.equal(caughtUpAt([run({ trigger: "replay" }), success]), null);
     assert.equal(caughtUpAt([run({ trigger: "verify" })]), null);
     assert.equal(caughtUpAt([]), null);
+  });
+});
+
+describe("a run that dead-lettered documents", () => {
+  it("is 'success with dead letters' in the runs table, not a plain success", () => {
+    const table = runsTable([run({ id: 2, rejected: 3, sent: 7 }), run({ id: 1, sent: 10 })]);
+    assert.match(table, /^2 +schedule +success with dead letters /m);
+    assert.match(table, /^1 +schedule +success /m);
   });
 });

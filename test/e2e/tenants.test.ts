@@ -46,6 +46,14 @@ it("opens on the tenants, shows which one fails and who exports each, and leads 
   await page.waitForURL(`${service.url}/`);
   await page.waitForSelector('tr[data-tenant="dev"] .badge.failed', { timeout: 20_000 });
   await page.waitForSelector('tr[data-tenant="staging"] .badge.success');
+  // Health, in words and colour: dev never exported its 30-day look-back of a 31-day retention.
+  await page.waitForSelector('tr[data-tenant="dev"] .health.at-risk');
+  await page.waitForSelector('tr[data-tenant="staging"] .health.ok');
+  await page.waitForSelector("[data-health] .health.at-risk");
+  assert.equal(
+    await page.textContent("[data-health] .health"),
+    "retention at risk (1 of 4 tenants)",
+  );
   assert.equal(await page.locator("tbody tr").count(), 4);
   assert.match(
     (await page.textContent('tr[data-tenant="prod-eu"]')) ?? "",
@@ -58,6 +66,7 @@ it("opens on the tenants, shows which one fails and who exports each, and leads 
   await page.click('tr[data-tenant="staging"] a');
   await page.waitForURL(`${service.url}/tenants/staging`);
   await page.waitForSelector("text=Exported by this replica");
+  await page.waitForSelector("[data-tenant-health] .health.ok");
   assert.equal(await page.textContent("nav.tabs [aria-current=page]"), "Overview");
   await page.click("nav.tabs >> text=Runs");
   await page.waitForURL(`${service.url}/tenants/staging/runs`);
