@@ -169,10 +169,20 @@ describe("tenant health", () => {
   });
 });
 
-describe("a run that dead-lettered documents", () => {
-  it("is 'success with dead letters' in the runs table, not a plain success", () => {
+describe("the runs table", () => {
+  it("a run that dead-lettered documents is 'success with dead letters', not a plain success", () => {
     const table = runsTable([run({ id: 2, rejected: 3, sent: 7 }), run({ id: 1, sent: 10 })]);
     assert.match(table, /^2 +schedule +success with dead letters /m);
     assert.match(table, /^1 +schedule +success /m);
+  });
+
+  it("a skipped tick says why in the note, not as a warning", () => {
+    const skipped = run({
+      outcome: "skipped",
+      warnings: ["the previous execution was still running"],
+    });
+    const table = runsTable([skipped]);
+    assert.match(table, /skipped .* the previous execution was still running$/m);
+    assert.doesNotMatch(table, /warning/);
   });
 });

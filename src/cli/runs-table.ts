@@ -19,7 +19,7 @@ export function runsTable(runs: RunRecord[]): string {
     String(run.rejected),
     run.error
       ? run.error.slice(0, 60)
-      : run.outcome === "skipped-events"
+      : run.outcome === "skipped-events" || run.outcome === "skipped"
         ? (run.warnings[0] ?? "").slice(0, 60)
         : run.warnings.length
           ? `${run.warnings.length} warning(s)`

@@ -50,7 +50,8 @@ export async function runs() {
         "td",
         { class: "note" },
         run.error ??
-          (run.outcome === "skipped-events"
+          // A skipped tick says why (information, not a warning), as a skip of events does.
+          (run.outcome === "skipped-events" || run.outcome === "skipped"
             ? run.warnings[0]
             : run.warnings.length
               ? `${run.warnings.length} warning(s)`
@@ -119,7 +120,7 @@ export async function run() {
       field("Retries", r.retries),
       field("From checkpoint", h("code", { class: "id" }, r.firstCheckpoint ?? "—")),
       field("To checkpoint", h("code", { class: "id" }, r.lastCheckpoint ?? "—")),
-      ...r.warnings.map((w) => field("Warning", w)),
+      ...r.warnings.map((w) => field(r.outcome === "skipped" ? "Why" : "Warning", w)),
     ),
     r.error
       ? h(
