@@ -11,6 +11,7 @@ import {
   tenantHealth,
   worstHealth,
 } from "../src/runner/health.ts";
+import { failuresInARow } from "../src/runner/job-actions.ts";
 
 const NOW = Date.parse("2026-03-10T12:00:00.000Z");
 const MIN = 60_000;
@@ -81,6 +82,12 @@ describe("tenant health", () => {
       { consecutiveFailures: 3, lastRun: run({ outcome: "running", endedAt: null }) },
       "failing",
       /the last 3 executions failed/,
+    ],
+    [
+      "a verification that found events missing",
+      { lastRun: run({ trigger: "verify", outcome: "failed" }) },
+      "failing",
+      /the last verification found events missing from the index/,
     ],
     [
       "a checkpoint that cannot be read from",
@@ -158,6 +165,22 @@ describe("tenant health", () => {
     assert.equal(worstHealth(["disabled", "ok"]), "ok");
     assert.equal(worstHealth(["disabled"]), "disabled");
     assert.equal(worstHealth([]), "ok");
+  });
+
+  it("failures in a row count executions: a verification or replay between them hides none", () => {
+    const failed = run({ outcome: "failed" });
+    const runs = [
+      failed,
+      run({ trigger: "verify", outcome: "success" }),
+      run({ outcome: "skipped" }),
+      failed,
+      run({ trigger: "replay" }),
+      failed,
+      run({ outcome: "success" }),
+      failed,
+    ];
+    assert.equal(failuresInARow(runs), 3);
+    assert.equal(failuresInARow([run({ trigger: "verify", outcome: "failed" })]), 0);
   });
 
   it("caught up: the newest execution's success; a newer replay or none says nothing", () => {

@@ -101,9 +101,15 @@ export function tenantHealth(input: HealthInput, limits: HealthLimits, now: numb
       `${behind} behind, over half of AUTH0_LOG_RETENTION (${duration(limits.retentionMs)}): Auth0 deletes events older than that, exported or not`;
   }
   const failures = input.consecutiveFailures;
-  if (failures > 0 || input.lastRun?.outcome === "failed") {
+  const verified = input.lastRun?.trigger === "verify" || input.lastRun?.trigger === "repair";
+  if (failures > 0) {
     reasons.failing =
       failures > 1 ? `the last ${failures} executions failed` : "the last execution failed";
+  } else if (input.lastRun?.outcome === "failed") {
+    // A verification fails when the index lacks events: exported events are missing.
+    reasons.failing = verified
+      ? "the last verification found events missing from the index ('verify --repair')"
+      : "the last execution failed";
   } else if (input.checkpointProblem) {
     reasons.failing = `the checkpoint cannot be read from: ${input.checkpointProblem}`;
   }

@@ -35,11 +35,17 @@ export interface JobStatus extends JobRunnerStatus {
   deadLetters: { pending: number; resolved: number };
 }
 
-/** Failed executions in a row, from the run history (skipped ticks and replays do not count). */
-function failuresInARow(runs: RunRecord[]): number {
+/** Not executions: they neither fail nor end a series of failures (as the runner counts them). */
+const NOT_EXECUTIONS = new Set(["replay", "verify", "repair"]);
+
+/**
+ * Failed executions in a row, from the run history (skipped ticks, replays and verifications do
+ * not count: a verification passing between two failed executions does not hide them).
+ */
+export function failuresInARow(runs: RunRecord[]): number {
   let count = 0;
   for (const run of runs) {
-    if (run.outcome === "skipped" || run.trigger === "replay" || run.outcome === "running")
+    if (run.outcome === "skipped" || NOT_EXECUTIONS.has(run.trigger) || run.outcome === "running")
       continue;
     if (run.outcome !== "failed") break;
     count++;
