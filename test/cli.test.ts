@@ -271,3 +271,72 @@ describe("status: the rate limit line", () => {
     assert.match(slow, /refill ~30\/min, .*share 75 %$/);
   });
 });
+
+describe("status: health, and an exit status probes can use", () => {
+  const RIGHT = { LOGSTASH_USER: "u", LOGSTASH_PASSWORD: "p" };
+  const WRONG = { LOGSTASH_USER: "u", LOGSTASH_PASSWORD: "wrong" };
+
+  it("a tenant caught up: Health ok, exit 0; --json adds health and keeps the rest", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 } });
+    assert.equal((await w.once()).code, 0);
+    const status = await runCli(["status"], w.env, w.dir);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^Health: +ok$/m);
+    const json = await runCli(["status", "--json"], w.env, w.dir);
+    assert.equal(json.code, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout) as Record<string, unknown>;
+    assert.deepEqual(parsed.health, { state: "ok", label: "ok", reasons: [] });
+    for (const key of ["enabled", "checkpoint", "lagSeconds", "lastRun", "deadLetters", "runs"])
+      assert.ok(key in parsed, key);
+  });
+
+  it("a tenant whose last execution failed: Health failing, exit 1, in --json too", async (t) => {
+    // Logstash wants credentials: exported once with them, then they are wrong.
+    const w = await world(t, { tenant: { backlog: 5 }, logstash: { user: "u", password: "p" } });
+    assert.equal((await w.once(RIGHT)).code, 0);
+    w.tenant.addEvents(3);
+    assert.equal((await w.once(WRONG)).code, 1);
+    const status = await runCli(["status"], w.env, w.dir);
+    assert.equal(status.code, 1, status.stdout + status.stderr);
+    assert.match(status.stdout, /^Health: +failing: the last execution failed$/m);
+    assert.equal(status.stderr, "");
+    const json = await runCli(["status", "--json"], w.env, w.dir);
+    assert.equal(json.code, 1);
+    assert.equal(
+      (JSON.parse(json.stdout) as { health: { state: string } }).health.state,
+      "failing",
+    );
+  });
+
+  it("a checkpoint over half of AUTH0_LOG_RETENTION behind: retention at risk, exit 1", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 } });
+    assert.equal((await w.once()).code, 0);
+    const since = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    assert.equal((await runCli(["replay", "--since", since], w.env, w.dir)).code, 0);
+    const env = { ...w.env, AUTH0_LOG_RETENTION: "3h" };
+    const status = await runCli(["status"], env, w.dir);
+    assert.equal(status.code, 1, status.stdout + status.stderr);
+    assert.match(
+      status.stdout,
+      /^Health: +retention at risk: 2h 00m behind, over half of AUTH0_LOG_RETENTION \(3h 00m\): Auth0 deletes events older than that, exported or not$/m,
+    );
+    // Exported again: nothing at risk any more.
+    assert.equal((await w.once(env)).code, 0);
+    assert.equal((await runCli(["status"], env, w.dir)).code, 0);
+  });
+
+  it("several tenants: a HEALTH column; exit 1 when one of them fails", async (t) => {
+    const w = await world(t, { tenant: { backlog: 5 }, logstash: { user: "u", password: "p" } });
+    writeFileSync(join(w.dir, "tenants.yaml"), "tenants:\n  a: {}\n  b: {}\n");
+    const env = { ...w.env, CONFIG_FILE: "tenants.yaml" };
+    for (const tenant of ["a", "b"])
+      assert.equal((await w.once({ ...env, ...RIGHT }, ["--tenant", tenant])).code, 0);
+    w.tenant.addEvents(3);
+    assert.equal((await w.once({ ...env, ...WRONG }, ["--tenant", "a"])).code, 1);
+    const status = await runCli(["status"], env, w.dir);
+    assert.equal(status.code, 1, status.stdout + status.stderr);
+    assert.match(status.stdout, /^TENANT +HEALTH +LAST RUN/m);
+    assert.match(status.stdout, /^a +failing +failed /m);
+    assert.match(status.stdout, /^b +ok +success /m);
+  });
+});

@@ -195,6 +195,53 @@ describe("dashboard API", () => {
     assert.equal(status.today.perHour.length, 24);
   });
 
+  it("says each tenant's health and the worst in the header: a failed execution makes it failing", async (t) => {
+    type Health = { state: string; label: string; reasons: string[] };
+    // Logstash wants credentials the exporter does not have: the execution fails. (Its look-back,
+    // 30 days, is far from a 90-day retention: failing, not at risk.)
+    const w = await world(t, {
+      tenant: { backlog: 5 },
+      logstash: { user: "u", password: "p" },
+      env: { AUTH0_LOG_RETENTION: "90d" },
+    });
+    const d = await dashboardFor(t, w);
+    await d.signIn();
+    const page = await (await d.request("/tenants/default")).text();
+    assert.match(page, /<p class="health-summary" data-health aria-live="polite"><\/p>/);
+    assert.match(page, /<strong>default<\/strong> <span data-tenant-health><\/span>/);
+    const before = (await (await d.request("/api/health")).json()) as Health;
+    assert.equal(before.state, "ok");
+
+    await d.request("/api/tenants/default/run-now", { method: "POST", csrf: true });
+    let failed: unknown[] = [];
+    for (let i = 0; i < 100 && failed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      failed = (await (await d.request("/api/tenants/default/runs?outcome=failed")).json()) as [];
+    }
+    assert.equal(failed.length, 1);
+    const header = (await (await d.request("/api/health")).json()) as Health & {
+      tenants: (Health & { id: string })[];
+    };
+    assert.equal(header.state, "failing");
+    assert.equal(header.label, "failing");
+    assert.deepEqual(
+      header.tenants.map((t) => [t.id, t.state]),
+      [["default", "failing"]],
+    );
+    const status = (await (await d.request("/api/tenants/default/status")).json()) as {
+      health: Health;
+    };
+    assert.equal(status.health.state, "failing");
+    assert.ok(
+      status.health.reasons.includes("the last execution failed"),
+      status.health.reasons.join(),
+    );
+    const list = (await (await d.request("/api/tenants")).json()) as {
+      tenants: { health: Health }[];
+    };
+    assert.equal(list.tenants[0]?.health.state, "failing");
+  });
+
   it("validates and applies a new schedule", async (t) => {
     const d = await dashboardFor(t, await world(t));
     await d.signIn();

@@ -74,12 +74,12 @@ describe("tenants on the command line", () => {
     const [header, ...rows] = all.stdout.trimEnd().split("\n");
     assert.match(
       header ?? "",
-      /^TENANT\s+STATE\s+LAST RUN \(UTC\)\s+LAG\s+FAILING\s+DEAD\s+HELD BY$/,
+      /^TENANT\s+HEALTH\s+LAST RUN \(UTC\)\s+LAG\s+FAILING\s+DEAD\s+HELD BY$/,
     );
     assert.equal(rows.length, 2, all.stdout);
     assert.match(
       rows[0] ?? "",
-      /^a\s+enabled\s+success \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+\s+0\s+0\s+—$/,
+      /^a\s+ok\s+success \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+\s+0\s+0\s+—$/,
     );
     assert.match(rows[1] ?? "", /^b\s+disabled\s+—\s+—\s+0\s+0\s+—$/);
 

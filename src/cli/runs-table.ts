@@ -8,7 +8,8 @@ export function runsTable(runs: RunRecord[]): string {
   const rows = runs.map((run) => [
     String(run.id),
     run.trigger,
-    run.outcome,
+    // Not a plain success: documents were refused and kept as dead letters.
+    run.outcome === "success" && run.rejected > 0 ? "success with dead letters" : run.outcome,
     run.startedAt.replace("T", " ").slice(0, 19),
     run.endedAt ? duration(Date.parse(run.endedAt) - Date.parse(run.startedAt)) : "…",
     String(run.read),
@@ -18,7 +19,7 @@ export function runsTable(runs: RunRecord[]): string {
     String(run.rejected),
     run.error
       ? run.error.slice(0, 60)
-      : run.outcome === "skipped-events"
+      : run.outcome === "skipped-events" || run.outcome === "skipped"
         ? (run.warnings[0] ?? "").slice(0, 60)
         : run.warnings.length
           ? `${run.warnings.length} warning(s)`

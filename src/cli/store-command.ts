@@ -14,6 +14,7 @@ export interface StoredJob {
   id: string;
   schedule: string;
   auth0LogRetentionMs: number;
+  staleAfterMs: number;
   /** It has a Log Stream (LOG_STREAM_TOKEN), and its id when watched (LOG_STREAM_ID). */
   logStream: { id: string | undefined } | undefined;
 }
@@ -40,6 +41,7 @@ export function storeView(io: Io): StoreView {
         id: job.id,
         schedule: job.schedule,
         auth0LogRetentionMs: job.auth0LogRetentionMs,
+        staleAfterMs: job.staleAfterMs,
         logStream: job.logStream ? { id: job.logStream.id } : undefined,
       })),
     };
@@ -51,6 +53,7 @@ export function storeView(io: Io): StoreView {
       "DATABASE_TIMEOUT",
       "SCHEDULE",
       "AUTH0_LOG_RETENTION",
+      "STALE_AFTER",
       "LOG_STREAM_TOKEN",
       "LOG_STREAM_ID",
     ],
@@ -65,6 +68,7 @@ export function storeView(io: Io): StoreView {
         id: "default",
         schedule: values.SCHEDULE as string,
         auth0LogRetentionMs: values.AUTH0_LOG_RETENTION as number,
+        staleAfterMs: values.STALE_AFTER as number,
         logStream:
           values.LOG_STREAM_TOKEN === undefined
             ? undefined

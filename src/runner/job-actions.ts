@@ -35,8 +35,11 @@ export interface JobStatus extends JobRunnerStatus {
   deadLetters: { pending: number; resolved: number };
 }
 
-/** Failed executions in a row, from the run history (skipped ticks, replays, verifications do not count). */
-function failuresInARow(runs: RunRecord[]): number {
+/**
+ * Failed executions in a row, from the run history (skipped ticks, replays and verifications do
+ * not count: a verification passing between two failed executions does not hide them).
+ */
+export function failuresInARow(runs: RunRecord[]): number {
   let count = 0;
   for (const run of runs) {
     if (run.outcome === "skipped" || !isExecution(run) || run.outcome === "running") continue;

@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { settingsPage } from "../config/describe.ts";
 import { describe, StoreError } from "../errors.ts";
+import { HEALTH_LABELS, healthLimits, readHealth, worstHealth } from "../runner/health.ts";
 import { jobStatus } from "../runner/job-actions.ts";
 import { authRoutes } from "./auth-routes.ts";
 import { clientOf } from "./client.ts";
@@ -99,16 +100,26 @@ export function dashboardRoutes(deps: DashboardDeps): Hono<Env> {
     return html(c, "run", { tenant, runId: c.req.param("id") });
   });
 
-  app.get("/api/tenants", async (c) => {
-    const tenants = await Promise.all(
-      deps.supervisor
-        .jobs()
-        .map((config) =>
-          jobStatus(config, deps.store.forJob(config.id), deps.supervisor.runner(config.id)),
-        ),
+  /** Every tenant's status with its health. */
+  const tenantStatuses = () =>
+    Promise.all(
+      deps.supervisor.jobs().map(async (config) => {
+        const store = deps.store.forJob(config.id);
+        const status = await jobStatus(config, store, deps.supervisor.runner(config.id));
+        const health = await readHealth(status, store, healthLimits(config, status.schedule));
+        return { ...status, health };
+      }),
     );
+  app.get("/api/tenants", async (c) => {
+    const tenants = await tenantStatuses();
     const replicas = await deps.store.replicas.live().catch(() => []);
     return c.json({ replica: deps.supervisor.replica, replicas, tenants });
+  });
+  // The header of every page: the worst state of the tenants, and each tenant's.
+  app.get("/api/health", async (c) => {
+    const tenants = (await tenantStatuses()).map((s) => ({ id: s.id, ...s.health }));
+    const state = worstHealth(tenants.map((t) => t.state));
+    return c.json({ state, label: HEALTH_LABELS[state], tenants });
   });
   tenantApi(app, deps);
 

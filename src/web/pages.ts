@@ -62,7 +62,7 @@ export function page(
       ).join("")}</nav>`
     : "";
   const heading = inTenant
-    ? `<p class="crumbs"><a href="/">Tenants</a> › <strong>${escapeHtml(tenant)}</strong></p><h1>${escapeHtml(title)}</h1>`
+    ? `<p class="crumbs"><a href="/">Tenants</a> › <strong>${escapeHtml(tenant)}</strong> <span data-tenant-health></span></p><h1>${escapeHtml(title)}</h1>`
     : `<h1>${escapeHtml(title)}</h1>`;
   const data = [
     `data-page="${escapeHtml(id)}"`,
@@ -78,6 +78,7 @@ export function page(
     `<header class="top">
   <a class="brand" href="/">auth0-logs-to-logstash</a>
   <nav aria-label="Main">${nav}</nav>
+  <p class="health-summary" data-health aria-live="polite"></p>
   <form method="post" action="/logout" class="signout" data-csrf-form>
     <span class="who">${escapeHtml(options.user)}</span>
     <button type="submit" class="link">Sign out</button>

@@ -6,6 +6,7 @@ import { timeOfCheckpoint } from "../auth0/checkpoint.ts";
 import { describeSettings } from "../config/describe.ts";
 import { schedule } from "../config/settings.ts";
 import { RUN_OUTCOMES, type RunOutcome } from "../interfaces.ts";
+import { healthLimits, readHealth } from "../runner/health.ts";
 import { lastVerification, verificationText } from "../runner/job.ts";
 import {
   changeSchedule,
@@ -57,8 +58,10 @@ export function tenantApi(app: Hono<Env>, deps: DashboardDeps): void {
       t.config.logStream ? streamFigures(t.store, t.config.logStream) : null,
       lastVerification(t.store).catch(() => null),
     ]);
+    const health = await readHealth(status, t.store, healthLimits(t.config, status.schedule));
     return c.json({
       ...status,
+      health,
       sink: sink?.target ?? describeSink(t.config.sink),
       today: { sent: perHour.reduce((a, b) => a + b, 0), perHour },
       // Worded here, as `status` words it: the page shows the text.

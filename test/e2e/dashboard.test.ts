@@ -100,6 +100,8 @@ describe("dashboard in Chromium", { timeout: 300_000 }, () => {
     await page.waitForSelector("text=Enabled");
     await page.waitForSelector("text=/Exported today: [1-9]/");
     await page.waitForSelector("text=Exported by this replica");
+    await page.waitForSelector("[data-health-card] .health");
+    await page.waitForSelector("[data-health] .health");
     await page.screenshot({ path: `${SHOTS}overview.png` });
     await page.click("nav.tabs >> text=Runs");
     await page.waitForSelector("tbody tr");

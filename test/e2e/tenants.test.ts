@@ -44,8 +44,22 @@ it("opens on the tenants, shows which one fails and who exports each, and leads 
   await page.fill("#password", SERVICE_PASSWORD);
   await page.click("button[type=submit]");
   await page.waitForURL(`${service.url}/`);
-  await page.waitForSelector('tr[data-tenant="dev"] .badge.failed', { timeout: 20_000 });
+  // Health, in words and colour: dev never exported its 30-day look-back of a 31-day retention
+  // (its first execution failing, or still retrying: at risk all the same).
+  await page.waitForSelector('tr[data-tenant="dev"] .health.at-risk', { timeout: 20_000 });
+  assert.match(
+    (await page.getAttribute('tr[data-tenant="dev"] .health', "title")) ?? "",
+    /^30d 0h behind, over half of AUTH0_LOG_RETENTION \(31d 0h\)/,
+  );
   await page.waitForSelector('tr[data-tenant="staging"] .badge.success');
+  await page.waitForSelector('tr[data-tenant="staging"] .health.ok');
+  // The header: the worst of the tenants, once the others have caught up their look-back too.
+  await page.waitForSelector(
+    '[data-health] .health.at-risk >> text="retention at risk (1 of 4 tenants)"',
+    {
+      timeout: 20_000,
+    },
+  );
   assert.equal(await page.locator("tbody tr").count(), 4);
   assert.match(
     (await page.textContent('tr[data-tenant="prod-eu"]')) ?? "",
@@ -58,6 +72,7 @@ it("opens on the tenants, shows which one fails and who exports each, and leads 
   await page.click('tr[data-tenant="staging"] a');
   await page.waitForURL(`${service.url}/tenants/staging`);
   await page.waitForSelector("text=Exported by this replica");
+  await page.waitForSelector("[data-tenant-health] .health.ok");
   assert.equal(await page.textContent("nav.tabs [aria-current=page]"), "Overview");
   await page.click("nav.tabs >> text=Runs");
   await page.waitForURL(`${service.url}/tenants/staging/runs`);

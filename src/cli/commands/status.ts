@@ -1,5 +1,6 @@
 import { ConfigError } from "../../errors.ts";
 import type { JobStore } from "../../interfaces.ts";
+import { type Health, healthLimits, needsAttention, readHealth } from "../../runner/health.ts";
 import {
   lastVerification,
   type RecordedBucket,
@@ -25,8 +26,18 @@ function holderText(status: JobStatus): string {
   return h ? `${h.command} pid ${h.pid} on ${h.host}` : "no one (not exported right now)";
 }
 
-/** A tenant's status with its Log Stream's figures, when it has a stream. */
-type TenantStatus = JobStatus & { logStream?: StreamFigures };
+/** A tenant's status with its health, and its Log Stream's figures when it has a stream. */
+type TenantStatus = JobStatus & { health: Health; logStream?: StreamFigures };
+
+/** The health in one line: the state's words, then why. */
+function healthText(health: Health): string {
+  return health.reasons.length ? `${health.label}: ${health.reasons.join("; ")}` : health.label;
+}
+
+/** Scripts and probes act on the exit status: 1 when a tenant fails or is about to lose events. */
+function exitFor(statuses: TenantStatus[]): number {
+  return statuses.some((s) => needsAttention(s.health)) ? EXIT.failed : EXIT.ok;
+}
 
 /** The stream's column: its status as the last sweep read it. */
 function streamCell(figures: StreamFigures | undefined): string {
@@ -40,7 +51,7 @@ function tenantsTable(statuses: TenantStatus[]): string {
   const streams = statuses.some((s) => s.logStream !== undefined);
   const rows = statuses.map((s) => [
     s.id,
-    s.enabled ? "enabled" : "disabled",
+    s.health.label,
     s.lastRun ? `${s.lastRun.outcome} ${s.lastRun.startedAt.replace("T", " ").slice(0, 19)}` : "—",
     s.checkpointProblem
       ? "bad checkpoint"
@@ -52,7 +63,7 @@ function tenantsTable(statuses: TenantStatus[]): string {
     s.holder ? `${s.holder.host}:${s.holder.pid}` : "—",
     ...(streams ? [streamCell(s.logStream)] : []),
   ]);
-  const header = ["TENANT", "STATE", "LAST RUN (UTC)", "LAG", "FAILING", "DEAD", "HELD BY"];
+  const header = ["TENANT", "HEALTH", "LAST RUN (UTC)", "LAG", "FAILING", "DEAD", "HELD BY"];
   return columns(streams ? [...header, "STREAM"] : header, rows);
 }
 
@@ -67,14 +78,20 @@ process holds it, and the last runs. For a tenant with a Log Stream (LOG_STREAM_
 as the last sweep read it (LOG_STREAM_ID), and the events delivered by the stream and filled by
 the sweep in the last 24 hours, with the age of the last push. With several tenants and no --tenant: one line per tenant.
 
+Health: ok; lagging (behind more than STALE_AFTER or 3 SCHEDULE periods, counted from the last
+execution that caught up); failing (the last execution failed, also while the retry runs);
+retention at risk (behind more than half of AUTH0_LOG_RETENTION: Auth0 deletes what is not
+exported yet); success with dead letters (the last execution dead-lettered documents, still
+waiting); disabled. --json has it as "health": {state, label, reasons}.
+
 Options:
 ${TENANT_HELP}
   --json             print it as JSON, for scripts
   --limit N          how many runs to show (default 10)
   -h, --help         show this help
 
-Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it cannot be read;
-2 for bad settings or arguments.`,
+Exit status: 0; 1 when a tenant shown is failing or its retention is at risk, or when there is no
+store at DATABASE_URL (none is created) or it cannot be read; 2 for bad settings or arguments.`,
   options: { json: { type: "boolean" }, limit: { type: "string" }, ...TENANT_OPTION },
   async run(values, _positionals, io) {
     const limit = parseLimit(values.limit);
@@ -86,7 +103,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
         io.stdout.write(
           values.json ? `${JSON.stringify(statuses, null, 2)}\n` : `${tenantsTable(statuses)}\n`,
         );
-        return EXIT.ok;
+        return exitFor(statuses);
       }
       const job = storedJob(view, values.tenant);
       const jobStore = store.forJob(job.id);
@@ -98,10 +115,11 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       const verification = await lastVerification(jobStore).catch(() => null);
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...s, rateLimit, verification, runs }, null, 2)}\n`);
-        return EXIT.ok;
+        return exitFor([s]);
       }
       const lines = [
         ...(job.id === "default" ? [] : [`Tenant:      ${job.id}`]),
+        `Health:      ${healthText(s.health)}`,
         `State:       ${s.enabled ? "enabled" : "disabled (no executions; 'enable' to resume)"}`,
         `Schedule:    ${s.schedule}${s.nextRunAt ? `, next run ${s.nextRunAt}` : ""}`,
         `Exported by: ${holderText(s)}`,
@@ -127,7 +145,7 @@ Exit status: 0; 1 when there is no store at DATABASE_URL (none is created) or it
       }
       lines.push("", runs.length ? runsTable(runs) : "No runs yet.");
       io.stdout.write(`${lines.join("\n")}\n`);
-      return EXIT.ok;
+      return exitFor([s]);
     });
   },
 };
@@ -149,7 +167,8 @@ async function withStream(job: StoredJob, jobStore: JobStore): Promise<TenantSta
     jobStatus(job, jobStore, undefined),
     job.logStream ? streamFigures(jobStore, job.logStream) : undefined,
   ]);
-  return figures ? { ...status, logStream: figures } : status;
+  const health = await readHealth(status, jobStore, healthLimits(job, status.schedule));
+  return figures ? { ...status, health, logStream: figures } : { ...status, health };
 }
 
 export function parseLimit(value: unknown, fallback = 10): number {

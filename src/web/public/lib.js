@@ -68,6 +68,14 @@ export function duration(seconds) {
 
 export const time = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
 export const badge = (outcome) => h("span", { class: `badge ${outcome}` }, outcome);
+/** A run's outcome: a success that dead-lettered documents is not a green success. */
+export const runBadge = (run) =>
+  run.outcome === "success" && run.rejected > 0
+    ? h("span", { class: "badge dead-letters" }, "success with dead letters")
+    : badge(run.outcome);
+/** A tenant's health (src/runner/health.ts): its words, coloured; the reasons on hover. */
+export const healthBadge = (health, text = health.label) =>
+  h("span", { class: `health ${health.state}`, title: health.reasons?.join("\n") || null }, text);
 export const tookOf = (run) =>
   run.endedAt ? duration((Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000) : "running";
 

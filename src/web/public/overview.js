@@ -3,12 +3,13 @@
 
 import {
   api,
-  badge,
   content,
   countsText,
   duration,
   h,
+  healthBadge,
   holderText,
+  runBadge,
   tenantApi,
   tenantPage,
   time,
@@ -118,6 +119,19 @@ export async function overview() {
       { class: "grid" },
       h(
         "section",
+        { class: "card", "data-health-card": "" },
+        h("h2", {}, "Health"),
+        h("p", {}, healthBadge(s.health)),
+        s.health.reasons.length
+          ? h(
+              "ul",
+              { class: "reasons" },
+              s.health.reasons.map((reason) => h("li", {}, reason)),
+            )
+          : h("p", { class: "muted" }, "Nothing failing, behind or at risk"),
+      ),
+      h(
+        "section",
         { class: "card" },
         h("h2", {}, "Job"),
         h(
@@ -147,7 +161,7 @@ export async function overview() {
           ? h(
               "p",
               {},
-              badge(last.outcome),
+              runBadge(last),
               " ",
               h("a", { href: tenantPage(`/runs/${last.id}`) }, `Run ${last.id}`),
               ` · ${last.trigger} · ${time(last.startedAt)}`,

@@ -2,11 +2,11 @@
 
 import {
   api,
-  badge,
   content,
   countsText,
   h,
   main,
+  runBadge,
   tenantApi,
   tenantPage,
   time,
@@ -37,7 +37,7 @@ export async function runs() {
       "tr",
       {},
       h("td", {}, h("a", { href: tenantPage(`/runs/${run.id}`) }, `#${run.id}`)),
-      h("td", {}, badge(run.outcome)),
+      h("td", {}, runBadge(run)),
       h("td", {}, run.trigger),
       h("td", {}, time(run.startedAt)),
       h("td", {}, tookOf(run)),
@@ -50,7 +50,8 @@ export async function runs() {
         "td",
         { class: "note" },
         run.error ??
-          (run.outcome === "skipped-events"
+          // A skipped tick says why (information, not a warning), as a skip of events does.
+          (run.outcome === "skipped-events" || run.outcome === "skipped"
             ? run.warnings[0]
             : run.warnings.length
               ? `${run.warnings.length} warning(s)`
@@ -93,11 +94,23 @@ export async function runs() {
   );
 }
 
+/**
+ * Replaying from a failed run's checkpoint re-sends what came after it; where the stored checkpoint
+ * is still that one (or none is known) the next execution starts there anyway: no offer then.
+ */
+function replayChangesSomething(from, stored) {
+  return typeof from === "string" && typeof stored === "string" && from < stored;
+}
+
 export async function run() {
-  const r = await api(tenantApi(`/runs/${main.dataset.run}`));
+  const [r, status] = await Promise.all([
+    api(tenantApi(`/runs/${main.dataset.run}`)),
+    api(tenantApi("/status")),
+  ]);
+  const replay = replayChangesSomething(r.lastCheckpoint, status.checkpoint);
   const field = (label, ...value) => [h("dt", {}, label), h("dd", {}, ...value)];
   content(
-    h("p", {}, badge(r.outcome), ` ${r.trigger}`),
+    h("p", {}, runBadge(r), ` ${r.trigger}`),
     h(
       "dl",
       { class: "details" },
@@ -107,7 +120,7 @@ export async function run() {
       field("Retries", r.retries),
       field("From checkpoint", h("code", { class: "id" }, r.firstCheckpoint ?? "—")),
       field("To checkpoint", h("code", { class: "id" }, r.lastCheckpoint ?? "—")),
-      ...r.warnings.map((w) => field("Warning", w)),
+      ...r.warnings.map((w) => field(r.outcome === "skipped" ? "Why" : "Warning", w)),
     ),
     r.error
       ? h(
@@ -118,12 +131,17 @@ export async function run() {
           h(
             "p",
             {},
-            "Nothing after the checkpoint was skipped. ",
-            h(
-              "a",
-              { href: tenantPage(`/replay?checkpoint=${r.lastCheckpoint}`), class: "button" },
-              "Replay from this checkpoint",
-            ),
+            "Nothing after the checkpoint was skipped",
+            replay
+              ? [
+                  ". ",
+                  h(
+                    "a",
+                    { href: tenantPage(`/replay?checkpoint=${r.lastCheckpoint}`), class: "button" },
+                    "Replay from this checkpoint",
+                  ),
+                ]
+              : ": the next execution starts from it.",
           ),
         )
       : null,

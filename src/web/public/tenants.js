@@ -1,15 +1,22 @@
 // The tenants page: every tenant of the deployment at a glance, which replica exports it, and how
 // far behind it is. Refreshed every two seconds.
 
-import { api, badge, content, duration, h, holderText, time } from "./lib.js";
+import {
+  api,
+  badge,
+  content,
+  duration,
+  h,
+  healthBadge,
+  holderText,
+  runBadge,
+  time,
+} from "./lib.js";
 
-/** Failing comes first: a tenant retrying after failures is failing, not merely running. */
+/** The tenant's health (failing while a retry runs, not merely running), and whether it runs now. */
 function state(t) {
-  if (!t.enabled) return h("span", { class: "badge aborted" }, "disabled");
-  if (t.consecutiveFailures > 0)
-    return h("span", { class: "badge failed" }, `failing (${t.consecutiveFailures})`);
-  if (t.running || t.lastRun?.outcome === "running") return badge("running");
-  return h("span", { class: "badge success" }, "ok");
+  const running = t.enabled && (t.running || t.lastRun?.outcome === "running");
+  return [healthBadge(t.health), running ? [" ", badge("running")] : null];
 }
 
 export async function tenants() {
@@ -22,7 +29,7 @@ export async function tenants() {
       h("th", { scope: "row" }, h("a", { href: `/tenants/${encodeURIComponent(t.id)}` }, t.id)),
       h("td", {}, state(t)),
       h("td", {}, holderText(t.holder, t.here)),
-      h("td", {}, t.lastRun ? [badge(t.lastRun.outcome), ` ${time(t.lastRun.startedAt)}`] : "—"),
+      h("td", {}, t.lastRun ? [runBadge(t.lastRun), ` ${time(t.lastRun.startedAt)}`] : "—"),
       h("td", { class: "num" }, t.lagSeconds === null ? "—" : duration(t.lagSeconds)),
       h("td", {}, t.enabled ? time(t.nextRunAt) : "—"),
       h(
@@ -55,7 +62,7 @@ export async function tenants() {
           {},
           ...[
             "Tenant",
-            "State",
+            "Health",
             "Exported by",
             "Last run",
             "Behind",
