@@ -1,0 +1,130 @@
+// The command line as an installed service's operator meets it (issue 22): near misses named,
+// extra arguments refused, one exit status per meaning, the settings file found where a system
+// install keeps it.
+
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ENV_FILE_VARIABLE, envFileFor, SYSTEM_ENV_FILE } from "../src/config/gather.ts";
+import { openStore } from "../src/store/open.ts";
+import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
+
+async function emptyStore(dir: string): Promise<string> {
+  const url = `sqlite:${join(dir, "state.sqlite")}`;
+  await (await openStore(url, { timeoutMs: 5_000 })).close();
+  return url;
+}
+
+describe("did you mean", () => {
+  it("a misspelt command exits 2 and names the one meant", async () => {
+    const result = await runCli(["stauts"], {});
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown command "stauts" \(did you mean status\?\)/);
+  });
+
+  it("a misspelt option exits 2 and names the one meant", async () => {
+    const result = await runCli(["status", "--jsno"], {});
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /Unknown option '--jsno' \(did you mean --json\?\)/);
+  });
+
+  it("a misspelt action of dead-letters names the one meant", async () => {
+    const result = await runCli(["dead-letters", "shwo", "1"], {});
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown action "shwo" \(did you mean show\?\)/);
+  });
+
+  it("a word far from every command gets no guess", async () => {
+    const result = await runCli(["export"], {});
+    assert.equal(result.code, 2);
+    assert.doesNotMatch(result.stderr, /did you mean/);
+  });
+});
+
+describe("extra arguments", () => {
+  for (const args of [
+    ["status", "now", "please"],
+    ["check", "tenant-a"],
+    ["once", "x"],
+    ["dead-letters", "list", "x"],
+  ]) {
+    it(`${args.join(" ")}: exit 2, naming them`, async () => {
+      const result = await runCli(args, {});
+      assert.equal(result.code, 2, result.stderr);
+      const extra = args.slice(args[0] === "dead-letters" ? 2 : 1);
+      for (const word of extra) assert.match(result.stderr, new RegExp(`"${word}"`));
+    });
+  }
+
+  it("dead-letters show takes one number", async () => {
+    const result = await runCli(["dead-letters", "show", "1", "2"], {});
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /dead-letters show: give one dead letter number/);
+  });
+});
+
+describe("exit statuses", () => {
+  it("dead-letters delete of a letter that does not exist exits 1, as show does", async () => {
+    const dir = tempDir();
+    const env = { DATABASE_URL: await emptyStore(dir) };
+    const show = await runCli(["dead-letters", "show", "99"], env, dir);
+    assert.equal(show.code, 1);
+    const deleted = await runCli(["dead-letters", "delete", "99"], env, dir);
+    assert.equal(deleted.code, 1, deleted.stderr);
+    assert.match(deleted.stderr, /there is no dead letter 99/);
+  });
+});
+
+describe("settings file", () => {
+  it("the order: --env-file, else ./.env, else the system file, else none", () => {
+    const dir = "/srv/app";
+    const none = () => false;
+    const all = () => true;
+    assert.deepEqual(envFileFor({ [ENV_FILE_VARIABLE]: "my.env" }, dir, all), {
+      path: "/srv/app/my.env",
+      required: true,
+    });
+    assert.deepEqual(envFileFor({}, dir, all), { path: "/srv/app/.env", required: false });
+    assert.deepEqual(
+      envFileFor({}, dir, (p) => p === SYSTEM_ENV_FILE),
+      { path: SYSTEM_ENV_FILE, required: false },
+    );
+    assert.equal(SYSTEM_ENV_FILE, "/etc/auth0-logs-to-logstash/env");
+    assert.equal(envFileFor({}, dir, none), undefined);
+  });
+
+  it("--env-file PATH is read by every command, in place of .env", async () => {
+    const dir = tempDir();
+    const url = await emptyStore(dir);
+    writeFileSync(join(dir, ".env"), "DATABASE_URL=sqlite:/nowhere/state.sqlite\n");
+    writeFileSync(join(dir, "service.env"), `DATABASE_URL=${url}\n`);
+    const result = await runCli(["dead-letters", "--env-file", "service.env"], {}, dir);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /0 pending, 0 resolved/);
+    const before = await runCli(["--env-file=service.env", "runs"], {}, dir);
+    assert.equal(before.code, 0, before.stderr);
+  });
+
+  it("--env-file naming no file exits 2, naming it", async () => {
+    const dir = tempDir();
+    const result = await runCli(["status", "--env-file", "missing.env"], {}, dir);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /missing\.env: could not be read \(no such file\)/);
+  });
+
+  it("the installed command passes --env-file to itself, not to Node", async () => {
+    const dir = tempDir();
+    const url = await emptyStore(dir);
+    writeFileSync(join(dir, "service.env"), `DATABASE_URL=${url}\n`);
+    const result = await spawnCli(["runs", "--env-file", "service.env"], {}, dir).done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /No runs\./);
+  });
+
+  it("--help says where settings come from", async () => {
+    const result = await runCli(["--help"], {});
+    assert.match(result.stdout, /--env-file PATH/);
+    assert.match(result.stdout, /\/etc\/auth0-logs-to-logstash\/env/);
+  });
+});
