@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { ENV_FILE_VARIABLE, envFileFor, SYSTEM_ENV_FILE } from "../src/config/gather.ts";
 import { openStore } from "../src/store/open.ts";
 import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
+import { world } from "./helpers/world.ts";
 
 async function emptyStore(dir: string): Promise<string> {
   const url = `sqlite:${join(dir, "state.sqlite")}`;
@@ -126,5 +127,41 @@ describe("settings file", () => {
     const result = await runCli(["--help"], {});
     assert.match(result.stdout, /--env-file PATH/);
     assert.match(result.stdout, /\/etc\/auth0-logs-to-logstash\/env/);
+  });
+});
+
+describe("check --json", () => {
+  it("prints one JSON document: each step ok, fail or warn with its detail; exit as the text", async (t) => {
+    const w = await world(t, {
+      tenant: { backlog: 10 },
+      logstash: { user: "elastic", password: "right" },
+    });
+    const env = { ...w.env, LOGSTASH_USER: "elastic", LOGSTASH_PASSWORD: "wrong-pw-77" };
+    const result = await runCli(["check", "--json"], env, w.dir);
+    assert.equal(result.code, 1);
+    assert.ok(!result.stdout.includes("wrong-pw-77"));
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      steps: { tenant: string | null; step: string; result: string; detail: string | null }[];
+    };
+    assert.equal(report.ok, false);
+    const byStep = new Map(report.steps.map((s) => [s.step, s]));
+    assert.equal(byStep.get("settings")?.result, "ok");
+    assert.equal(byStep.get("Auth0 token")?.result, "ok");
+    assert.equal(byStep.get("Logstash")?.result, "fail");
+    assert.match(byStep.get("Logstash")?.detail ?? "", /Logstash refused the request \(401\)/);
+    for (const step of report.steps) {
+      assert.ok(["ok", "fail", "warn"].includes(step.result));
+      assert.equal(step.tenant, null);
+    }
+  });
+
+  it("all ok: ok true, exit 0", async (t) => {
+    const w = await world(t, { tenant: { backlog: 10 } });
+    const result = await runCli(["check", "--json"], w.env, w.dir);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { ok: boolean; steps: { result: string }[] };
+    assert.equal(report.ok, true);
+    assert.ok(report.steps.every((s) => s.result !== "fail"));
   });
 });
