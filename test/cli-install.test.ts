@@ -4,11 +4,14 @@
 
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ENV_FILE_VARIABLE, envFileFor, SYSTEM_ENV_FILE } from "../src/config/gather.ts";
 import { openStore } from "../src/store/open.ts";
+import { defaultUser } from "../src/store/postgres/store.ts";
 import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
+import { postgresUrl } from "./helpers/postgres.ts";
 import { world } from "./helpers/world.ts";
 
 async function emptyStore(dir: string): Promise<string> {
@@ -163,5 +166,44 @@ describe("check --json", () => {
     const report = JSON.parse(result.stdout) as { ok: boolean; steps: { result: string }[] };
     assert.equal(report.ok, true);
     assert.ok(report.steps.every((s) => s.result !== "fail"));
+  });
+});
+
+describe("a DATABASE_URL without a user name", () => {
+  it("takes PGUSER, else the operating system's user, as libpq does; a named user stays", () => {
+    const url = (text: string, env: Record<string, string>, os?: string) => {
+      const parsed = new URL(text);
+      defaultUser(parsed, env, () => os);
+      return parsed.toString();
+    };
+    assert.equal(url("postgres://db:5432/x", { PGUSER: "pg" }, "me"), "postgres://pg@db:5432/x");
+    assert.equal(url("postgres://db:5432/x", {}, "me"), "postgres://me@db:5432/x");
+    assert.equal(url("postgres://a:pw@db/x", { PGUSER: "pg" }, "me"), "postgres://a:pw@db/x");
+    assert.equal(url("postgres://db/x", {}, undefined), "postgres://db/x");
+  });
+
+  it("connects to PostgreSQL as the operating system's user, with neither PGUSER nor USER set", async (t) => {
+    const url = new URL(await postgresUrl(t));
+    url.username = "";
+    const saved = { PGUSER: process.env.PGUSER, USER: process.env.USER };
+    delete process.env.PGUSER;
+    delete process.env.USER;
+    t.after(() => {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+    // The machine's server may have no role for this user: then it is the server that refuses
+    // that role by name, not the client that finds no user name to send.
+    const me = userInfo().username;
+    try {
+      const store = await openStore(url.toString(), { timeoutMs: 5_000 });
+      await store.close();
+    } catch (error) {
+      const message = String((error as Error).message);
+      assert.doesNotMatch(message, /no PostgreSQL user name/);
+      assert.match(message, new RegExp(`"${me}"`));
+    }
   });
 });
