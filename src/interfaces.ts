@@ -153,7 +153,8 @@ export interface Sink {
  * What started a run. "verify": `verify` compared a period with the index (moves nothing);
  * "repair": `verify --repair` re-sent what the index lacked (never moves the checkpoint either).
  */
-export type RunTrigger = "manual" | "schedule" | "replay" | "tail" | "verify" | "repair";
+/** "start": the execution `run` starts with, before the first SCHEDULE tick. */
+export type RunTrigger = "manual" | "schedule" | "start" | "replay" | "tail" | "verify" | "repair";
 /**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before
  * it ended, and the process that took the job over next closed it. "skipped": a tick that fell

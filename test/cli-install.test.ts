@@ -3,7 +3,7 @@
 // install keeps it.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -11,6 +11,7 @@ import { ENV_FILE_VARIABLE, envFileFor, SYSTEM_ENV_FILE } from "../src/config/ga
 import { openStore } from "../src/store/open.ts";
 import { defaultUser } from "../src/store/postgres/store.ts";
 import { runCli, spawnCli, tempDir } from "./helpers/cli.ts";
+import { until } from "./helpers/poll.ts";
 import { postgresUrl } from "./helpers/postgres.ts";
 import { world } from "./helpers/world.ts";
 
@@ -205,5 +206,35 @@ describe("a DATABASE_URL without a user name", () => {
       assert.doesNotMatch(message, /no PostgreSQL user name/);
       assert.match(message, new RegExp(`"${me}"`));
     }
+  });
+});
+
+describe("run, as a service starts", () => {
+  it("exports at start, says so, and writes the generated password to a 0600 file it names, not to the log", async (t) => {
+    const w = await world(t, { tenant: { backlog: 20 } });
+    let stderr = "";
+    // SCHEDULE hourly: without an execution at start nothing would be exported for up to an hour.
+    const service = spawnCli(["run"], { ...w.env, HTTP_PORT: "0", SCHEDULE: "0 * * * *" }, w.dir);
+    service.child.stderr.on("data", (chunk) => (stderr += chunk));
+    t.after(() => service.child.kill("SIGKILL"));
+    await until(() => (w.missing().length === 0 ? true : undefined), { timeoutMs: 15_000 });
+    assert.match(stderr, /exporting: an execution now, then on SCHEDULE/);
+    const file = await until(
+      () => /written to (\S+dashboard-password) \(mode 0600\)/.exec(stderr)?.[1],
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const database = (w.env.DATABASE_URL as string).slice("sqlite:".length);
+    assert.equal(file, join(database, "..", "dashboard-password"));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const password = /^password=(\S+)$/m.exec(readFileSync(file, "utf8"))?.[1] as string;
+    assert.ok(password.length >= 20);
+    assert.ok(!stderr.includes(password), "the password is not in the log");
+    service.child.kill("SIGTERM");
+    const result = await service.done;
+    assert.equal(result.code, 0, result.stderr);
+    const { runs } = await w.stored();
+    assert.equal(runs.at(-1)?.trigger, "start");
   });
 });
