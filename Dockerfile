@@ -119,6 +119,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # The binary is the entrypoint and `run` the default command, so any other command is one word:
 #   docker run --rm --env-file auth0.env -v auth0-logs:/data auth0-logs-to-logstash check
+# In a running container the commands read its environment (and /etc/auth0-logs-to-logstash/env
+# when one is mounted there, readable by 65532):
+#   docker exec auth0-logs /nodejs/bin/node /app/dist/cli/bin.js status
 # SIGTERM (docker stop) lets the batches in flight finish, up to 10 s: give `docker stop` -t 15.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/cli/bin.js"]

@@ -153,13 +153,17 @@ export interface Sink {
  * What started a run. "verify": `verify` compared a period with the index (moves nothing);
  * "repair": `verify --repair` re-sent what the index lacked (never moves the checkpoint either).
  */
-export type RunTrigger = "manual" | "schedule" | "replay" | "tail" | "verify" | "repair";
+/** "start": the execution `run` starts with, before the first SCHEDULE tick. */
+export type RunTrigger = "manual" | "schedule" | "start" | "replay" | "tail" | "verify" | "repair";
 /**
  * Whether a run is an execution (read, send, commit on the checkpoint): a replay, a verification
  * or a repair is recorded beside them, and counts neither as a success nor as a failure of one.
  */
 export function isExecution(run: { trigger: RunTrigger }): boolean {
-  return run.trigger === "manual" || run.trigger === "schedule" || run.trigger === "tail";
+  const { trigger } = run;
+  return (
+    trigger === "manual" || trigger === "schedule" || trigger === "tail" || trigger === "start"
+  );
 }
 /**
  * How a run ended. "interrupted": the process running it stopped (killed, frozen, cut off) before

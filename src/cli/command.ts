@@ -4,6 +4,7 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { loadDeployment } from "../config/load.ts";
+import { closestName } from "../config/misspelt.ts";
 import type { Deployment, JobConfig } from "../config/types.ts";
 import { ConfigError } from "../errors.ts";
 import type { Store } from "../interfaces.ts";
@@ -24,6 +25,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig["options"]>;
+  /** It takes arguments (an action, numbers…) and checks them itself; others refuse any. */
+  positionals?: true;
   run(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number>;
 }
 
@@ -31,21 +34,43 @@ export interface Command {
 export const TENANT_OPTION = { tenant: { type: "string" } } as const;
 export const TENANT_HELP = `  --tenant ID        the tenant (of the tenants file) to work on; with one tenant it may be left out`;
 
+/** A word as a message may quote it: bounded, nothing that moves a terminal. */
+export function quoted(word: string): string {
+  return `"${(word.length > 60 ? `${word.slice(0, 60)}…` : word).replace(/\p{C}/gu, "?")}"`;
+}
+
+/** " (did you mean X?)" when `word` is a near miss of one of `names`, else "". */
+export function didYouMean(word: string, names: readonly string[]): string {
+  const meant = closestName(word, names);
+  return meant === undefined || meant === word ? "" : ` (did you mean ${meant}?)`;
+}
+
 export function parseCommandArgs(command: Command, argv: string[]) {
+  const options = { ...command.options, help: { type: "boolean", short: "h" } } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
-    return parseArgs({
-      args: argv,
-      options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
     const message =
       error instanceof Error ? (error.message.split(". ")[0] ?? error.message) : String(error);
+    const unknown = /^Unknown option '(-{1,2}[^']*)'/.exec(message)?.[1];
+    const hint = unknown
+      ? didYouMean(
+          unknown.replace(/^-+/, "--"),
+          Object.keys(options).map((name) => `--${name}`),
+        )
+      : "";
     throw new ConfigError([
-      `${command.name}: ${message} (see: auth0-logs-to-logstash ${command.name} --help)`,
+      `${command.name}: ${message}${hint} (see: auth0-logs-to-logstash ${command.name} --help)`,
     ]);
   }
+  if (!command.positionals && parsed.positionals.length > 0 && !parsed.values.help) {
+    const extra = parsed.positionals;
+    throw new ConfigError([
+      `${command.name}: unexpected argument${extra.length > 1 ? "s" : ""} ${extra.slice(0, 5).map(quoted).join(" ")}; it takes none (see: auth0-logs-to-logstash ${command.name} --help)`,
+    ]);
+  }
+  return parsed as { values: Record<string, unknown>; positionals: string[] };
 }
 
 export function loadSettings(io: Io): Deployment {

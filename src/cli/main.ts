@@ -1,9 +1,10 @@
 // Entry point: picks the command, turns every expected failure into a message and an exit status.
 
 import { readFileSync } from "node:fs";
+import { ENV_FILE_VARIABLE, SYSTEM_ENV_FILE } from "../config/gather.ts";
 import { ConfigError, describe, ExporterError } from "../errors.ts";
 import { mask } from "../util/secrets.ts";
-import { type Command, EXIT, type Io, parseCommandArgs } from "./command.ts";
+import { type Command, didYouMean, EXIT, type Io, parseCommandArgs, quoted } from "./command.ts";
 import { check } from "./commands/check.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
 import { disable, enable } from "./commands/enable.ts";
@@ -45,30 +46,41 @@ Usage: auth0-logs-to-logstash <command> [options]
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
-Options:
-  --config PATH  a tenants file (YAML): several tenants in one deployment (or CONFIG_FILE)
-  -h, --help     show this help (or a command's: <command> --help)
-  -v, --version  print the version
+Options (every command):
+  --config PATH    a tenants file (YAML): several tenants in one deployment (or CONFIG_FILE)
+  --env-file PATH  read settings from this file (KEY=value lines) instead of .env
+  -h, --help       show this help (or a command's: <command> --help)
+  -v, --version    print the version
 
-Settings come from environment variables and a .env file in the working directory, and
-from a tenants file when one is given; the README lists them all. Exit status: 0 ok, 1 failed, 2 bad settings or arguments.
+Settings come from environment variables, then one settings file: --env-file PATH (or
+${ENV_FILE_VARIABLE}), else .env in the working directory, else ${SYSTEM_ENV_FILE}
+when it exists (the systemd unit's and the container image's); a variable wins over the file.
+A tenants file adds its tenants; the README lists every setting.
+Exit status: 0 ok, 1 failed, 2 bad settings or arguments.
 `;
 }
 
-/** `--config PATH` (or `--config=PATH`) anywhere: the tenants file, as CONFIG_FILE would name it. */
-function takeConfigOption(argv: string[], io: Io): string[] {
+/** The options every command takes, as the variables that would name the same files. */
+const GLOBAL_OPTIONS: Record<string, { variable: string; needs: string }> = {
+  "--config": { variable: "CONFIG_FILE", needs: "the path of a tenants file" },
+  "--env-file": { variable: ENV_FILE_VARIABLE, needs: "the path of a settings file (KEY=value)" },
+};
+
+/** `--config PATH` and `--env-file PATH` (or `--x=PATH`) anywhere, before or after the command. */
+function takeGlobalOptions(argv: string[], io: Io): string[] {
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === "--config") {
-      const path = argv[++i];
-      if (path === undefined) throw new ConfigError(["--config: needs the path of a tenants file"]);
-      io.env = { ...io.env, CONFIG_FILE: path };
-    } else if (arg.startsWith("--config=")) {
-      io.env = { ...io.env, CONFIG_FILE: arg.slice("--config=".length) };
-    } else {
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s) : [arg];
+    const option = GLOBAL_OPTIONS[flag as string];
+    if (option === undefined) {
       rest.push(arg);
+      continue;
     }
+    const path = inline ?? argv[++i];
+    if (path === undefined || path === "")
+      throw new ConfigError([`${flag}: needs ${option.needs}`]);
+    io.env = { ...io.env, [option.variable]: path };
   }
   return rest;
 }
@@ -76,7 +88,7 @@ function takeConfigOption(argv: string[], io: Io): string[] {
 export async function main(argv: string[], io: Io): Promise<number> {
   let args: string[];
   try {
-    args = takeConfigOption(argv, io);
+    args = takeGlobalOptions(argv, io);
   } catch (error) {
     io.stderr.write(`error: ${(error as ConfigError).problems.join("\n")}\n`);
     return EXIT.usage;
@@ -95,7 +107,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   try {
     if (!command) {
       throw new ConfigError([
-        `unknown command "${name}"; commands: ${commands.map((c) => c.name).join(", ")} (see --help)`,
+        `unknown command ${quoted(name)}${didYouMean(name, [...commands.map((c) => c.name), "help"])}; commands: ${commands.map((c) => c.name).join(", ")} (see --help)`,
       ]);
     }
     const { values, positionals } = parseCommandArgs(command, rest);

@@ -20,6 +20,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** How long to keep trying a database that is not up yet (`run`); without it, one try. */
   storeRetry?: OpenOptions["retry"];
+  /** Each job held starts with an execution (`run`), rather than at its first SCHEDULE tick. */
+  runAtStart?: boolean;
   /** The metrics registry (default: with Node's process metrics, as `run` serves them). */
   metrics?: Metrics;
   /** A tenant's alerts (default: Slack when it has SLACK_WEBHOOK_URL, otherwise none). */
@@ -68,6 +70,7 @@ export async function assembleService(
     logger,
     observer: metrics,
     runsRetentionMs: settings.runsRetentionMs,
+    runAtStart: options.runAtStart ?? false,
     notifierFor: (job) =>
       options.notifierFor ? options.notifierFor(job, store) : notifierFor(job, store, logger),
   });

@@ -1,9 +1,10 @@
-// Where settings come from: the environment and ./.env, read once per load, and the tenants file
+// Where settings come from: the environment and one settings file (--env-file, else ./.env, else
+// the system install's), read once per load, and the tenants file
 // with its ${VAR} read from the same two. Raw text only: parsing is messages.ts's, assembling
 // job.ts's and deployment.ts's.
 
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { findMisspellings, type Misspelling } from "./misspelt.ts";
 import { ALIASES, settings } from "./settings.ts";
@@ -21,19 +22,50 @@ export interface RawSettings {
   misspelt?: Misspelling[];
 }
 
-function readDotEnv(cwd: string): { values: Record<string, string>; problem?: string } {
-  const path = join(cwd, ".env");
-  if (!existsSync(path)) return { values: {} };
+/** The settings file of a system install (deploy/systemd, the container image). */
+export const SYSTEM_ENV_FILE = "/etc/auth0-logs-to-logstash/env";
+/** The variable `--env-file PATH` sets: one settings file, read instead of the others. */
+export const ENV_FILE_VARIABLE = "AUTH0_LOGS_TO_LOGSTASH_ENV_FILE";
+
+/**
+ * Which settings file to read: the one named (--env-file), else ./.env, else the system one, else
+ * none; `required` when named, so that a wrong path is an error rather than no settings.
+ */
+export function envFileFor(
+  env: Record<string, string | undefined>,
+  cwd: string,
+  exists: (path: string) => boolean = existsSync,
+): { path: string; required: boolean } | undefined {
+  const named = env[ENV_FILE_VARIABLE];
+  if (named) return { path: resolve(cwd, named), required: true };
+  const local = join(cwd, ".env");
+  if (exists(local)) return { path: local, required: false };
+  if (exists(SYSTEM_ENV_FILE)) return { path: SYSTEM_ENV_FILE, required: false };
+  return undefined;
+}
+
+function readDotEnv(
+  env: Record<string, string | undefined>,
+  cwd: string,
+): { values: Record<string, string>; problem?: string } {
+  const file = envFileFor(env, cwd);
+  if (file === undefined) return { values: {} };
+  const label = file.path === join(cwd, ".env") ? ".env" : file.path;
   try {
-    return { values: parseEnv(readFileSync(path, "utf8")) as Record<string, string> };
+    return { values: parseEnv(readFileSync(file.path, "utf8")) as Record<string, string> };
   } catch (error) {
-    return { values: {}, problem: `.env: could not be read (${(error as Error).message})` };
+    const code = (error as NodeJS.ErrnoException).code;
+    // The system file is root's (mode 0600): systemd hands its settings to the service's user as
+    // variables (EnvironmentFile=), and that user may not read it itself.
+    if (!file.required && file.path === SYSTEM_ENV_FILE && code === "EACCES") return { values: {} };
+    const reason = code === "ENOENT" ? "no such file" : (error as Error).message;
+    return { values: {}, problem: `${label}: could not be read (${reason})` };
   }
 }
 
 /** Gathers each setting's raw text and where it came from; the environment wins over .env. */
 export function gatherSettings(env: Record<string, string | undefined>, cwd: string): RawSettings {
-  const dotEnv = readDotEnv(cwd);
+  const dotEnv = readDotEnv(env, cwd);
   const problems = dotEnv.problem ? [dotEnv.problem] : [];
   const values: Record<string, string | undefined> = {};
   const sources: Record<string, SettingSource> = {};
@@ -73,7 +105,7 @@ export function readTenants(
   file: string,
   gathered: RawSettings,
 ): { tenantsFile: TenantsFile; gathered: RawSettings } {
-  const dotEnv = readDotEnv(cwd).values;
+  const dotEnv = readDotEnv(env, cwd).values;
   const used = new Set<string>();
   const lookup = (name: string) => {
     used.add(name);

@@ -34,7 +34,8 @@ export function loadSome(
   options: { cwd?: string } = {},
 ): { values: Record<string, unknown>; warnings: string[] } {
   const raw = gatherSettings(env, options.cwd ?? process.cwd());
-  const problems: string[] = [];
+  // The settings file's own problems (one --env-file names that does not exist) too.
+  const problems: string[] = [...raw.problems];
   const parsed = parseRows(
     raw,
     settings.filter((s) => names.includes(s.name)).map((s) => ({ ...s, required: false })),

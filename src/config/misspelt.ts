@@ -47,7 +47,7 @@ function distance(a: string, b: string): number {
 /**
  * The name among `names` that `key` most likely meant, for "did you mean": the closest, when at
  * most two edits away (a fifth of its length for longer names), case and - . or spaces for _
- * aside; undefined when none is that close.
+ * aside; undefined when none is that close. Also the CLI's, for its commands and options.
  */
 export function closestName(key: string, names: readonly string[] = NAMES): string | undefined {
   if (key.length > 64) return undefined;
@@ -55,7 +55,7 @@ export function closestName(key: string, names: readonly string[] = NAMES): stri
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const name of names) {
-    const d = distance(wanted, name);
+    const d = distance(wanted, name.toUpperCase().replace(/[-.\s]/g, "_"));
     if (d < bestDistance) [best, bestDistance] = [name, d];
   }
   if (best === undefined) return undefined;

@@ -451,7 +451,7 @@ const core: SettingDefinition[] = [
     secret: true,
     example: "(a long passphrase)",
     description:
-      "Dashboard password. Unset: a strong one is generated at the first start, printed once, and only its hash is kept.",
+      "Dashboard password. Unset: a strong one is generated at the first start, written once to `dashboard-password` (mode 0600) in the state folder (the log line says where; a terminal shows it too), and only its hash is kept.",
     schema: z.string().min(12, "must be at least 12 characters"),
   },
   {

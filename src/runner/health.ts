@@ -7,7 +7,7 @@
 // risk. Retention is what this tool exists for: Auth0 deletes events after AUTH0_LOG_RETENTION,
 // so an export that falls over half of it behind is at risk of losing events for good.
 
-import type { JobStore, RunRecord } from "../interfaces.ts";
+import { isExecution, type JobStore, type RunRecord } from "../interfaces.ts";
 import { duration } from "../util/duration-text.ts";
 import type { JobStatus } from "./job-actions.ts";
 import { parseSchedule } from "./schedule.ts";
@@ -167,9 +167,7 @@ export function worstHealth(states: HealthState[]): HealthState {
 export function caughtUpAt(runs: RunRecord[]): string | null {
   for (const run of runs) {
     if (run.trigger === "replay") return null;
-    const execution =
-      run.trigger === "schedule" || run.trigger === "manual" || run.trigger === "tail";
-    if (execution && run.outcome === "success" && run.endedAt) return run.endedAt;
+    if (isExecution(run) && run.outcome === "success" && run.endedAt) return run.endedAt;
   }
   return null;
 }

@@ -78,8 +78,11 @@ export class JobRunner {
   private stopping = false;
   /** Counts already told to the observer for the execution under way. */
   private reported: Progress | null = null;
+  /** An execution as soon as the job is held (the service's); tests drive the ticks themselves. */
+  private readonly runAtStart: boolean;
 
-  constructor(deps: JobReportDeps) {
+  constructor(deps: JobReportDeps & { runAtStart?: boolean }) {
+    this.runAtStart = deps.runAtStart ?? false;
     this.id = deps.config.id;
     this.config = deps.config;
     this.store = deps.store;
@@ -113,15 +116,24 @@ export class JobRunner {
     this.watchTimer = setInterval(() => void this.watch(), WATCH_MS);
     this.watchTimer.unref();
     this.verification.start(lease.lost);
+    // An execution at once, as Elastic's input and Vector do, rather than up to one SCHEDULE
+    // period later: a tail poll when tailing, else one "start" execution, then every tick.
+    const enabled = await isEnabled(this.store);
+    const now = this.runAtStart || this.config.tail.enabled;
     this.logger.info(
       {
         schedule: this.schedule.expression,
         next: this.schedule.next(),
         tail: this.config.tail.enabled,
       },
-      (await isEnabled(this.store)) ? "exporting" : "exporting, job disabled",
+      !enabled
+        ? "exporting, job disabled: no execution until 'enable'"
+        : now
+          ? `exporting: an execution now, then ${this.config.tail.enabled ? "tailing" : "on SCHEDULE"}`
+          : "exporting",
     );
     if (this.config.tail.enabled) void this.tick("tail");
+    else if (this.runAtStart) void this.tick("start");
   }
 
   /** What another process asked of this job: a run now, a replay; and a schedule changed there. */

@@ -50,6 +50,8 @@ export interface SupervisorDeps {
   observer: JobObserver & ReplicaObserver;
   runsRetentionMs: number;
   notifierFor(job: JobConfig): Notifier;
+  /** Each job held starts with an execution, not at its first SCHEDULE tick (`run`'s). */
+  runAtStart?: boolean;
 }
 
 export class Supervisor {
@@ -148,6 +150,7 @@ export class Supervisor {
       observer: this.deps.observer,
       notifier: this.notifierOf(config),
       runsRetentionMs: this.deps.runsRetentionMs,
+      runAtStart: this.deps.runAtStart ?? false,
     });
     slot.runner = runner;
     slot.lease = lease;

@@ -23,27 +23,62 @@ import {
 import { memoryTokens } from "./setup-log-stream.ts";
 import { bucketText } from "./status.ts";
 
-/** Every step for one tenant, each printed as ok or FAIL with the reason; true when all were ok. */
-async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean) {
+/** One line of the report: a step that passed or failed, or a warning. */
+export interface CheckStep {
+  tenant: string | null;
+  step: string;
+  result: "ok" | "fail" | "warn";
+  detail: string | null;
+}
+
+/** Where the steps go: printed as they come, or kept for one JSON document (--json). */
+export class CheckReport {
+  readonly steps: CheckStep[] = [];
+  private readonly out: Io["stdout"] | null;
+  constructor(out: Io["stdout"] | null) {
+    this.out = out;
+  }
+
+  add(tenant: string | null, result: CheckStep["result"], step: string, detail?: string): void {
+    const masked = detail === undefined ? null : mask(detail);
+    this.steps.push({ tenant, step, result, detail: masked });
+    if (this.out === null) return;
+    const prefix = tenant === null ? "" : `[${tenant}] `;
+    const line =
+      result === "ok"
+        ? `ok    ${step}${masked ? ` (${masked})` : ""}`
+        : result === "fail"
+          ? `FAIL  ${step}: ${masked}`
+          : `WARN  ${masked}`;
+    this.out.write(`${prefix}${line}\n`);
+  }
+}
+
+/** Every step for one tenant, each reported as ok or FAIL with the reason; true when all were ok. */
+async function checkJob(
+  config: JobConfig,
+  store: Store,
+  io: Io,
+  report: CheckReport,
+  named: boolean,
+) {
   const jobStore = store.forJob(config.id);
-  const prefix = named ? `[${config.id}] ` : "";
+  const tenant = named ? config.id : null;
+  const warn = (step: string, text: string) => report.add(tenant, "warn", step, text);
   const job = await assembleJob(config, {
     store: jobStore,
     logger: loggerFor({ exporterLogLevel: "silent" }, io),
   });
-  io.stdout.write(
-    `${prefix}ok    settings (Auth0 ${config.auth0.origin}, ${job.sink.info.target})\n`,
-  );
-  for (const warning of config.warnings) io.stdout.write(`${prefix}WARN  ${warning}\n`);
+  report.add(tenant, "ok", "settings", `Auth0 ${config.auth0.origin}, ${job.sink.info.target}`);
+  for (const warning of config.warnings) warn("settings", warning);
   // check should answer quickly: a short retry budget, so a dead peer is reported, not waited on.
   const context = { budget: newBudget(Math.min(config.retryMaxTimeMs, 5_000)), stats: newStats() };
   const step = async (name: string, work: () => Promise<string | undefined>) => {
     try {
-      const detail = await work();
-      io.stdout.write(`${prefix}ok    ${name}${detail ? ` (${detail})` : ""}\n`);
+      report.add(tenant, "ok", name, await work());
       return true;
     } catch (error) {
-      io.stdout.write(`${prefix}FAIL  ${name}: ${mask(describe(error))}\n`);
+      report.add(tenant, "fail", name, describe(error));
       return false;
     }
   };
@@ -75,9 +110,9 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
     const seen = job.source.pacer.observed();
     if (seen) {
       const bucket = bucketRecord(seen, config.rateLimitShare, config.batchSize);
-      io.stdout.write(`${prefix}ok    Auth0 rate limit (${bucketText(bucket)})\n`);
+      report.add(tenant, "ok", "Auth0 rate limit", bucketText(bucket));
       const warning = ceilingWarning(bucket, rate);
-      if (warning) io.stdout.write(`${prefix}WARN  ${warning}\n`);
+      if (warning) warn("Auth0 rate limit", warning);
     }
     const module = sinkModule(config.sink);
     const name = module.label;
@@ -90,8 +125,8 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
       warnings = found.warnings;
       return found.detail;
     });
-    for (const warning of warnings) io.stdout.write(`${prefix}WARN  ${name}: ${mask(warning)}\n`);
-    const stream = config.logStream ? await checkLogStream(config, io, prefix, step) : true;
+    for (const warning of warnings) warn(name, `${name}: ${warning}`);
+    const stream = config.logStream ? await checkLogStream(config, warn, step) : true;
     return ok && token && logs && sink && stream;
   } finally {
     await job.close();
@@ -105,15 +140,15 @@ async function checkJob(config: JobConfig, store: Store, io: Io, named: boolean)
  */
 async function checkLogStream(
   config: JobConfig,
-  io: Io,
-  prefix: string,
+  warn: (step: string, text: string) => void,
   step: (name: string, work: () => Promise<string | undefined>) => Promise<boolean>,
 ): Promise<boolean> {
   const stream = config.logStream;
   if (!stream) return true;
   if (!stream.id) {
-    io.stdout.write(
-      `${prefix}WARN  Log Stream: LOG_STREAM_TOKEN is set but LOG_STREAM_ID is not: the stream's status is not watched ('setup --log-stream URL' prints its id)\n`,
+    warn(
+      "Log Stream",
+      "Log Stream: LOG_STREAM_TOKEN is set but LOG_STREAM_ID is not: the stream's status is not watched ('setup --log-stream URL' prints its id)",
     );
     return true;
   }
@@ -138,8 +173,9 @@ async function checkLogStream(
       return `${id}, ${found.status}${endpoint ? `, sends to ${endpoint.slice(0, 200)}` : ""}`;
     });
     if (status !== null && status !== "active") {
-      io.stdout.write(
-        `${prefix}WARN  Log Stream: ${id} is ${status}: nothing is pushed; the sweep exports every event on SCHEDULE meanwhile${config.logStream?.resume ? " and sets it active again (LOG_STREAM_RESUME)" : " (LOG_STREAM_RESUME=true sets it active again)"}\n`,
+      warn(
+        "Log Stream",
+        `Log Stream: ${id} is ${status}: nothing is pushed; the sweep exports every event on SCHEDULE meanwhile${config.logStream?.resume ? " and sets it active again (LOG_STREAM_RESUME)" : " (LOG_STREAM_RESUME=true sets it active again)"}`,
       );
     }
     return ok;
@@ -176,7 +212,7 @@ export function ceilingWarning(bucket: RecordedBucket, rate: number | null): str
 export const check: Command = {
   name: "check",
   summary: "Check the settings, Auth0 access and the sink, step by step",
-  usage: `Usage: auth0-logs-to-logstash check [--tenant ID]
+  usage: `Usage: auth0-logs-to-logstash check [--tenant ID] [--json]
 
 Validates the settings, asks Auth0 for a new token with the configured client id and secret
 (never the cached one, so that a wrong or rotated secret fails here; each token counts against the
@@ -192,19 +228,26 @@ and writes no document. With a tenants file and no --tenant, checks every tenant
 
 Options:
 ${TENANT_HELP}
+  --json             print one JSON document: {"ok": …, "steps": [{"tenant", "step", "result":
+                     "ok" | "fail" | "warn", "detail"}]}
   -h, --help         show this help
 
 Exit status: 0 every step ok (warnings included), 1 a step failed, 2 bad settings.`,
-  options: { ...TENANT_OPTION },
+  options: { ...TENANT_OPTION, json: { type: "boolean" } },
   async run(values, _positionals, io) {
     const deployment = loadSettings(io);
     const jobs =
       values.tenant === undefined ? deployment.jobs : [chooseJob(deployment, values.tenant)];
-    for (const warning of deployment.process.warnings) io.stdout.write(`WARN  ${warning}\n`);
-    return withStore(deployment.process, async (store) => {
-      let ok = true;
-      for (const job of jobs) ok = (await checkJob(job, store, io, jobs.length > 1)) && ok;
-      return ok ? EXIT.ok : EXIT.failed;
+    const report = new CheckReport(values.json ? null : io.stdout);
+    for (const warning of deployment.process.warnings)
+      report.add(null, "warn", "settings", warning);
+    const ok = await withStore(deployment.process, async (store) => {
+      let all = true;
+      for (const job of jobs)
+        all = (await checkJob(job, store, io, report, jobs.length > 1)) && all;
+      return all;
     });
+    if (values.json) io.stdout.write(`${JSON.stringify({ ok, steps: report.steps }, null, 2)}\n`);
+    return ok ? EXIT.ok : EXIT.failed;
   },
 };

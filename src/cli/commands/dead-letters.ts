@@ -7,9 +7,11 @@ import { newBudget } from "../../util/retry.ts";
 import {
   type Command,
   chooseJob,
+  didYouMean,
   EXIT,
   loadSettings,
   loggerFor,
+  quoted,
   TENANT_HELP,
   TENANT_OPTION,
   withStore,
@@ -19,6 +21,7 @@ import { storedJob, withStoreView } from "../store-command.ts";
 import { parseLimit } from "./status.ts";
 
 const STATES = ["pending", "resolved", "all"];
+const ACTIONS = ["list", "show", "retry", "delete"];
 
 function table(letters: DeadLetter[]): string {
   const rows = letters.map((letter) => [
@@ -67,6 +70,7 @@ ${TENANT_HELP}
 
 Exit status: 0; 1 when a retry left letters refused, a letter does not exist, or there is no store
 at DATABASE_URL (list and show create none); 2 bad arguments.`,
+  positionals: true,
   options: {
     state: { type: "string" },
     limit: { type: "string" },
@@ -105,8 +109,19 @@ at DATABASE_URL (list and show create none); 2 bad arguments.`,
     }
     if (!["list", "show", "delete"].includes(action)) {
       throw new ConfigError([
-        `dead-letters: unknown action "${action}"; use list, show, retry or delete`,
+        `dead-letters: unknown action ${quoted(action)}${didYouMean(action, ACTIONS)}; use list, show, retry or delete`,
       ]);
+    }
+    if (action === "list" && rest.length > 0) {
+      throw new ConfigError([
+        `dead-letters list: unexpected argument${rest.length > 1 ? "s" : ""} ${rest.slice(0, 5).map(quoted).join(" ")}`,
+      ]);
+    }
+    if (action === "show" && rest.length !== 1) {
+      throw new ConfigError(["dead-letters show: give one dead letter number"]);
+    }
+    if (action === "delete" && values.resolved && rest.length > 0) {
+      throw new ConfigError(["dead-letters delete: give numbers or --resolved, not both"]);
     }
     return withStoreView(io, action === "delete" ? "write" : "read", async (root, view) => {
       const store = root.forJob(storedJob(view, values.tenant).id);
@@ -139,8 +154,21 @@ at DATABASE_URL (list and show create none); 2 bad arguments.`,
         return EXIT.ok;
       }
       const which = values.resolved ? "resolved" : ids(rest, "delete");
-      const deleted = await store.deadLetters.delete(which);
+      // As 'show': a number that is no letter is an error (exit 1), named; the others are deleted.
+      const found =
+        which === "resolved" ? [] : (await store.deadLetters.get(which)).map((l) => l.id);
+      const missing = which === "resolved" ? [] : which.filter((id) => !found.includes(id));
+      const deleted =
+        which === "resolved" || found.length > 0
+          ? await store.deadLetters.delete(which === "resolved" ? which : found)
+          : 0;
       io.stdout.write(`Deleted ${deleted} dead letter(s).\n`);
+      if (missing.length > 0) {
+        io.stderr.write(
+          `error: there is no dead letter ${missing.slice(0, 20).join(", ")} (see: dead-letters list --state all)\n`,
+        );
+        return EXIT.failed;
+      }
       return EXIT.ok;
     });
   },

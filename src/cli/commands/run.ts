@@ -1,3 +1,4 @@
+import type { Logger } from "pino";
 import type { Deployment, ProcessConfig } from "../../config/types.ts";
 import { ConfigError, describe } from "../../errors.ts";
 import type { Intake, PushObserver } from "../../intake/intake.ts";
@@ -8,6 +9,7 @@ import { LogHub } from "../../util/log-hub.ts";
 import { registerSecrets } from "../../util/secrets.ts";
 import type { listen } from "../../web/server.ts";
 import { type Command, EXIT, type Io, loadSettings, loggerFor } from "../command.ts";
+import { stateFolder, writePasswordFile } from "../password-file.ts";
 import { onStopSignals } from "../signals.ts";
 
 /** How long the batch in flight may take to be acknowledged after SIGTERM. */
@@ -16,14 +18,41 @@ const GRACE_MS = 10_000;
 /** How long `run` keeps trying to reach a database that is not up yet before it gives up. */
 const STORE_OPEN_RETRY_MS = 5 * 60_000;
 
+/**
+ * The generated password, given once (only its hash is kept): to a 0600 file in the state folder,
+ * which the log line names; shown on the terminal too when there is one, as Grafana or Jupyter do.
+ */
+function handOverPassword(
+  io: Io,
+  logger: Logger,
+  login: { folder: string; url: string; user: string; password: string },
+): void {
+  try {
+    const file = writePasswordFile(login.folder, login);
+    logger.info(
+      { file, user: login.user },
+      `dashboard password generated at the first start: written to ${file} (mode 0600); set DASHBOARD_PASSWORD to choose one`,
+    );
+  } catch (error) {
+    logger.warn(
+      `the generated dashboard password could not be written to ${login.folder} (${describe(error)}): set DASHBOARD_PASSWORD to sign in`,
+    );
+  }
+  if (io.stderr.isTTY) {
+    io.stderr.write(
+      `\nDashboard: ${login.url}  user: ${login.user}  password: ${login.password}\n(generated at first start; set DASHBOARD_PASSWORD to choose one)\n\n`,
+    );
+  }
+}
+
 export const run: Command = {
   name: "run",
   summary:
     "Run as a service: every tenant's executions on its SCHEDULE, dashboard, health, metrics",
   usage: `Usage: auth0-logs-to-logstash run [--config PATH]
 
-Runs each tenant's executions on its SCHEDULE (default every 5 minutes), each until caught up;
-with TAIL=true it polls every TAIL_INTERVAL once caught up. A tenant's executions never overlap:
+Runs each tenant's executions: one at start (or when it takes a tenant over), then on its
+SCHEDULE (default every 5 minutes), each until caught up; with TAIL=true it polls every TAIL_INTERVAL once caught up. A tenant's executions never overlap:
 a tick that falls during one is recorded as skipped. 'disable' and 'enable' switch a tenant
 without restart. One tenant from the environment, or several from a tenants file (--config or
 CONFIG_FILE), each with its own checkpoint, schedule, sink and alerts; SIGHUP re-reads the file:
@@ -36,7 +65,9 @@ about its share, and takes over a stopped replica's tenants when their leases la
 
 HTTP on HTTP_HOST:HTTP_PORT (default 127.0.0.1:3000):
   /              the dashboard (sign in with DASHBOARD_USER and DASHBOARD_PASSWORD; without a
-                 password one is generated at the first start and printed once)
+                 password one is generated at the first start and written once to
+                 dashboard-password, mode 0600, beside the SQLite store, or in the working
+                 directory for PostgreSQL; the log line says where)
   GET /healthz   the process is up
   GET /readyz    the lease rounds reach the store in time, every tenant is held by a replica, and
                  none here failed READY_MAX_FAILURES times in a row (never waits on the store)
@@ -68,6 +99,7 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
     ]);
     const { store, metrics, supervisor } = await assembleService(deployment, {
       logger,
+      runAtStart: true,
       storeRetry: {
         forMs: STORE_OPEN_RETRY_MS,
         onRetry: (error, delayMs) =>
@@ -119,11 +151,13 @@ process holds the store's jobs (SQLite), 2 bad settings.`,
       return error instanceof ConfigError ? EXIT.usage : EXIT.failed;
     }
     if (password.generated) {
-      // Printed once, as Grafana or Jupyter do; only its hash is kept, so it cannot be shown again.
-      io.stderr.write(
-        `\nDashboard: ${web.url}/  user: ${settings.dashboard.user}  password: ${password.generated}\n(generated at first start and shown only now; set DASHBOARD_PASSWORD to choose one)\n\n`,
-      );
       registerSecrets(password.generated);
+      handOverPassword(io, logger, {
+        folder: stateFolder(settings.databaseUrl, io.cwd),
+        url: `${web.url}/`,
+        user: settings.dashboard.user,
+        password: password.generated,
+      });
     }
     let reloading: Promise<void> = Promise.resolve();
     // SIGHUP re-reads the tenants file. Without one there is nothing to re-read, and a reload

@@ -67,6 +67,7 @@ ${TENANT_HELP}
 
 Exit status: 0; 1 when the run does not exist, or there is no store at DATABASE_URL (none is
 created); 2 for bad settings or arguments.`,
+  positionals: true,
   options: {
     limit: { type: "string" },
     outcome: { type: "string" },

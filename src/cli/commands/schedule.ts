@@ -25,6 +25,7 @@ ${TENANT_HELP}
 
 Exit status: 0; 1 when there is no store at DATABASE_URL (showing the schedule creates none; set
 and reset do); 2 for bad settings or arguments.`,
+  positionals: true,
   options: { ...TENANT_OPTION },
   async run(values, positionals, io) {
     const [action, expression, ...extra] = positionals;

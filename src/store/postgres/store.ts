@@ -5,6 +5,7 @@
 // `?schema=NAME` in DATABASE_URL keeps the exporter's tables in a schema of their own.
 
 import { readdirSync, readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import pg from "pg";
 import { describe, StoreError, StoreTimeoutError } from "../../errors.ts";
 import type { JobId, JobStore, ProcessState, Replicas, Store } from "../../interfaces.ts";
@@ -56,6 +57,29 @@ function unreachable(error: unknown): boolean {
   );
 }
 
+/** The operating system's user name, as libpq takes it; undefined when it has none (a bare uid). */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A DATABASE_URL without a user name connects as libpq would: PGUSER, else the operating system's
+ * user (pg's own default reads $USER, which a service or a container may not have).
+ */
+export function defaultUser(
+  url: URL,
+  env: Record<string, string | undefined>,
+  system: () => string | undefined = osUser,
+): void {
+  if (url.username !== "" || url.hostname === "") return;
+  const user = env.PGUSER || system();
+  if (user) url.username = encodeURIComponent(user);
+}
+
 export class PostgresStore implements Store {
   readonly kind = "postgres";
   readonly sharedByReplicas = true;
@@ -82,6 +106,7 @@ export class PostgresStore implements Store {
       );
     }
     parsed.searchParams.delete("schema");
+    defaultUser(parsed, process.env);
     this.shown = redactUrl(url);
     const options: pg.PoolConfig = {
       connectionString: parsed.toString(),
