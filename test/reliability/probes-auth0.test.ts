@@ -53,7 +53,9 @@ describe("H3-1. one odd log id from Auth0 does not skip every later log", () => 
       store.forJob("default").checkpoints.set(future, { kind: "replay" }),
     );
     const status = await runCli(["status"], w.env, w.dir);
-    assert.equal(status.code, 0, status.stderr);
+    // A checkpoint that cannot be read from is a failing tenant: status exits 1 for probes.
+    assert.equal(status.code, 1, status.stderr);
+    assert.match(status.stdout, /Health: +failing/);
     assert.match(
       status.stdout,
       /Lag: +unknown: the checkpoint cannot be read from: .*in the future/,
