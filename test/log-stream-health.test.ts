@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import { startTenant, type TenantSimulator } from "../simulator/tenant.ts";
+import { SIMULATED_CLIENT, startTenant, type TenantSimulator } from "../simulator/tenant.ts";
 import { type LogStreamError, LogStreamsClient } from "../src/auth0/log-streams.ts";
 import { streamEndpoint } from "../src/cli/commands/setup-log-stream.ts";
 import type { CachedToken, JobStore, LogStreamChange, TokenCache } from "../src/interfaces.ts";
@@ -33,7 +33,7 @@ const clientFor = (tenant: TenantSimulator) =>
   new LogStreamsClient({
     origin: tenant.url,
     clientId: "test-client-id",
-    clientSecret: "test-client-secret-4f1c9a",
+    clientSecret: SIMULATED_CLIENT.secret,
     store: memoryTokens(),
     requestTimeoutMs: 2_000,
   });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { request } from "undici";
-import { DEFAULT_SCOPES, startTenant, type TenantSimulator } from "../tenant.ts";
+import { DEFAULT_SCOPES, SIMULATED_CLIENT, startTenant, type TenantSimulator } from "../tenant.ts";
 
 async function token(tenant: TenantSimulator): Promise<string> {
   const response = await request(`${tenant.url}/oauth/token`, {
@@ -13,8 +13,8 @@ async function token(tenant: TenantSimulator): Promise<string> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       grant_type: "client_credentials",
-      client_id: "test-client-id",
-      client_secret: "test-client-secret-4f1c9a",
+      client_id: SIMULATED_CLIENT.id,
+      client_secret: SIMULATED_CLIENT.secret,
       audience: `${tenant.url}/api/v2/`,
     }),
   });
